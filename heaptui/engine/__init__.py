@@ -1,0 +1,8 @@
+"""The engine: snapshot file -> index -> DevTools' numbers. Knows nothing of Textual or click."""
+
+from .errors import Cancelled, SnapshotError
+from .load import load_snapshot
+from .parse import read_header
+from .snapshot import ClassRow, Retainer, Snapshot
+
+__all__ = ["Cancelled", "ClassRow", "Retainer", "Snapshot", "SnapshotError", "load_snapshot", "read_header"]

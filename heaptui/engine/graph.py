@@ -1,0 +1,73 @@
+"""The edge structure: retainers (reverse edges) and the source of an edge.
+
+Edges are stored as a CSR by source node (``first_edge``); retainers are the
+same edges grouped by target. Within one node the retainers are stored in the
+order DevTools' ``buildRetainers`` leaves them (the reverse of the file's edge
+order), because DevTools uses that position as the last tie-break when it sorts
+retainers, and heaptui lists them in DevTools' order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def build_retainers(first_edge, edge_to, node_count):
+    """Reverse CSR: retainers of node t are retainer_edge[first_retainer[t]:first_retainer[t+1]]."""
+    edge_count = edge_to.shape[0]
+    first_retainer = np.zeros(node_count + 1, dtype=np.int64)
+    for e in range(edge_count):
+        first_retainer[edge_to[e] + 1] += 1
+    for i in range(node_count):
+        first_retainer[i + 1] += first_retainer[i]
+    fill = first_retainer[1:].copy()
+    retainer_edge = np.empty(edge_count, dtype=np.int32)
+    for src in range(node_count):
+        for e in range(first_edge[src], first_edge[src + 1]):
+            t = edge_to[e]
+            fill[t] -= 1
+            retainer_edge[fill[t]] = e
+    return first_retainer, retainer_edge
+
+
+def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray | int:
+    """The node ordinal(s) owning the given edge ordinal(s)."""
+    return np.searchsorted(first_edge, edges, side="right") - 1
+
+
+@njit(cache=True, nogil=True)
+def edge_sources(first_edge, edges):
+    """Compiled ``edge_source`` for many edges at once (used inside other passes)."""
+    out = np.empty(edges.shape[0], dtype=np.int32)
+    n = first_edge.shape[0] - 1
+    for k in range(edges.shape[0]):
+        e = edges[k]
+        lo = 0
+        hi = n
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if first_edge[mid] <= e:
+                lo = mid
+            else:
+                hi = mid
+        out[k] = lo
+    return out
+
+
+@njit(cache=True, nogil=True)
+def edges_of(first_edge, nodes):
+    """All edge ordinals of the given nodes, in order."""
+    total = 0
+    for k in range(nodes.shape[0]):
+        v = nodes[k]
+        total += first_edge[v + 1] - first_edge[v]
+    out = np.empty(total, dtype=np.int64)
+    i = 0
+    for k in range(nodes.shape[0]):
+        v = nodes[k]
+        for e in range(first_edge[v], first_edge[v + 1]):
+            out[i] = e
+            i += 1
+    return out

@@ -1,0 +1,209 @@
+"""From a file to a :class:`~heaptui.engine.snapshot.Snapshot`, one DevTools pass at a time.
+
+Phases, in DevTools' order (each timed, each reported to the progress
+callback): parse; index (retainers, DOM state, page-owned nodes, shallow-size
+transfer); distances; dominators; retained sizes; aggregates (class names,
+interfaces, class keys, Summary rows, statistics). Arrays a later phase no
+longer needs are dropped as soon as possible, to keep the peak memory of a
+large load low.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import classes as cls
+from .distances import compute_distances
+from .domstate import DETACHED, propagate_dom_state
+from .dominators import dominators_and_retained_sizes, essential_edges
+from .errors import SnapshotError
+from .graph import build_retainers, edges_of
+from .names import descriptor_edge_allowed
+from .ownership import mark_page_owned, transfer_shallow_sizes
+from .parse import RawSnapshot, read_snapshot
+from .progress import ProgressCallback, no_progress
+from .scan import strings_containing
+from .snapshot import Snapshot, TypeCodes
+from .statistics import Statistics, _sums
+from .strings import StringTable
+
+PHASES = ("parse", "index", "distances", "dominators", "aggregates")
+
+# DevTools' tryParseWeakMapEdgeName, with JavaScript's meaning of \d, . and $.
+_EPHEMERON = re.compile(
+    r"[0-9]+( / part of key \([^\n\r\u2028\u2029]*? @[0-9]+\) -> value \([^\n\r\u2028\u2029]*? @[0-9]+\) "
+    r"pair in WeakMap \(table @([0-9]+)\))\Z"
+)
+
+
+@dataclass(frozen=True)
+class EphemeronNames:
+    """Per string index: which WeakMap pair an edge name belongs to, and its table's id."""
+
+    part: np.ndarray  # int32, -1 when the string is not an ephemeron edge name
+    table_id: np.ndarray  # int64, -1 likewise
+    part_count: int
+
+
+def ephemeron_names(strings: StringTable) -> EphemeronNames:
+    part = np.full(len(strings), -1, dtype=np.int32)
+    table_id = np.full(len(strings), -1, dtype=np.int64)
+    parts: dict[str, int] = {}
+    needle = np.frombuffer(b" / part of key (", dtype=np.uint8)
+    for index in strings_containing(strings.blob, strings.starts, strings.ends, needle):
+        match = _EPHEMERON.match(strings[int(index)])
+        if match:
+            part[index] = parts.setdefault(match.group(1), len(parts))
+            table_id[index] = int(match.group(2))
+    return EphemeronNames(part, table_id, len(parts))
+
+
+def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> Snapshot:
+    """Load and index a snapshot file; raises :class:`SnapshotError` for bad input."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    raw = read_snapshot(path, report)
+    timings["parse"] = time.perf_counter() - started
+    return build_index(raw, str(path), report, timings)
+
+
+def _timed(timings: dict[str, float], phase: str, report: ProgressCallback):
+    class _Phase:
+        def __enter__(self) -> None:
+            report(phase, 0, 1)
+            self.start = time.perf_counter()
+
+        def __exit__(self, *exc: object) -> None:
+            timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - self.start
+            if exc[0] is None:
+                report(phase, 1, 1)
+
+    return _Phase()
+
+
+def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progress,
+                timings: dict[str, float] | None = None) -> Snapshot:
+    """Run DevTools' passes over the parsed columns."""
+    timings = {} if timings is None else timings
+    meta = raw.meta
+    types = TypeCodes.from_meta(meta)
+    strings = raw.strings
+    root = meta.root_ordinal
+    node_type, node_name = raw.node_type, raw.node_name
+    first_edge, edge_type, edge_name, edge_to = raw.first_edge, raw.edge_type, raw.edge_name, raw.edge_to
+    n = raw.node_count
+
+    with _timed(timings, "index", report):
+        first_retainer, retainer_edge = build_retainers(first_edge, edge_to, n)
+        if raw.node_detachedness is not None and raw.node_detachedness.any():
+            state = raw.node_detachedness
+            renamed = propagate_dom_state(state, node_type, first_edge, edge_type, edge_to, types.native,
+                                          types.hidden_edge, types.weak_edge)
+            for v in renamed:
+                node_name[v] = strings.add("Detached " + strings[int(node_name[v])])
+        numbered_edge = np.zeros(max(len(meta.edge_types), 1), dtype=np.bool_)
+        for code in (types.element_edge, types.hidden_edge):
+            if code >= 0:
+                numbered_edge[code] = True
+        synthetic = node_type == types.synthetic
+        is_dom_trees_root = synthetic & strings.mask_of(["(Document DOM trees)"])[node_name]
+        is_user_root = ~synthetic | is_dom_trees_root
+        page_owned = mark_page_owned(root, first_edge, edge_type, edge_to, is_dom_trees_root,
+                                     types.shortcut_edge, types.element_edge, types.weak_edge)
+        root_children = edge_to[first_edge[root]:first_edge[root + 1]]
+        has_user_roots = bool(is_user_root[root_children].any())
+        if has_user_roots:
+            ownable = (node_type == types.hidden) | (node_type == types.array)
+            if types.native >= 0:
+                ownable |= (node_type == types.native) & strings.mask_of(["system / ExternalStringData"])[node_name]
+            no_owner = synthetic.copy()
+            no_owner[root] = True
+            shallow = transfer_shallow_sizes(raw.node_self_size, ownable, no_owner, first_edge, edge_type,
+                                             edge_to, types.weak_edge)
+            del ownable, no_owner
+        else:
+            shallow = raw.node_self_size.astype(np.int64)
+        ephemerons = ephemeron_names(strings)
+
+    with _timed(timings, "distances", report):
+        descriptors = (node_type == types.array) & strings.mask_of(["(map descriptors)"])[node_name]
+        descriptor_allowed = np.ones(len(strings), dtype=np.bool_)
+        descriptor_edges = edges_of(first_edge, np.flatnonzero(descriptors))
+        named = descriptor_edges[~numbered_edge[edge_type[descriptor_edges]]]
+        for index in np.unique(edge_name[named]):
+            descriptor_allowed[index] = descriptor_edge_allowed(strings[int(index)])
+        distances = compute_distances(
+            root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
+            types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
+            strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
+            strings.mask_of(["(map descriptors)"]), descriptor_allowed, ephemerons.part,
+            ephemerons.part_count, np.empty(0, dtype=np.uint8))
+        del descriptors, descriptor_allowed, descriptor_edges, named, is_user_root, is_dom_trees_root, synthetic
+
+    with _timed(timings, "dominators", report):
+        essential = essential_edges(root, first_edge, edge_type, edge_name, edge_to, raw.node_id, page_owned,
+                                    types.weak_edge, types.shortcut_edge, types.internal_edge,
+                                    ephemerons.table_id)
+        dominator, retained, _orphans, _unreachable = dominators_and_retained_sizes(
+            root, first_edge, edge_to, first_retainer, retainer_edge, essential, shallow)
+        del essential
+
+    with _timed(timings, "aggregates", report):
+        class_str = cls.base_class_names(strings, node_type, node_name, meta.node_types)
+        is_object_name = strings.mask_of(["Object"])
+        plain = np.flatnonzero((node_type == types.object) & is_object_name[node_name]).astype(np.int32)
+        mark = np.zeros(len(strings), dtype=np.uint8)
+        cls._mark_property_names(plain, first_edge, edge_type, edge_name, types.property_edge, mark)
+        property_names = np.flatnonzero(mark)
+        del mark
+        interfaces = cls.infer_interface_definitions(strings, plain, first_edge, edge_type, edge_name,
+                                                     types.property_edge, property_names)
+        cls.apply_interface_definitions(strings, interfaces, plain, first_edge, edge_type, edge_name,
+                                        types.property_edge, property_names, class_str)
+        del plain, property_names
+        class_id, class_table = cls.build_class_table(strings, class_str, node_type, types.object, raw.locations,
+                                                      meta.location_fields, meta.node_field_count)
+        del class_str
+        statistics = _statistics(raw, types, strings, shallow, first_retainer, int(retained[root]))
+        snapshot = Snapshot(
+            path=path, meta=meta, types=types, strings=strings, file_size=raw.file_size,
+            node_type=node_type, node_name=node_name, node_id=raw.node_id, shallow=shallow,
+            first_edge=first_edge, node_trace_id=raw.node_trace_id, node_detachedness=raw.node_detachedness,
+            edge_type=edge_type, edge_name=edge_name, edge_to=edge_to,
+            first_retainer=first_retainer, retainer_edge=retainer_edge,
+            distances=distances, dominator=dominator, retained=retained,
+            class_id=class_id, classes=class_table, interfaces=interfaces, statistics=statistics,
+            numbered_edge=numbered_edge, is_object_name=np.resize(is_object_name, len(strings)),
+            timings=timings, samples=raw.samples, trace_tree=raw.trace_tree,
+        )
+        snapshot.summary_rows = snapshot.summary()
+    return snapshot
+
+
+def _statistics(raw: RawSnapshot, types: TypeCodes, strings: StringTable, shallow: np.ndarray,
+                first_retainer: np.ndarray, root_retained: int) -> Statistics:
+    string_types = np.zeros(max(len(raw.meta.node_types), 1), dtype=np.bool_)
+    for code in (types.string, types.cons_string, types.sliced_string):
+        if code >= 0:
+            string_types[code] = True
+    system, native, typed, code, text, arrays = _sums(
+        raw.node_type, raw.node_name, shallow, raw.first_edge, raw.edge_type, raw.edge_name, raw.edge_to,
+        first_retainer, types.hidden, types.native, types.code, string_types,
+        strings.mask_of(["system / JSArrayBufferData"]), strings.mask_of(["Array"]), types.internal_edge,
+        strings.mask_of(["elements"]))
+    extra = raw.meta.extra_native_bytes
+    total = root_retained + extra
+    native_total = int(native) + extra
+    return Statistics(
+        total=total, v8heap=total - native_total, native=native_total, code=int(code), strings=int(text),
+        js_arrays=int(arrays), typed_arrays=int(typed), system=int(system),
+        node_count=raw.node_count, edge_count=raw.edge_count,
+    )
+
+
+__all__ = ["load_snapshot", "build_index", "PHASES", "SnapshotError", "DETACHED"]

@@ -1,0 +1,471 @@
+"""Streaming read of a ``.heapsnapshot`` (or ``.heapsnapshot.gz``) into numpy columns.
+
+The file is one JSON object. Its small parts (the ``snapshot`` header with the
+meta block, the allocation ``trace_tree``) are parsed as JSON; its big parts
+(``nodes``, ``edges``, ``strings``) go through the compiled scanners in
+:mod:`.scan`, a chunk at a time, straight into arrays sized from the header's
+counts. Sections are recognised by name, in any order; unknown ones are
+skipped. Only the node and edge fields the engine uses are kept, in the
+narrowest types that hold them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable
+
+import ijson
+import numpy as np
+
+from . import scan
+from .errors import SnapshotError
+from .format import Meta, parse_meta
+from .progress import ProgressCallback, no_progress
+from .strings import StringTable
+
+CHUNK_SIZE = 8 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+_SMALL_INT_SECTIONS = ("locations", "samples", "trace_function_infos")
+
+
+@dataclass(frozen=True)
+class RawSnapshot:
+    """The file's content as columns: node and edge fields by ordinal, strings, extras."""
+
+    meta: Meta
+    node_type: np.ndarray  # uint8
+    node_name: np.ndarray  # uint32, string index
+    node_id: np.ndarray  # uint32
+    node_self_size: np.ndarray  # uint32, as in the file
+    first_edge: np.ndarray  # int64, node_count + 1: edges of node i are first_edge[i]:first_edge[i+1]
+    node_trace_id: np.ndarray | None  # uint32, when the file has allocation traces
+    node_detachedness: np.ndarray | None  # uint8 (0 unknown, 1 attached, 2 detached), when the file has it
+    edge_type: np.ndarray  # uint8
+    edge_name: np.ndarray  # uint32: string index, or the element/hidden index
+    edge_to: np.ndarray  # int32, target node ordinal
+    strings: StringTable
+    locations: np.ndarray  # int64, flat, location_fields per row
+    samples: np.ndarray  # int64, flat, sample_fields per row
+    trace_function_infos: np.ndarray  # int64, flat
+    trace_tree: bytes | None  # raw JSON of the allocation trace tree
+    file_size: int
+
+    @property
+    def node_count(self) -> int:
+        return int(self.node_type.shape[0])
+
+    @property
+    def edge_count(self) -> int:
+        return int(self.edge_type.shape[0])
+
+
+def open_snapshot_file(path: str | os.PathLike[str]) -> tuple[BinaryIO, Callable[[], int], int]:
+    """Open a snapshot, transparently gunzipping; returns (stream, bytes read so far, size on disk)."""
+    try:
+        raw = open(path, "rb")
+    except FileNotFoundError:
+        raise SnapshotError(path, "no such file") from None
+    except IsADirectoryError:
+        raise SnapshotError(path, "is a directory, not a snapshot file") from None
+    except PermissionError:
+        raise SnapshotError(path, "permission denied") from None
+    except OSError as error:
+        raise SnapshotError(path, f"cannot open: {error.strerror or error}") from None
+    size = os.fstat(raw.fileno()).st_size
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw.tell, size  # type: ignore[return-value]
+    return raw, raw.tell, size
+
+
+def read_header(path: str | os.PathLike[str]) -> Meta:
+    """Read only the ``snapshot`` header (meta and counts) from the start of the file.
+
+    Cheap even for a huge file: ijson stops after the header. Used to estimate
+    the memory a load will need before committing to it.
+    """
+    stream, _, _ = open_snapshot_file(path)
+    with stream:
+        try:
+            header = next(ijson.items(stream, "snapshot", use_float=True), None)
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, EOFError, OSError) as error:
+            raise SnapshotError(path, f"not JSON: {str(error).splitlines()[0] if str(error) else 'bad data'}") from None
+    if header is None:
+        raise SnapshotError(path, 'not a V8 heap snapshot: no "snapshot" header')
+    return parse_meta(header, path)
+
+
+class _Reader:
+    """A chunked byte buffer over the file, with the small token reads the top level needs."""
+
+    def __init__(self, stream: BinaryIO, path: object, consumed: Callable[[], int]) -> None:
+        self.stream = stream
+        self.path = path
+        self.consumed = consumed
+        self.buf = np.empty(CHUNK_SIZE, dtype=np.uint8)
+        self.pos = 0
+        self.end = 0
+        self.eof = False
+
+    def fill(self) -> bool:
+        """Keep the unread bytes, read more after them; False at end of file."""
+        remaining = self.end - self.pos
+        if remaining:
+            self.buf[:remaining] = self.buf[self.pos:self.end]
+        self.pos, self.end = 0, remaining
+        if remaining == self.buf.shape[0]:
+            self.buf = np.concatenate([self.buf, np.empty(CHUNK_SIZE, dtype=np.uint8)])
+        try:
+            n = self.stream.readinto(memoryview(self.buf)[remaining:])  # type: ignore[attr-defined]
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise SnapshotError(self.path, f"cannot read: {error}") from None
+        if not n:
+            self.eof = True
+            return False
+        self.end += n
+        return True
+
+    def next_byte(self) -> int:
+        """The next byte that is not white space (not consumed), or -1 at end of file."""
+        while True:
+            while self.pos < self.end:
+                c = int(self.buf[self.pos])
+                if c in (32, 10, 13, 9):
+                    self.pos += 1
+                    continue
+                if c == 0xEF and self.end - self.pos >= 3 and bytes(self.buf[self.pos:self.pos + 3]) == b"\xef\xbb\xbf":
+                    self.pos += 3  # a BOM
+                    continue
+                return c
+            if not self.fill():
+                return -1
+
+    def expect(self, char: str, where: str) -> None:
+        c = self.next_byte()
+        if c != ord(char):
+            self.fail_at(c, where)
+        self.pos += 1
+
+    def fail_at(self, c: int, where: str) -> None:
+        if c < 0:
+            raise SnapshotError(self.path, f"truncated: the file ends {where}")
+        raise SnapshotError(self.path, f"not a V8 heap snapshot: unexpected {chr(c)!r} {where}")
+
+    def read_key(self) -> str:
+        self.expect('"', "where a section name should be")
+        raw = bytearray()
+        while True:
+            if self.pos >= self.end and not self.fill():
+                raise SnapshotError(self.path, "truncated: the file ends inside a section name")
+            c = int(self.buf[self.pos])
+            self.pos += 1
+            if c == 34 and not (raw and raw[-1] == 92):
+                break
+            raw.append(c)
+            if len(raw) > 4096:
+                raise SnapshotError(self.path, "not a V8 heap snapshot: a section name is too long")
+        self.expect(":", "after a section name")
+        try:
+            return json.loads(b'"' + bytes(raw) + b'"')
+        except ValueError:
+            raise SnapshotError(self.path, "not a V8 heap snapshot: a section name is not a JSON string") from None
+
+    def skip_value(self, capture: bytearray | None = None, what: str = "a value") -> None:
+        """Pass over one JSON value, copying its bytes into ``capture`` if given."""
+        state = scan.new_state()
+        self.next_byte()
+        while True:
+            start = self.pos
+            self.pos = int(scan.skip_value(self.buf, self.pos, self.end, state))
+            if capture is not None:
+                capture += self.buf[start:self.pos].tobytes()
+            if state[scan.SK_DONE]:
+                return
+            if not self.fill():
+                raise SnapshotError(self.path, f"truncated: the file ends inside {what}")
+
+    def run_scanner(self, step: Callable[[np.ndarray, int, int, np.ndarray], int], state: np.ndarray,
+                    what: str, on_chunk: Callable[[], None] | None = None) -> None:
+        """Feed chunks to a number scanner until it reads its closing bracket."""
+        self.expect("[", f"where the {what} array should start")
+        while True:
+            self.pos = int(step(self.buf, self.pos, self.end, state))
+            if state[scan.ST_ERROR]:
+                self.raise_scan_error(state, what)
+            if state[scan.ST_DONE]:
+                return
+            if on_chunk is not None:
+                on_chunk()
+            if not self.fill():
+                raise SnapshotError(self.path, f"truncated: the file ends inside the {what} array "
+                                               f"(after {int(state[scan.ST_POS]):,} numbers)")
+
+    def raise_scan_error(self, state: np.ndarray, what: str) -> None:
+        code = int(state[scan.ST_ERROR])
+        at = int(state[scan.ST_POS])
+        if code == scan.ERR_TOO_MANY:
+            raise SnapshotError(self.path, f"meta disagrees with the data: the {what} array has more "
+                                           f"numbers than snapshot.{what[:-1]}_count allows ({at:,})")
+        if code == scan.ERR_RANGE:
+            raise SnapshotError(self.path, f"bad value in the {what} array at number {at:,}")
+        c = int(self.buf[self.pos]) if self.pos < self.end else -1
+        char = repr(chr(c)) if c >= 0 else "end of data"
+        raise SnapshotError(self.path, f"not a V8 heap snapshot: unexpected {char} in the {what} array "
+                                       f"at number {at:,}")
+
+
+def _read_int_array(reader: _Reader, what: str) -> np.ndarray:
+    out = np.empty(1 << 12, dtype=np.int64)
+    state = scan.new_state()
+    reader.expect("[", f"where the {what} array should start")
+    while True:
+        reader.pos = int(scan.scan_int_array(reader.buf, reader.pos, reader.end, state, out))
+        if state[scan.ST_ERROR]:
+            reader.raise_scan_error(state, what)
+        if state[scan.ST_DONE]:
+            return out[: int(state[scan.ST_POS])].copy()
+        if state[scan.ST_POS] >= out.shape[0]:
+            out = np.concatenate([out, np.empty(out.shape[0], dtype=np.int64)])
+            continue
+        if not reader.fill():
+            raise SnapshotError(reader.path, f"truncated: the file ends inside the {what} array")
+
+
+def _read_strings(reader: _Reader, report: Callable[[], None]) -> StringTable:
+    blob = bytearray()
+    if reader.next_byte() != ord("["):
+        reader.fail_at(reader.next_byte(), "where the strings array should start")
+    state = scan.new_state()
+    while True:
+        start = reader.pos
+        reader.pos = int(scan.skip_value(reader.buf, reader.pos, reader.end, state))
+        blob += reader.buf[start:reader.pos].tobytes()
+        if state[scan.SK_DONE]:
+            break
+        report()
+        if not reader.fill():
+            raise SnapshotError(reader.path, "truncated: the file ends inside the strings array")
+    data = np.frombuffer(blob, dtype=np.uint8)
+    empty = np.empty(0, dtype=np.int64)
+    count = int(scan.index_strings(data, empty, empty, np.empty(0, dtype=np.uint8)))
+    if count == -2:
+        raise SnapshotError(reader.path, "bad string: an escape sequence JSON does not allow")
+    if count < 0:
+        raise SnapshotError(reader.path, "not a V8 heap snapshot: the strings array is malformed")
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    escaped = np.empty(count, dtype=np.uint8)
+    scan.index_strings(data, starts, ends, escaped)
+    return StringTable(data, starts, ends, escaped)
+
+
+def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> RawSnapshot:
+    """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta."""
+    stream, consumed, file_size = open_snapshot_file(path)
+    with stream:
+        return _read(stream, consumed, file_size, path, report)
+
+
+def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: object,
+          report: ProgressCallback) -> RawSnapshot:
+    reader = _Reader(stream, path, consumed)
+
+    def tick() -> None:
+        report("parse", min(consumed(), file_size), file_size)
+
+    first = reader.next_byte()
+    if first < 0:
+        raise SnapshotError(path, "empty file")
+    if first == ord("["):
+        raise SnapshotError(path, "not a V8 heap snapshot: the file is a JSON array, not an object")
+    if first != ord("{"):
+        raise SnapshotError(path, "not JSON: a heap snapshot starts with '{'")
+    reader.pos += 1
+
+    meta: Meta | None = None
+    columns: dict[str, Any] = {}
+    sections: dict[str, Any] = {}
+    strings: StringTable | None = None
+    trace_tree: bytes | None = None
+    first = True
+    while True:
+        c = reader.next_byte()
+        if c == ord("}"):
+            break
+        if not first:
+            if c != ord(","):
+                reader.fail_at(c, "between two sections")
+            reader.pos += 1
+        first = False
+        key = reader.read_key()
+        if key == "snapshot":
+            captured = bytearray()
+            reader.skip_value(captured, "the snapshot header")
+            try:
+                header = json.loads(captured)
+            except ValueError:
+                raise SnapshotError(path, "not JSON: the snapshot header does not parse") from None
+            meta = parse_meta(header, path)
+        elif key == "nodes":
+            if meta is None:
+                raise SnapshotError(path, "not a V8 heap snapshot: nodes come before the snapshot header")
+            columns.update(_read_nodes(reader, meta, tick))
+        elif key == "edges":
+            if meta is None or "first_edge" not in columns:
+                raise SnapshotError(path, "not a V8 heap snapshot: edges come before the nodes")
+            columns.update(_read_edges(reader, meta, tick))
+        elif key == "strings":
+            strings = _read_strings(reader, tick)
+        elif key in _SMALL_INT_SECTIONS:
+            sections[key] = _read_int_array(reader, key)
+        elif key == "trace_tree":
+            captured = bytearray()
+            reader.skip_value(captured, "the trace_tree")
+            trace_tree = bytes(captured)
+        else:
+            sections.setdefault("_skipped", []).append(key)
+            reader.skip_value(None, f"the {key} section")
+        tick()
+    if meta is None:
+        raise SnapshotError(path, 'not a V8 heap snapshot: no "snapshot" header')
+    for needed in ("node_type", "edge_type"):
+        if needed not in columns:
+            raise SnapshotError(path, f"not a V8 heap snapshot: no {needed.split('_')[0]}s array")
+    if strings is None:
+        raise SnapshotError(path, "not a V8 heap snapshot: no strings array")
+    raw = RawSnapshot(
+        meta=meta,
+        strings=strings,
+        locations=sections.get("locations", np.empty(0, dtype=np.int64)),
+        samples=sections.get("samples", np.empty(0, dtype=np.int64)),
+        trace_function_infos=sections.get("trace_function_infos", np.empty(0, dtype=np.int64)),
+        trace_tree=trace_tree,
+        file_size=file_size,
+        **columns,
+    )
+    validate(raw, path)
+    return raw
+
+
+def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[str, Any]:
+    n = meta.node_count
+    nfc = meta.node_field_count
+    node_type = np.zeros(n, dtype=np.uint8)
+    node_name = np.zeros(n, dtype=np.uint32)
+    node_id = np.zeros(n, dtype=np.uint32)
+    self_size = np.zeros(n, dtype=np.uint32)
+    first_edge = np.zeros(n + 1, dtype=np.int64)
+    f_trace = meta.node_offset("trace_node_id")
+    f_detached = meta.node_offset("detachedness")
+    trace = np.zeros(n if f_trace >= 0 else 0, dtype=np.uint32)
+    detached = np.zeros(n if f_detached >= 0 else 0, dtype=np.uint8)
+    # Edge counts land in first_edge[1:], turned into offsets by a cumulative sum below.
+    edge_counts = first_edge[1:]
+    state = scan.new_state()
+    limit = n * nfc
+
+    def step(buf: np.ndarray, start: int, end: int, st: np.ndarray) -> int:
+        return scan.scan_node_numbers(
+            buf, start, end, st, nfc, limit,
+            meta.node_offset("type"), meta.node_offset("name"), meta.node_offset("id"),
+            meta.node_offset("self_size"), meta.node_offset("edge_count"), f_trace, f_detached,
+            node_type, node_name, node_id, self_size, edge_counts, trace, detached)
+
+    reader.run_scanner(step, state, "nodes", tick)
+    got = int(state[scan.ST_POS])
+    if got != limit:
+        raise SnapshotError(reader.path, f"meta disagrees with the data: the nodes array has {got:,} numbers, "
+                                         f"snapshot.node_count {n:,} x {nfc} fields = {limit:,}")
+    np.cumsum(first_edge, out=first_edge)
+    if first_edge[-1] != meta.edge_count:
+        raise SnapshotError(reader.path, f"meta disagrees with the data: the nodes' edge counts add up to "
+                                         f"{int(first_edge[-1]):,}, snapshot.edge_count is {meta.edge_count:,}")
+    return {
+        "node_type": node_type,
+        "node_name": node_name,
+        "node_id": node_id,
+        "node_self_size": self_size,
+        "first_edge": first_edge,
+        "node_trace_id": trace if f_trace >= 0 and trace.any() else None,
+        "node_detachedness": detached if f_detached >= 0 else None,
+    }
+
+
+def _read_edges(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[str, Any]:
+    m = meta.edge_count
+    efc = meta.edge_field_count
+    edge_type = np.zeros(m, dtype=np.uint8)
+    edge_name = np.zeros(m, dtype=np.uint32)
+    edge_to = np.zeros(m, dtype=np.int32)
+    state = scan.new_state()
+    limit = m * efc
+    if meta.node_count >= 2**31:
+        raise SnapshotError(reader.path, "too many nodes (more than 2^31)")
+
+    def step(buf: np.ndarray, start: int, end: int, st: np.ndarray) -> int:
+        return scan.scan_edge_numbers(
+            buf, start, end, st, efc, limit, meta.node_field_count,
+            meta.edge_offset("type"), meta.edge_offset("name_or_index"), meta.edge_offset("to_node"),
+            edge_type, edge_name, edge_to)
+
+    try:
+        reader.run_scanner(step, state, "edges", tick)
+    except SnapshotError as error:
+        if "bad value in the edges" in error.problem:
+            edge = int(state[scan.ST_POS]) // efc
+            raise SnapshotError(reader.path, f"edge {edge:,} has a bad value (to_node must be a node index)") from None
+        raise
+    got = int(state[scan.ST_POS])
+    if got != limit:
+        raise SnapshotError(reader.path, f"meta disagrees with the data: the edges array has {got:,} numbers, "
+                                         f"snapshot.edge_count {m:,} x {efc} fields = {limit:,}")
+    return {"edge_type": edge_type, "edge_name": edge_name, "edge_to": edge_to}
+
+
+def validate(raw: RawSnapshot, path: object) -> None:
+    """Check what the scanners could not: references between the arrays."""
+    meta = raw.meta
+    n = raw.node_count
+    if n == 0:
+        raise SnapshotError(path, "empty snapshot: it has no nodes")
+    string_count = len(raw.strings)
+    if raw.edge_count and int(raw.edge_to.max()) >= n:
+        bad = int(np.argmax(raw.edge_to >= n))
+        raise SnapshotError(path, f"edge {bad:,} points outside the nodes (to node {int(raw.edge_to[bad]):,} "
+                                  f"of {n:,})")
+    if int(raw.node_type.max()) >= len(meta.node_types):
+        bad = int(np.argmax(raw.node_type >= len(meta.node_types)))
+        raise SnapshotError(path, f"node {bad:,} has type {int(raw.node_type[bad])}, which meta does not list")
+    if raw.edge_count and int(raw.edge_type.max()) >= len(meta.edge_types):
+        bad = int(np.argmax(raw.edge_type >= len(meta.edge_types)))
+        raise SnapshotError(path, f"edge {bad:,} has type {int(raw.edge_type[bad])}, which meta does not list")
+    if int(raw.node_name.max()) >= string_count:
+        bad = int(np.argmax(raw.node_name >= string_count))
+        raise SnapshotError(path, f"node {bad:,} names string {int(raw.node_name[bad]):,}, "
+                                  f"but there are {string_count:,} strings")
+    numbered = np.zeros(len(meta.edge_types), dtype=np.bool_)
+    for name in ("element", "hidden"):
+        if meta.edge_type(name) >= 0:
+            numbered[meta.edge_type(name)] = True
+    if raw.edge_count:
+        named = ~numbered[raw.edge_type]
+        if named.any() and int(raw.edge_name[named].max()) >= string_count:
+            bad = int(np.flatnonzero(named & (raw.edge_name >= string_count))[0])
+            raise SnapshotError(path, f"edge {bad:,} names string {int(raw.edge_name[bad]):,}, "
+                                      f"but there are {string_count:,} strings")
+    lf = len(meta.location_fields)
+    if raw.locations.size and (lf == 0 or raw.locations.size % lf):
+        raise SnapshotError(path, "meta disagrees with the data: the locations array does not fit location_fields")
+
+
+def read_snapshot_bytes(data: bytes, path: object = "<bytes>") -> RawSnapshot:
+    """Read a snapshot held in memory (tests and fuzzing)."""
+    if data[:2] == _GZIP_MAGIC:
+        data = gzip.decompress(data)
+    stream = io.BytesIO(data)
+    return _read(stream, stream.tell, len(data), path, no_progress)

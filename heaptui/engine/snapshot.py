@@ -1,0 +1,296 @@
+"""A loaded snapshot: the index every view and command reads, with DevTools' queries.
+
+:func:`heaptui.engine.load.load_snapshot` builds it; afterwards it only answers
+questions (a class's rows, an object's retainers, the statistics), each in
+DevTools' words and order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import names
+from .classes import ClassInfo, InterfaceDefinition, class_aggregates, dominated_nodes
+from .format import BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE, Meta
+from .graph import edge_source
+from .jsnames import js_sort_key
+from .statistics import Statistics
+from .strings import StringTable
+
+
+@dataclass(frozen=True)
+class TypeCodes:
+    """The node and edge type codes of one file (-1 where the file lacks the type)."""
+
+    object: int
+    native: int
+    hidden: int
+    array: int
+    string: int
+    cons_string: int
+    sliced_string: int
+    code: int
+    closure: int
+    regexp: int
+    synthetic: int
+    number: int
+    property_edge: int
+    element_edge: int
+    internal_edge: int
+    hidden_edge: int
+    shortcut_edge: int
+    weak_edge: int
+    context_edge: int
+
+    @classmethod
+    def from_meta(cls, meta: Meta) -> TypeCodes:
+        n, e = meta.node_type, meta.edge_type
+        return cls(
+            object=n("object"), native=n("native"), hidden=n("hidden"), array=n("array"), string=n("string"),
+            cons_string=n("concatenated string"), sliced_string=n("sliced string"), code=n("code"),
+            closure=n("closure"), regexp=n("regexp"), synthetic=n("synthetic"), number=n("number"),
+            property_edge=e("property"), element_edge=e("element"), internal_edge=e("internal"),
+            hidden_edge=e("hidden"), shortcut_edge=e("shortcut"), weak_edge=e("weak"), context_edge=e("context"),
+        )
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """A Summary row: one class and its aggregates."""
+
+    class_index: int
+    info: ClassInfo
+    count: int
+    distance: int
+    shallow_size: int
+    retained_size: int
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def to_json(self) -> dict[str, object]:
+        row: dict[str, object] = {
+            "name": self.info.name,
+            "count": self.count,
+            "distance": self.distance,
+            "shallow_size": self.shallow_size,
+            "retained_size": self.retained_size,
+        }
+        if self.info.location is not None:
+            row["location"] = self.info.location_text
+        return row
+
+
+@dataclass(frozen=True)
+class Retainer:
+    """One retainer of an object: the edge that holds it and the node it comes from."""
+
+    edge: int
+    node: int
+    edge_type: str
+    edge_name: str
+    distance: int  # the retaining node's distance as the Retainers view sorts it
+
+
+@dataclass
+class Snapshot:
+    """The in-memory index of one heap snapshot."""
+
+    path: str
+    meta: Meta
+    types: TypeCodes
+    strings: StringTable
+    file_size: int
+    node_type: np.ndarray
+    node_name: np.ndarray
+    node_id: np.ndarray
+    shallow: np.ndarray
+    first_edge: np.ndarray
+    node_trace_id: np.ndarray | None
+    node_detachedness: np.ndarray | None
+    edge_type: np.ndarray
+    edge_name: np.ndarray
+    edge_to: np.ndarray
+    first_retainer: np.ndarray
+    retainer_edge: np.ndarray
+    distances: np.ndarray
+    dominator: np.ndarray
+    retained: np.ndarray
+    class_id: np.ndarray
+    classes: list[ClassInfo]
+    interfaces: list[InterfaceDefinition]
+    statistics: Statistics
+    numbered_edge: np.ndarray  # per edge type: element and hidden edges carry an index, not a string
+    is_object_name: np.ndarray  # per string: is it "Object"
+    summary_rows: list[ClassRow] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    samples: np.ndarray | None = None
+    trace_tree: bytes | None = None
+
+    # ------------------------------------------------------------ basics
+
+    @property
+    def node_count(self) -> int:
+        return int(self.node_type.shape[0])
+
+    @property
+    def edge_count(self) -> int:
+        return int(self.edge_type.shape[0])
+
+    @property
+    def root(self) -> int:
+        return self.meta.root_ordinal
+
+    @property
+    def total_size(self) -> int:
+        """DevTools' total: the root's retained size plus the header's extra native bytes."""
+        return int(self.retained[self.root]) + self.meta.extra_native_bytes
+
+    @cached_property
+    def _ids_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.node_id, kind="stable")
+        return self.node_id[order], order
+
+    def node_for_id(self, node_id: int) -> int | None:
+        """The ordinal of the node with this snapshot id, or None."""
+        ids, order = self._ids_sorted
+        i = int(np.searchsorted(ids, node_id))
+        if i < ids.shape[0] and int(ids[i]) == node_id:
+            return int(order[i])
+        return None
+
+    def type_name(self, v: int) -> str:
+        return self.meta.node_types[int(self.node_type[v])]
+
+    def class_info(self, v: int) -> ClassInfo:
+        return self.classes[int(self.class_id[v])]
+
+    def class_name(self, v: int) -> str:
+        return self.class_info(v).name
+
+    def name(self, v: int) -> str:
+        """The node's display name, as DevTools shows it."""
+        return names.node_name(self, v)
+
+    def raw_name(self, v: int) -> str:
+        return self.strings[int(self.node_name[v])]
+
+    def edge_name_of(self, e: int) -> str:
+        return names.edge_name(self, e)
+
+    def edge_type_name(self, e: int) -> str:
+        return self.meta.edge_types[int(self.edge_type[e])]
+
+    def edge_source(self, e: int) -> int:
+        return int(edge_source(self.first_edge, e))
+
+    @staticmethod
+    def distance_text(distance: int) -> str:
+        """DevTools shows only user distances; system and unreachable ones are a dash."""
+        return str(distance) if 0 <= distance < BASE_SYSTEM_DISTANCE else "-"
+
+    # ------------------------------------------------------------ summary
+
+    def summary(self, mask: np.ndarray | None = None) -> list[ClassRow]:
+        """Summary rows (classes with at least one counted object), largest retained size first.
+
+        ``mask`` (a byte per node) restricts the objects counted, as DevTools'
+        Summary filters do; without it the rows computed at load are returned.
+        """
+        if mask is None and self.summary_rows:
+            return self.summary_rows
+        first, children = dominated_nodes(self.dominator, self.root)
+        counts, distances, shallow, retained = class_aggregates(
+            self.class_id, len(self.classes), self.shallow, self.distances, self.retained, first, children,
+            self.root, np.empty(0, dtype=np.uint8) if mask is None else mask.astype(np.uint8))
+        rows = [
+            ClassRow(int(c), self.classes[c], int(counts[c]), int(distances[c]), int(shallow[c]), int(retained[c]))
+            for c in np.flatnonzero(counts)
+        ]
+        rows.sort(key=lambda r: (-r.retained_size, js_sort_key(r.name), r.info.key))
+        return rows
+
+    def instances(self, class_index: int) -> np.ndarray:
+        """The counted objects of a class (shallow size > 0), largest retained size first."""
+        nodes = np.flatnonzero((self.class_id == class_index) & (self.shallow > 0))
+        order = np.lexsort((self.node_id[nodes], -self.retained[nodes]))
+        return nodes[order]
+
+    # ------------------------------------------------------------ retainers
+
+    def retainer_distance(self, v: int, distances: np.ndarray | None = None) -> int:
+        """``getDistanceForRetainersView``: unreachable retainers sort after everything."""
+        table = self.distances if distances is None else distances
+        d = int(table[v])
+        if d == NO_DISTANCE:
+            return max(0, int(self.distances[v])) + BASE_UNREACHABLE_DISTANCE
+        return d
+
+    def retainers(self, v: int, distances: np.ndarray | None = None,
+                  ignored_edges: frozenset[int] = frozenset()) -> list[Retainer]:
+        """The object's retainers as DevTools' Retainers view lists them by default.
+
+        Weak edges, invisible edges and edges from the root are left out; the
+        rest are ordered by the retaining node's distance, then its display
+        name, then DevTools' retainer position (later edges first).
+        """
+        begin, end = int(self.first_retainer[v]), int(self.first_retainer[v + 1])
+        rows: list[tuple[int, bytes, int, Retainer]] = []
+        weak = self.types.weak_edge
+        root = self.root
+        for k in range(begin, end):
+            e = int(self.retainer_edge[k])
+            if int(self.edge_type[e]) == weak:
+                continue
+            src = self.edge_source(e)
+            if src == root:
+                continue
+            if e in ignored_edges:
+                distance = BASE_UNREACHABLE_DISTANCE
+            else:
+                distance = self.retainer_distance(src, distances)
+            retainer = Retainer(e, src, self.edge_type_name(e), self.edge_name_of(e), distance)
+            rows.append((distance, js_sort_key(self.name(src)), k, retainer))
+        rows.sort(key=lambda r: (r[0], r[1], r[2]))
+        return [r[3] for r in rows]
+
+    def edges(self, v: int) -> range:
+        """The node's outgoing edge ordinals, in file order."""
+        return range(int(self.first_edge[v]), int(self.first_edge[v + 1]))
+
+    # ------------------------------------------------------------ json helpers
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "node_count": self.node_count,
+            "edge_count": self.edge_count,
+            "total_size": self.total_size,
+        }
+
+    def object_json(self, v: int) -> dict[str, object]:
+        retainers = []
+        for r in self.retainers(v):
+            retainers.append({
+                "edge_type": r.edge_type,
+                "edge_name": r.edge_name,
+                "id": int(self.node_id[r.node]),
+                "class": self.class_name(r.node),
+                "name": self.name(r.node),
+                "distance": int(self.distances[r.node]),
+            })
+        return {
+            "id": int(self.node_id[v]),
+            "class": self.class_name(v),
+            "name": self.name(v),
+            "type": self.type_name(v),
+            "self_size": int(self.shallow[v]),
+            "retained_size": int(self.retained[v]),
+            "distance": int(self.distances[v]),
+            "dominator": int(self.node_id[self.dominator[v]]),
+            "retainers": retainers,
+        }

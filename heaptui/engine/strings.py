@@ -1,0 +1,101 @@
+"""The snapshot's string table, kept as the raw bytes of the file's ``strings`` array.
+
+A large snapshot has millions of strings; a Python ``str`` per string would cost
+more than the text itself. The table keeps the JSON bytes in one buffer with the
+start and end of each string, and decodes a string only when someone asks for it
+(a class name, an edge name on screen). Strings the engine adds (DevTools' class
+names such as ``(system)`` or ``{url, date}``) are appended after the file's own.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .scan import match_strings
+
+
+class StringTable:
+    """Indexable strings: the file's (decoded lazily) followed by added ones."""
+
+    def __init__(self, blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, escaped: np.ndarray) -> None:
+        self.blob = blob
+        self.starts = starts
+        self.ends = ends
+        self.escaped = escaped
+        self.file_count = int(starts.shape[0])
+        self._added: list[str] = []
+        self._added_index: dict[str, int] = {}
+        self._cache: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return self.file_count + len(self._added)
+
+    def __getitem__(self, index: int) -> str:
+        index = int(index)
+        if index >= self.file_count:
+            return self._added[index - self.file_count]
+        if index < 0:
+            raise IndexError(index)
+        text = self._cache.get(index)
+        if text is None:
+            text = self._decode(index)
+            if len(self._cache) < 1_000_000:
+                self._cache[index] = text
+        return text
+
+    def _decode(self, index: int) -> str:
+        raw = self.blob[self.starts[index]:self.ends[index]].tobytes()
+        if not self.escaped[index]:
+            return raw.decode("utf-8", "replace")
+        # json keeps escaped lone surrogates (V8 writes them) as they are.
+        return json.loads(b'"' + raw + b'"')
+
+    def raw_bytes(self, index: int) -> bytes:
+        """The string's bytes as stored in the file (escapes not decoded)."""
+        return self.blob[self.starts[index]:self.ends[index]].tobytes()
+
+    def add(self, text: str) -> int:
+        """Index of ``text`` among the added strings, adding it once."""
+        index = self._added_index.get(text)
+        if index is None:
+            index = self.file_count + len(self._added)
+            self._added.append(text)
+            self._added_index[text] = index
+        return index
+
+    def lengths(self) -> np.ndarray:
+        """Byte length of each of the file's strings, as stored."""
+        return self.ends - self.starts
+
+    def find_all(self, text: str) -> np.ndarray:
+        """Indices of the file's strings equal to ``text`` (V8 does not promise uniqueness)."""
+        encoded = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
+        plain = text.encode("utf-8", "surrogatepass")
+        hits: list[int] = []
+        for wanted in {plain, encoded}:
+            needle = np.frombuffer(wanted, dtype=np.uint8)
+            hits.extend(int(i) for i in match_strings(self.blob, self.starts, self.ends, needle))
+        added = self._added_index.get(text)
+        if added is not None:
+            hits.append(added)
+        return np.array(sorted(set(hits)), dtype=np.int64)
+
+    def mask_of(self, texts: set[str] | list[str] | tuple[str, ...]) -> np.ndarray:
+        """A boolean per string index (file and added): is the string one of ``texts``?"""
+        mask = np.zeros(len(self), dtype=np.bool_)
+        for text in texts:
+            mask[self.find_all(text)] = True
+        return mask
+
+    def first_bytes(self) -> np.ndarray:
+        """The first stored byte of every file string (0 for an empty one), for prefix tests."""
+        out = np.zeros(self.file_count, dtype=np.uint8)
+        nonempty = self.ends > self.starts
+        out[nonempty] = self.blob[self.starts[nonempty]]
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.blob.nbytes + self.starts.nbytes + self.ends.nbytes + self.escaped.nbytes)

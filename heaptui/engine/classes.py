@@ -147,22 +147,17 @@ def _property_set_hashes(plain, first_edge, edge_type, edge_name, property_edge,
 
 
 @njit(cache=True, nogil=True)
-def class_aggregates(class_id, class_count, shallow, distances, retained, first_dominated, dominated, root,
-                     mask):
-    """Per class: count, min distance, shallow size and retained size, as DevTools' Summary.
+def class_counts(class_id, class_count, shallow, distances, mask):
+    """Per class: count, smallest distance and shallow size of its counted objects.
 
-    Only nodes with a shallow size count (and, when ``mask`` is not empty,
-    only masked nodes). A class's retained size adds the retained sizes of its
-    objects that no other counted object of the same class dominates
-    (``calculateClassesRetainedSize``).
+    Only nodes with a shallow size count (and, when ``mask`` is not empty, only
+    masked ones), as in DevTools' Summary.
     """
     use_mask = mask.shape[0] > 0
     count = np.zeros(class_count, dtype=np.int64)
     self_total = np.zeros(class_count, dtype=np.int64)
     distance = np.full(class_count, np.iinfo(np.int32).max, dtype=np.int64)
-    retained_total = np.zeros(class_count, dtype=np.int64)
-    n = class_id.shape[0]
-    for v in range(n):
+    for v in range(class_id.shape[0]):
         if shallow[v] == 0 or (use_mask and not mask[v]):
             continue
         c = class_id[v]
@@ -170,8 +165,24 @@ def class_aggregates(class_id, class_count, shallow, distances, retained, first_
         self_total[c] += shallow[v]
         if distances[v] < distance[c]:
             distance[c] = distances[v]
+    return count, distance, self_total
+
+
+@njit(cache=True, nogil=True)
+def class_retained_sizes(class_id, class_count, shallow, retained, dominator, root, mask):
+    """Per class, DevTools' ``calculateClassesRetainedSize``.
+
+    A class's retained size adds the retained sizes of its counted objects that
+    no other counted object of the same class dominates, so nothing is counted
+    twice. A depth-first walk of the dominator tree keeps a flag per class
+    while inside the subtree of a counted object of that class.
+    """
+    use_mask = mask.shape[0] > 0
+    first, children = dominated_nodes(dominator, root)
+    total = np.zeros(class_count, dtype=np.int64)
     seen = np.zeros(class_count, dtype=np.uint8)
-    stack = np.empty(2 * n + 2, dtype=np.int64)
+    # The stack grows on demand: dominator trees are wide, so it stays far below 2n.
+    stack = np.empty(1 << 16, dtype=np.int32)
     top = 0
     stack[top] = root + 1
     top += 1
@@ -183,37 +194,44 @@ def class_aggregates(class_id, class_count, shallow, distances, retained, first_
             continue
         v = item - 1
         c = class_id[v]
-        begin = first_dominated[v]
-        end = first_dominated[v + 1]
+        begin = first[v]
+        end = first[v + 1]
+        if top + (end - begin) + 1 >= stack.shape[0]:
+            bigger = np.empty(2 * (top + (end - begin) + 1), dtype=np.int32)
+            bigger[:top] = stack[:top]
+            stack = bigger
         if not seen[c] and shallow[v] > 0 and (not use_mask or mask[v]):
-            retained_total[c] += retained[v]
+            total[c] += retained[v]
             if begin != end:
                 seen[c] = 1
                 stack[top] = -item
                 top += 1
         for i in range(begin, end):
-            stack[top] = dominated[i] + 1
+            stack[top] = children[i] + 1
             top += 1
-    return count, distance, self_total, retained_total
+    return total
 
 
 @njit(cache=True, nogil=True)
 def dominated_nodes(dominator, root):
-    """Children of each node in the dominator tree, as a CSR."""
+    """Children of each node in the dominator tree, as a CSR (two arrays, no scratch)."""
     n = dominator.shape[0]
-    first = np.zeros(n + 1, dtype=np.int64)
+    first = np.zeros(n + 1, dtype=np.int32)
     for v in range(n):
         if v != root:
             first[dominator[v] + 1] += 1
     for i in range(n):
         first[i + 1] += first[i]
-    fill = first[:-1].copy()
     children = np.empty(max(n - 1, 0), dtype=np.int32)
+    # Fill using first[d] as d's cursor, then shift the offsets back by one slot.
     for v in range(n):
         if v != root:
             d = dominator[v]
-            children[fill[d]] = v
-            fill[d] += 1
+            children[first[d]] = v
+            first[d] += 1
+    for i in range(n, 0, -1):
+        first[i] = first[i - 1]
+    first[0] = 0
     return first, children
 
 
@@ -224,27 +242,43 @@ def _hash_rows(hashes: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(hashes).view(np.dtype((np.void, 16))).ravel()
 
 
+@njit(cache=True, nogil=True)
+def _mark_named(node_type, node_name, type_class, used):
+    """Mark the names used by object and native nodes (``type_class`` -1)."""
+    for v in range(node_type.shape[0]):
+        if type_class[node_type[v]] < 0:
+            used[node_name[v]] = 1
+
+
+@njit(cache=True, nogil=True)
+def _class_strings(node_type, node_name, type_class, remap):
+    """A class-name string index per node: the type's fixed class, or the (remapped) name."""
+    out = np.empty(node_type.shape[0], dtype=np.int32)
+    for v in range(node_type.shape[0]):
+        fixed = type_class[node_type[v]]
+        out[v] = remap[node_name[v]] if fixed < 0 else fixed
+    return out
+
+
 def base_class_names(strings: StringTable, node_type: np.ndarray, node_name: np.ndarray,
                      node_types: tuple[str, ...]) -> np.ndarray:
     """``calculateObjectNames``: a class-name string index per node (before interfaces)."""
-    class_str = np.empty(node_type.shape[0], dtype=np.int64)
-    named = np.zeros(len(node_types), dtype=np.bool_)
+    type_class = np.full(max(len(node_types), 1), -1, dtype=np.int32)
     for code, type_name in enumerate(node_types):
-        if type_name in ("object", "native"):
-            named[code] = True
-            continue
-        fixed = {"hidden": "(system)", "code": "(compiled code)", "closure": "Function",
-                 "regexp": "RegExp"}.get(type_name, f"({type_name})")
-        class_str[node_type == code] = strings.add(fixed)
-    is_named = named[node_type]
-    names = node_name[is_named]
-    remap = np.arange(len(strings), dtype=np.int64)
-    used = np.zeros(len(strings), dtype=np.bool_)
-    used[names] = True
-    file_first = strings.first_bytes()
-    first = np.zeros(len(strings), dtype=np.uint8)
-    first[: strings.file_count] = file_first
-    for index in np.flatnonzero(used & ((first == ord("<")) | (first == ord("D")))):
+        if type_name not in ("object", "native"):
+            fixed = {"hidden": "(system)", "code": "(compiled code)", "closure": "Function",
+                     "regexp": "RegExp"}.get(type_name, f"({type_name})")
+            type_class[code] = strings.add(fixed)
+    used = np.zeros(len(strings), dtype=np.uint8)
+    _mark_named(node_type, node_name, type_class, used)
+    remap = np.arange(len(strings), dtype=np.int32)
+    # Look at the first byte of the used names only, so the rest of the text stays unread.
+    used_file = np.flatnonzero(used[: strings.file_count])
+    nonempty = used_file[strings.ends[used_file] > strings.starts[used_file]]
+    first = strings.blob[strings.starts[nonempty]]
+    maybe = nonempty[(first == ord("<")) | (first == ord("D"))]
+    maybe = np.concatenate([maybe, np.flatnonzero(used[strings.file_count:]) + strings.file_count])
+    for index in maybe:
         name = strings[int(index)]
         if name.startswith("<"):
             space = name.find(" ")
@@ -252,8 +286,7 @@ def base_class_names(strings: StringTable, node_type: np.ndarray, node_name: np.
         elif name.startswith("Detached <"):
             space = name.find(" ", 10)
             remap[index] = strings.add(name[:space] + ">" if space != -1 else name)
-    class_str[is_named] = remap[names]
-    return class_str
+    return _class_strings(node_type, node_name, type_class, remap)
 
 
 def infer_interface_definitions(strings: StringTable, plain: np.ndarray, first_edge: np.ndarray,
@@ -347,7 +380,7 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
     tree = _TreeNode()
     for position, definition in enumerate(definitions):
         node = tree
-        properties = sorted((rank_of[p] for p in definition.properties))
+        properties = sorted(rank_of[p] for p in definition.properties)
         for p in properties:
             child = node.next.get(p)
             if child is None:
@@ -388,6 +421,34 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
 # ---------------------------------------------------------------- class table
 
 
+def _object_locations(locations: np.ndarray, location_fields: tuple[str, ...], node_field_count: int,
+                      node_type: np.ndarray, object_type: int) -> tuple[np.ndarray, ...]:
+    """(node ordinals, script ids, lines, columns) of the located ``object`` nodes.
+
+    A location names a node by its index in the file's nodes array; DevTools
+    keeps the last location given for a node, and so does this.
+    """
+    rows = locations.reshape(-1, len(location_fields))
+    ordinal = rows[:, location_fields.index("object_index")] // node_field_count
+    keep = (ordinal >= 0) & (ordinal < node_type.shape[0])
+    keep[keep] = node_type[ordinal[keep]] == object_type
+    index = np.flatnonzero(keep)
+    ordinal = ordinal[index]
+    if ordinal.size > 1 and not np.all(ordinal[1:] > ordinal[:-1]):
+        order = np.argsort(ordinal, kind="stable")
+        last = np.ones(order.shape[0], dtype=np.bool_)
+        last[:-1] = ordinal[order[1:]] != ordinal[order[:-1]]
+        index = index[order[last]]
+        ordinal = ordinal[order[last]]
+
+    def column(field: str) -> np.ndarray:
+        if field not in location_fields:
+            return np.zeros(index.shape[0], dtype=np.int64)
+        return rows[index, location_fields.index(field)]
+
+    return ordinal, column("script_id"), column("line"), column("column")
+
+
 def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np.ndarray, object_type: int,
                       locations: np.ndarray, location_fields: tuple[str, ...],
                       node_field_count: int) -> tuple[np.ndarray, list[ClassInfo]]:
@@ -403,24 +464,17 @@ def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np
     classes = [ClassInfo(name) for name in by_name]
     class_id = lut[class_str]
     if locations.size and "object_index" in location_fields:
-        width = len(location_fields)
-        rows = locations.reshape(-1, width)
-        ordinal = rows[:, location_fields.index("object_index")] // node_field_count
-        inside = (ordinal >= 0) & (ordinal < node_type.shape[0])
-        rows, ordinal = rows[inside], ordinal[inside]
-        # DevTools keeps the last location given for a node.
-        _, last = np.unique(ordinal[::-1], return_index=True)
-        last = rows.shape[0] - 1 - last
-        rows, ordinal = rows[last], ordinal[last]
-        objects = node_type[ordinal] == object_type
-        rows, ordinal = rows[objects], ordinal[objects]
-        if ordinal.size:
-            cols = [location_fields.index(f) if f in location_fields else -1 for f in ("script_id", "line", "column")]
-            keys = np.stack([class_id[ordinal].astype(np.int64)] +
-                            [rows[:, c] if c >= 0 else np.zeros(len(rows), dtype=np.int64) for c in cols], axis=1)
-            unique_keys, inverse = np.unique(keys, axis=0, return_inverse=True)
+        located, script, line, column = _object_locations(locations, location_fields, node_field_count,
+                                                          node_type, object_type)
+        if located.size:
+            name = class_id[located]
+            order = np.lexsort((column, line, script, name))
+            keys = np.stack([name[order], script[order], line[order], column[order]])
+            starts = np.ones(order.shape[0], dtype=np.bool_)
+            starts[1:] = (keys[:, 1:] != keys[:, :-1]).any(axis=0)
+            group = np.cumsum(starts) - 1
             base = len(classes)
-            for name_id, script, line, column in unique_keys.tolist():
-                classes.append(ClassInfo(classes[name_id].name, (script, line, column)))
-            class_id[ordinal] = base + inverse.ravel()
+            for name_id, s_id, ln, col in keys[:, starts].T.tolist():
+                classes.append(ClassInfo(classes[name_id].name, (s_id, ln, col)))
+            class_id[located[order]] = base + group
     return class_id, classes

@@ -19,17 +19,17 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def essential_edges(root, first_edge, edge_type, edge_name, edge_to, node_id, page_owned,
-                    weak_edge, shortcut_edge, internal_edge, ephemeron_table_id):
-    """A byte per edge: 1 when the edge counts for dominators."""
+                    weak_edge, shortcut_edge, internal_edge, ephemeron_part, ephemeron_table_id):
+    """A bit per edge (packed, edge e is bit e & 7 of byte e >> 3): set when the edge counts for dominators."""
     n = first_edge.shape[0] - 1
-    out = np.zeros(edge_to.shape[0], dtype=np.uint8)
+    out = np.zeros((edge_to.shape[0] + 7) >> 3, dtype=np.uint8)
     for v in range(n):
         v_owned = page_owned[v]
         for e in range(first_edge[v], first_edge[v + 1]):
             t = edge_type[e]
             if t == internal_edge:
-                table = ephemeron_table_id[edge_name[e]]
-                if table >= 0 and table == node_id[v]:
+                part = ephemeron_part[edge_name[e]]
+                if part >= 0 and ephemeron_table_id[part] == node_id[v]:
                     continue
             if t == weak_edge:
                 continue
@@ -41,8 +41,16 @@ def essential_edges(root, first_edge, edge_type, edge_name, edge_to, node_id, pa
                     continue
                 if page_owned[w] and not v_owned:
                     continue
-            out[e] = 1
+            out[e >> 3] |= np.uint8(1 << (e & 7))
     return out
+
+
+_BLOCK_SHIFT = 8
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _essential(bits, e):
+    return (bits[e >> 3] >> (e & 7)) & 1
 
 
 @njit(cache=True, nogil=True)
@@ -61,7 +69,7 @@ def _dfs(start, parent, semi, vertex, label, next_edge, n, first_edge, edge_to, 
         end = first_edge[vo + 1]
         while next_edge[vo] < end:
             e = next_edge[vo]
-            if essential[e]:
+            if _essential(essential, e):
                 wo = edge_to[e]
                 w = wo + 1
                 if semi[w] == 0:
@@ -75,42 +83,53 @@ def _dfs(start, parent, semi, vertex, label, next_edge, n, first_edge, edge_to, 
 
 
 @njit(cache=True, nogil=True)
-def _evaluate(v, ancestor, label, semi, stack):
+def _evaluate(v, ancestor, label, semi):
+    """LT's EVAL with path compression, by pointer reversal instead of a stack.
+
+    DevTools pushes the path on a stack, then compresses from the top down; here
+    the path's ``ancestor`` links are reversed on the way up and restored on the
+    way down, which gives the same labels and links without an array of n.
+    """
     if ancestor[v] == 0:
         return v
-    sp = 0
+    below = 0
     x = v
     while ancestor[ancestor[x]] != 0:
-        sp += 1
-        stack[sp] = x
-        x = ancestor[x]
-    while sp > 0:
-        w = stack[sp]
-        sp -= 1
-        if semi[label[ancestor[w]]] < semi[label[w]]:
-            label[w] = label[ancestor[w]]
-        ancestor[w] = ancestor[ancestor[w]]
+        up = ancestor[x]
+        ancestor[x] = below
+        below = x
+        x = up
+    upper = x  # the highest node of the path, whose link stays as it is
+    w = below
+    while w != 0:
+        next_down = ancestor[w]
+        if semi[label[upper]] < semi[label[w]]:
+            label[w] = label[upper]
+        ancestor[w] = ancestor[upper]
+        upper = w
+        w = next_down
     return label[v]
 
 
 @njit(cache=True, nogil=True)
-def dominators_and_retained_sizes(root, first_edge, edge_to, first_retainer, retainer_edge, essential, shallow):
-    """Return (dominator ordinal per node, retained size per node, orphan count, unreachable count).
+def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential):
+    """Return (dominator ordinal per node, nodes in DFS order, orphan count, unreachable count).
 
     The root is its own dominator. ``orphans`` counts nodes reached only
     through weak edges, ``unreachable`` the ones DevTools then attaches to the
-    root one by one.
+    root one by one. The DFS order is what :func:`retained_sizes` needs.
+    Seven arrays of n+1 integers are all the working memory it takes.
     """
     node_count = first_edge.shape[0] - 1
     size = node_count + 1
     parent = np.zeros(size, dtype=np.int32)
-    ancestor = np.zeros(size, dtype=np.int32)
+    # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
+    ancestor = np.zeros_like(first_edge)
     vertex = np.zeros(size, dtype=np.int32)
     label = np.zeros(size, dtype=np.int32)
     semi = np.zeros(size, dtype=np.int32)
-    work = np.zeros(size, dtype=np.int64)  # next edge during the DFS, then the compression stack
     r = root + 1
-    n = _dfs(r, parent, semi, vertex, label, work, 0, first_edge, edge_to, essential)
+    n = _dfs(r, parent, semi, vertex, label, ancestor, 0, first_edge, edge_to, essential)
     orphans = 0
     unreachable = 0
     if n < node_count:
@@ -120,13 +139,13 @@ def dominators_and_retained_sizes(root, first_edge, edge_to, first_retainer, ret
             vo = v - 1
             only_weak = True
             for k in range(first_retainer[vo], first_retainer[vo + 1]):
-                if essential[retainer_edge[k]]:
+                if _essential(essential, retainer_edge[k]):
                     only_weak = False
                     break
             if only_weak:
                 orphans += 1
                 parent[v] = r
-                n = _dfs(v, parent, semi, vertex, label, work, n, first_edge, edge_to, essential)
+                n = _dfs(v, parent, semi, vertex, label, ancestor, n, first_edge, edge_to, essential)
     if n < node_count:
         for v in range(1, node_count + 1):
             if semi[v] == 0:
@@ -136,56 +155,88 @@ def dominators_and_retained_sizes(root, first_edge, edge_to, first_retainer, ret
                 semi[v] = n
                 vertex[n] = v
                 label[v] = v
-    dom = np.zeros(size, dtype=np.int32)
+    ancestor[:] = 0
+    # The retaining node of an edge is found by a binary search in first_edge;
+    # a table of the source of every 256th edge narrows it to a few steps.
+    block_source = np.empty((edge_to.shape[0] >> _BLOCK_SHIFT) + 2, dtype=np.int32)
+    v = 0
+    for b in range(block_source.shape[0]):
+        e = b << _BLOCK_SHIFT
+        while v < node_count - 1 and first_edge[v + 1] <= e:
+            v += 1
+        block_source[b] = v
     bucket_head = np.zeros(size, dtype=np.int32)
-    bucket_next = np.zeros(size, dtype=np.int32)
-    # Each vertex enters a bucket once; a bucket is emptied when read, so a linked list does.
+    # Each vertex enters one bucket once and leaves it when its dominator is set,
+    # so its bucket link and its dominator can share one slot.
+    bucket_next_or_dom = np.zeros(size, dtype=np.int32)
     for i in range(n, 1, -1):
         w = vertex[i]
         wo = w - 1
         orphan = True
         for k in range(first_retainer[wo], first_retainer[wo + 1]):
             e = retainer_edge[k]
-            if not essential[e]:
+            if not _essential(essential, e):
                 continue
             orphan = False
             # The retaining node of edge e: the node whose edge range holds e.
-            lo = 0
-            hi = node_count
+            lo = block_source[e >> _BLOCK_SHIFT]
+            hi = block_source[(e >> _BLOCK_SHIFT) + 1] + 1
             while hi - lo > 1:
                 mid = (lo + hi) >> 1
                 if first_edge[mid] <= e:
                     lo = mid
                 else:
                     hi = mid
-            u = _evaluate(lo + 1, ancestor, label, semi, work)
+            u = _evaluate(lo + 1, ancestor, label, semi)
             if semi[u] < semi[w]:
                 semi[w] = semi[u]
         if orphan:
             semi[w] = semi[r]
         b = vertex[semi[w]]
-        bucket_next[w] = bucket_head[b]
+        bucket_next_or_dom[w] = bucket_head[b]
         bucket_head[b] = w
         ancestor[w] = parent[w]
         p = parent[w]
         v = bucket_head[p]
         while v != 0:
-            u = _evaluate(v, ancestor, label, semi, work)
-            dom[v] = u if semi[u] < semi[v] else p
-            v = bucket_next[v]
+            following = bucket_next_or_dom[v]
+            u = _evaluate(v, ancestor, label, semi)
+            bucket_next_or_dom[v] = u if semi[u] < semi[v] else p
+            v = following
         bucket_head[p] = 0
+    dom = bucket_next_or_dom
+    # A vertex left in a bucket nobody read (only in DevTools' fallback for
+    # unreachable cliques) has no dominator yet: 0, as in DevTools' zeroed array.
+    for x in range(1, size):
+        v = bucket_head[x]
+        while v != 0:
+            following = dom[v]
+            dom[v] = 0
+            v = following
     dom[0] = r
     dom[r] = r
     for i in range(2, n + 1):
         w = vertex[i]
         if dom[w] != vertex[semi[w]]:
             dom[w] = dom[dom[w]]
-    dominator = np.empty(node_count, dtype=np.int32)
-    retained = np.empty(node_count, dtype=np.int64)
+    # Reuse the arrays this function owns for its results, to keep the peak memory down.
+    dominator = parent[:node_count]
     for o in range(node_count):
         dominator[o] = dom[o + 1] - 1
+    order = semi[:node_count]
+    for i in range(n):
+        order[i] = vertex[i + 1] - 1
+    return dominator, order, orphans, unreachable
+
+
+@njit(cache=True, nogil=True)
+def retained_sizes(dominator, order, shallow):
+    """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does."""
+    n = dominator.shape[0]
+    retained = np.empty(n, dtype=np.int64)
+    for o in range(n):
         retained[o] = shallow[o]
-    for i in range(n, 1, -1):
-        o = vertex[i] - 1
+    for i in range(n - 1, 0, -1):
+        o = order[i]
         retained[dominator[o]] += retained[o]
-    return dominator, retained, orphans, unreachable
+    return retained

@@ -17,7 +17,7 @@ from numba import njit
 def build_retainers(first_edge, edge_to, node_count):
     """Reverse CSR: retainers of node t are retainer_edge[first_retainer[t]:first_retainer[t+1]]."""
     edge_count = edge_to.shape[0]
-    first_retainer = np.zeros(node_count + 1, dtype=np.int64)
+    first_retainer = np.zeros_like(first_edge)  # node_count + 1 offsets, as wide as the edge offsets
     for e in range(edge_count):
         first_retainer[edge_to[e] + 1] += 1
     for i in range(node_count):

@@ -1,11 +1,13 @@
 """From a file to a :class:`~heaptui.engine.snapshot.Snapshot`, one DevTools pass at a time.
 
-Phases, in DevTools' order (each timed, each reported to the progress
-callback): parse; index (retainers, DOM state, page-owned nodes, shallow-size
-transfer); distances; dominators; retained sizes; aggregates (class names,
-interfaces, class keys, Summary rows, statistics). Arrays a later phase no
-longer needs are dropped as soon as possible, to keep the peak memory of a
-large load low.
+Phases (each timed, each reported to the progress callback): parse; index
+(retainers, DOM state, page-owned nodes, shallow-size transfer); dominators;
+retained sizes; classes (class names, interfaces, class keys, the classes'
+retained sizes); distances; summary (counts per class, statistics). The order
+differs from DevTools' where results do not depend on it, so that the largest
+temporaries (the dominator pass's, the dominator tree's child lists) are never
+alive together with arrays computed later. Arrays a later phase no longer
+needs are dropped as soon as possible.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import numpy as np
 
 from . import classes as cls
 from .distances import compute_distances
+from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import DETACHED, propagate_dom_state
-from .dominators import dominators_and_retained_sizes, essential_edges
 from .errors import SnapshotError
 from .graph import build_retainers, edges_of
+from .memory import return_large_frees_to_the_system
 from .names import descriptor_edge_allowed
 from .ownership import mark_page_owned, transfer_shallow_sizes
 from .parse import RawSnapshot, read_snapshot
@@ -32,7 +35,7 @@ from .snapshot import Snapshot, TypeCodes
 from .statistics import Statistics, _sums
 from .strings import StringTable
 
-PHASES = ("parse", "index", "distances", "dominators", "aggregates")
+PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distances", "summary")
 
 # DevTools' tryParseWeakMapEdgeName, with JavaScript's meaning of \d, . and $.
 _EPHEMERON = re.compile(
@@ -45,26 +48,34 @@ _EPHEMERON = re.compile(
 class EphemeronNames:
     """Per string index: which WeakMap pair an edge name belongs to, and its table's id."""
 
-    part: np.ndarray  # int32, -1 when the string is not an ephemeron edge name
-    table_id: np.ndarray  # int64, -1 likewise
+    part: np.ndarray  # int32 per string: which pair (-1 when the string is not an ephemeron edge name)
+    table_id: np.ndarray  # int64 per pair: the id of the WeakMap's table
     part_count: int
 
 
-def ephemeron_names(strings: StringTable) -> EphemeronNames:
+def ephemeron_names(strings: StringTable, edge_type: np.ndarray, edge_name: np.ndarray,
+                    internal_edge: int) -> EphemeronNames:
+    """Parse the names of internal edges that V8 writes for WeakMap entries."""
     part = np.full(len(strings), -1, dtype=np.int32)
-    table_id = np.full(len(strings), -1, dtype=np.int64)
+    tables: list[int] = []
     parts: dict[str, int] = {}
     needle = np.frombuffer(b" / part of key (", dtype=np.uint8)
-    for index in strings_containing(strings.blob, strings.starts, strings.ends, needle):
+    # Only internal edges' names can match, and reading only those leaves the rest of the text untouched.
+    candidates = np.zeros(strings.file_count, dtype=np.bool_)
+    candidates[edge_name[edge_type == internal_edge]] = True
+    for index in strings_containing(strings.blob, strings.starts, strings.ends, needle, candidates):
         match = _EPHEMERON.match(strings[int(index)])
         if match:
-            part[index] = parts.setdefault(match.group(1), len(parts))
-            table_id[index] = int(match.group(2))
-    return EphemeronNames(part, table_id, len(parts))
+            if match.group(1) not in parts:
+                parts[match.group(1)] = len(parts)
+                tables.append(int(match.group(2)))  # the table id is part of the shared text
+            part[index] = parts[match.group(1)]
+    return EphemeronNames(part, np.array(tables + [-1], dtype=np.int64), len(parts))
 
 
 def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> Snapshot:
     """Load and index a snapshot file; raises :class:`SnapshotError` for bad input."""
+    return_large_frees_to_the_system()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     raw = read_snapshot(path, report)
@@ -121,42 +132,33 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             ownable = (node_type == types.hidden) | (node_type == types.array)
             if types.native >= 0:
                 ownable |= (node_type == types.native) & strings.mask_of(["system / ExternalStringData"])[node_name]
-            no_owner = synthetic.copy()
+            no_owner = synthetic  # synthetic nodes and the root take no sizes
             no_owner[root] = True
             shallow = transfer_shallow_sizes(raw.node_self_size, ownable, no_owner, first_edge, edge_type,
                                              edge_to, types.weak_edge)
             del ownable, no_owner
         else:
-            shallow = raw.node_self_size.astype(np.int64)
-        ephemerons = ephemeron_names(strings)
-
-    with _timed(timings, "distances", report):
-        descriptors = (node_type == types.array) & strings.mask_of(["(map descriptors)"])[node_name]
-        descriptor_allowed = np.ones(len(strings), dtype=np.bool_)
-        descriptor_edges = edges_of(first_edge, np.flatnonzero(descriptors))
-        named = descriptor_edges[~numbered_edge[edge_type[descriptor_edges]]]
-        for index in np.unique(edge_name[named]):
-            descriptor_allowed[index] = descriptor_edge_allowed(strings[int(index)])
-        distances = compute_distances(
-            root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
-            types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
-            strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
-            strings.mask_of(["(map descriptors)"]), descriptor_allowed, ephemerons.part,
-            ephemerons.part_count, np.empty(0, dtype=np.uint8))
-        del descriptors, descriptor_allowed, descriptor_edges, named, is_user_root, is_dom_trees_root, synthetic
+            shallow = raw.node_self_size
+        # Recomputed when the distances need them: not worth keeping through the dominator pass.
+        del synthetic, is_dom_trees_root, is_user_root
+        ephemerons = ephemeron_names(strings, edge_type, edge_name, types.internal_edge)
 
     with _timed(timings, "dominators", report):
         essential = essential_edges(root, first_edge, edge_type, edge_name, edge_to, raw.node_id, page_owned,
                                     types.weak_edge, types.shortcut_edge, types.internal_edge,
-                                    ephemerons.table_id)
-        dominator, retained, _orphans, _unreachable = dominators_and_retained_sizes(
-            root, first_edge, edge_to, first_retainer, retainer_edge, essential, shallow)
-        del essential
+                                    ephemerons.part, ephemerons.table_id)
+        dominator, order, _orphans, _unreachable = dominator_tree(
+            root, first_edge, edge_to, first_retainer, retainer_edge, essential)
+        del essential, page_owned
 
-    with _timed(timings, "aggregates", report):
+    with _timed(timings, "retained sizes", report):
+        retained = retained_sizes(dominator, order, shallow)
+        del order
+
+    with _timed(timings, "classes", report):
         class_str = cls.base_class_names(strings, node_type, node_name, meta.node_types)
-        is_object_name = strings.mask_of(["Object"])
-        plain = np.flatnonzero((node_type == types.object) & is_object_name[node_name]).astype(np.int32)
+        plain = np.flatnonzero((node_type == types.object)
+                               & strings.mask_of(["Object"])[node_name]).astype(np.int32)
         mark = np.zeros(len(strings), dtype=np.uint8)
         cls._mark_property_names(plain, first_edge, edge_type, edge_name, types.property_edge, mark)
         property_names = np.flatnonzero(mark)
@@ -169,6 +171,31 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
         class_id, class_table = cls.build_class_table(strings, class_str, node_type, types.object, raw.locations,
                                                       meta.location_fields, meta.node_field_count)
         del class_str
+        # Before the distances exist: this walk builds the dominator tree's child lists, the
+        # largest temporary of the late phases.
+        no_mask = np.empty(0, dtype=np.uint8)
+        class_retained = cls.class_retained_sizes(class_id, len(class_table), shallow, retained, dominator, root,
+                                                  no_mask)
+
+    with _timed(timings, "distances", report):
+        synthetic = node_type == types.synthetic
+        is_user_root = ~synthetic | (synthetic & strings.mask_of(["(Document DOM trees)"])[node_name])
+        del synthetic
+        descriptors = (node_type == types.array) & strings.mask_of(["(map descriptors)"])[node_name]
+        descriptor_allowed = np.ones(len(strings), dtype=np.bool_)
+        descriptor_edges = edges_of(first_edge, np.flatnonzero(descriptors))
+        named = descriptor_edges[~numbered_edge[edge_type[descriptor_edges]]]
+        for index in np.unique(edge_name[named]):
+            descriptor_allowed[index] = descriptor_edge_allowed(strings[int(index)])
+        distances = compute_distances(
+            root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
+            types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
+            strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
+            strings.mask_of(["(map descriptors)"]), descriptor_allowed, ephemerons.part,
+            ephemerons.part_count, np.empty(0, dtype=np.uint8))
+        del descriptors, descriptor_allowed, descriptor_edges, named, is_user_root
+
+    with _timed(timings, "summary", report):
         statistics = _statistics(raw, types, strings, shallow, first_retainer, int(retained[root]))
         snapshot = Snapshot(
             path=path, meta=meta, types=types, strings=strings, file_size=raw.file_size,
@@ -178,10 +205,10 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             first_retainer=first_retainer, retainer_edge=retainer_edge,
             distances=distances, dominator=dominator, retained=retained,
             class_id=class_id, classes=class_table, interfaces=interfaces, statistics=statistics,
-            numbered_edge=numbered_edge, is_object_name=np.resize(is_object_name, len(strings)),
+            numbered_edge=numbered_edge, is_object_name=strings.mask_of(["Object"]),
             timings=timings, samples=raw.samples, trace_tree=raw.trace_tree,
         )
-        snapshot.summary_rows = snapshot.summary()
+        snapshot.summary_rows = snapshot.summary_from(class_retained, no_mask)
     return snapshot
 
 

@@ -59,7 +59,9 @@ def mark_page_owned(root, first_edge, edge_type, edge_to, is_dom_trees_root, sho
 
 @njit(cache=True, nogil=True)
 def transfer_shallow_sizes(self_size, is_ownable, is_no_owner, first_edge, edge_type, edge_to, weak_edge):
-    """Return DevTools' shallow sizes: owned hidden/array nodes' sizes moved to their owner.
+    """Turn ``self_size`` (in place) into DevTools' shallow sizes: owned nodes' sizes move to their owner.
+
+    The sizes stay uint32, as in DevTools' own node array.
 
     ``is_ownable`` marks the nodes that can be owned (hidden, array, native
     ExternalStringData); ``is_no_owner`` the owners that take nothing (synthetic
@@ -95,13 +97,12 @@ def transfer_shallow_sizes(self_size, is_ownable, is_no_owner, first_edge, edge_
                 owners[w] = _MULTIPLE
                 worklist[top] = w
                 top += 1
-    shallow = self_size.astype(np.int64)
     for i in range(n):
         o = owners[i]
         if o == _UNVISITED or o == _MULTIPLE or o == i:
             continue
         if is_no_owner[o]:
             continue
-        shallow[o] += shallow[i]
-        shallow[i] = 0
-    return shallow
+        self_size[o] += self_size[i]
+        self_size[i] = 0
+    return self_size

@@ -15,8 +15,10 @@ import gzip
 import io
 import json
 import os
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 import ijson
 import numpy as np
@@ -24,6 +26,7 @@ import numpy as np
 from . import scan
 from .errors import SnapshotError
 from .format import Meta, parse_meta
+from .prefetch import Prefetcher
 from .progress import ProgressCallback, no_progress
 from .strings import StringTable
 
@@ -41,7 +44,7 @@ class RawSnapshot:
     node_name: np.ndarray  # uint32, string index
     node_id: np.ndarray  # uint32
     node_self_size: np.ndarray  # uint32, as in the file
-    first_edge: np.ndarray  # int64, node_count + 1: edges of node i are first_edge[i]:first_edge[i+1]
+    first_edge: np.ndarray  # int32 (int64 past 2^31 edges), node_count + 1: node i's edges are [i]:[i+1]
     node_trace_id: np.ndarray | None  # uint32, when the file has allocation traces
     node_detachedness: np.ndarray | None  # uint8 (0 unknown, 1 attached, 2 detached), when the file has it
     edge_type: np.ndarray  # uint8
@@ -103,13 +106,15 @@ def read_header(path: str | os.PathLike[str]) -> Meta:
 class _Reader:
     """A chunked byte buffer over the file, with the small token reads the top level needs."""
 
-    def __init__(self, stream: BinaryIO, path: object, consumed: Callable[[], int]) -> None:
+    def __init__(self, stream: BinaryIO, path: object, consumed: Callable[[], int], file_size: int = 0) -> None:
         self.stream = stream
         self.path = path
         self.consumed = consumed
+        self.file_size = file_size
         self.buf = np.empty(CHUNK_SIZE, dtype=np.uint8)
         self.pos = 0
         self.end = 0
+        self.base = 0  # stream offset of buf[0]
         self.eof = False
 
     def fill(self) -> bool:
@@ -117,12 +122,15 @@ class _Reader:
         remaining = self.end - self.pos
         if remaining:
             self.buf[:remaining] = self.buf[self.pos:self.end]
+        self.base += self.pos
         self.pos, self.end = 0, remaining
         if remaining == self.buf.shape[0]:
             self.buf = np.concatenate([self.buf, np.empty(CHUNK_SIZE, dtype=np.uint8)])
         try:
             n = self.stream.readinto(memoryview(self.buf)[remaining:])  # type: ignore[attr-defined]
-        except (OSError, EOFError, gzip.BadGzipFile) as error:
+        except EOFError:
+            raise SnapshotError(self.path, "truncated: the compressed file ends early") from None
+        except (OSError, gzip.BadGzipFile, zlib.error) as error:
             raise SnapshotError(self.path, f"cannot read: {error}") from None
         if not n:
             self.eof = True
@@ -219,8 +227,18 @@ class _Reader:
                                        f"at number {at:,}")
 
 
+def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
+    """A bigger array holding ``array``'s values (np.resize would also tile them: slower)."""
+    out = np.empty(capacity, dtype=array.dtype)
+    out[: array.shape[0]] = array
+    return out
+
+
 def _read_int_array(reader: _Reader, what: str) -> np.ndarray:
-    out = np.empty(1 << 12, dtype=np.int64)
+    """An array of unknown length: filled in blocks, joined once at the end."""
+    block = 1 << 20
+    blocks: list[np.ndarray] = []
+    out = np.empty(block, dtype=np.int64)
     state = scan.new_state()
     reader.expect("[", f"where the {what} array should start")
     while True:
@@ -228,52 +246,80 @@ def _read_int_array(reader: _Reader, what: str) -> np.ndarray:
         if state[scan.ST_ERROR]:
             reader.raise_scan_error(state, what)
         if state[scan.ST_DONE]:
-            return out[: int(state[scan.ST_POS])].copy()
+            blocks.append(out[: int(state[scan.ST_POS])])
+            return np.concatenate(blocks)
         if state[scan.ST_POS] >= out.shape[0]:
-            out = np.concatenate([out, np.empty(out.shape[0], dtype=np.int64)])
+            blocks.append(out)
+            out = np.empty(block, dtype=np.int64)
+            state[scan.ST_POS] = 0
             continue
         if not reader.fill():
             raise SnapshotError(reader.path, f"truncated: the file ends inside the {what} array")
 
 
-def _read_strings(reader: _Reader, report: Callable[[], None]) -> StringTable:
+def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | None) -> StringTable:
+    """Index the strings array while streaming through it.
+
+    With ``mapped`` (the path of an uncompressed file) the text is not copied:
+    the table reads it from a read-only memory map of the file, so only the
+    pages of strings actually looked at take memory. Otherwise the section's
+    bytes are kept in one buffer.
+    """
+    reader.expect("[", "where the strings array should start")
+    section_start = reader.base + reader.pos
     blob = bytearray()
-    if reader.next_byte() != ord("["):
-        reader.fail_at(reader.next_byte(), "where the strings array should start")
+    # V8 writes the strings last: what is left of the file is about their size (~25 bytes a string).
+    left = max(reader.file_size - reader.consumed(), 0) if reader.file_size else 0
+    capacity = max(1 << 16, left // 20)
+    starts = np.empty(capacity, dtype=np.int64)
+    ends = np.empty(capacity, dtype=np.int64)
+    escaped = np.empty(capacity, dtype=np.uint8)
+    hashes = np.empty(capacity, dtype=np.uint64)
     state = scan.new_state()
     while True:
-        start = reader.pos
-        reader.pos = int(scan.skip_value(reader.buf, reader.pos, reader.end, state))
-        blob += reader.buf[start:reader.pos].tobytes()
-        if state[scan.SK_DONE]:
+        begin = reader.pos
+        reader.pos = int(scan.index_strings_chunk(reader.buf, reader.pos, reader.end, reader.base, state,
+                                                  starts, ends, escaped, hashes))
+        if mapped is None:
+            blob += reader.buf[begin:reader.pos].tobytes()
+        if state[scan.IS_ERROR] == scan.IS_ERR_ESCAPE:
+            raise SnapshotError(reader.path, "bad string: an escape sequence JSON does not allow")
+        if state[scan.IS_ERROR]:
+            raise SnapshotError(reader.path, "not a V8 heap snapshot: the strings array is malformed")
+        if state[scan.IS_DONE]:
             break
+        if state[scan.IS_COUNT] == capacity:
+            capacity *= 2
+            starts, ends, escaped, hashes = (_grown(a, capacity) for a in (starts, ends, escaped, hashes))
+            continue
         report()
         if not reader.fill():
             raise SnapshotError(reader.path, "truncated: the file ends inside the strings array")
-    data = np.frombuffer(blob, dtype=np.uint8)
-    empty = np.empty(0, dtype=np.int64)
-    count = int(scan.index_strings(data, empty, empty, np.empty(0, dtype=np.uint8)))
-    if count == -2:
-        raise SnapshotError(reader.path, "bad string: an escape sequence JSON does not allow")
-    if count < 0:
-        raise SnapshotError(reader.path, "not a V8 heap snapshot: the strings array is malformed")
-    starts = np.empty(count, dtype=np.int64)
-    ends = np.empty(count, dtype=np.int64)
-    escaped = np.empty(count, dtype=np.uint8)
-    scan.index_strings(data, starts, ends, escaped)
-    return StringTable(data, starts, ends, escaped)
+    count = int(state[scan.IS_COUNT])
+    escaped, hashes = escaped[:count].copy(), hashes[:count].copy()
+    if mapped is not None:
+        data = np.memmap(mapped, dtype=np.uint8, mode="r")
+        shift = 0
+    else:
+        data = np.frombuffer(blob, dtype=np.uint8)
+        shift = section_start
+    # Offsets into the text fit 32 bits below 4 GB, halving the table's largest arrays.
+    width = np.uint32 if data.shape[0] < 2**32 else np.int64
+    starts, ends = ((a[:count] - shift).astype(width) for a in (starts, ends))
+    return StringTable(data, starts, ends, escaped, hashes)
 
 
 def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> RawSnapshot:
     """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta."""
     stream, consumed, file_size = open_snapshot_file(path)
-    with stream:
-        return _read(stream, consumed, file_size, path, report)
+    mapped = None if isinstance(stream, gzip.GzipFile) else os.fspath(path)
+    with Prefetcher(stream, CHUNK_SIZE) as prefetched:
+        return _read(prefetched, consumed, file_size, path, report, mapped)  # type: ignore[arg-type]
 
 
 def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: object,
-          report: ProgressCallback) -> RawSnapshot:
-    reader = _Reader(stream, path, consumed)
+          report: ProgressCallback, mapped: str | None = None) -> RawSnapshot:
+    reader = _Reader(stream, path, consumed, file_size if mapped is not None else 0)
 
     def tick() -> None:
         report("parse", min(consumed(), file_size), file_size)
@@ -320,7 +366,7 @@ def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: o
                 raise SnapshotError(path, "not a V8 heap snapshot: edges come before the nodes")
             columns.update(_read_edges(reader, meta, tick))
         elif key == "strings":
-            strings = _read_strings(reader, tick)
+            strings = _read_strings(reader, tick, mapped)
         elif key in _SMALL_INT_SECTIONS:
             sections[key] = _read_int_array(reader, key)
         elif key == "trace_tree":
@@ -359,7 +405,8 @@ def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[s
     node_name = np.zeros(n, dtype=np.uint32)
     node_id = np.zeros(n, dtype=np.uint32)
     self_size = np.zeros(n, dtype=np.uint32)
-    first_edge = np.zeros(n + 1, dtype=np.int64)
+    # Offsets fit in int32 below 2^31 edges; that halves the largest per-node arrays.
+    first_edge = np.zeros(n + 1, dtype=np.int32 if meta.edge_count < 2**31 - 1 else np.int64)
     f_trace = meta.node_offset("trace_node_id")
     f_detached = meta.node_offset("detachedness")
     trace = np.zeros(n if f_trace >= 0 else 0, dtype=np.uint32)
@@ -381,8 +428,11 @@ def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[s
     if got != limit:
         raise SnapshotError(reader.path, f"meta disagrees with the data: the nodes array has {got:,} numbers, "
                                          f"snapshot.node_count {n:,} x {nfc} fields = {limit:,}")
+    if n and (int(edge_counts.min()) < 0 or int(edge_counts.max()) > meta.edge_count):
+        raise SnapshotError(reader.path, "meta disagrees with the data: a node has more edges than "
+                                         "snapshot.edge_count")
     np.cumsum(first_edge, out=first_edge)
-    if first_edge[-1] != meta.edge_count:
+    if first_edge[-1] != meta.edge_count or not scan.is_monotonic(first_edge):
         raise SnapshotError(reader.path, f"meta disagrees with the data: the nodes' edge counts add up to "
                                          f"{int(first_edge[-1]):,}, snapshot.edge_count is {meta.edge_count:,}")
     return {
@@ -392,7 +442,8 @@ def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[s
         "node_self_size": self_size,
         "first_edge": first_edge,
         "node_trace_id": trace if f_trace >= 0 and trace.any() else None,
-        "node_detachedness": detached if f_detached >= 0 else None,
+        # Node writes the field but never sets it: an all-zero column is dropped.
+        "node_detachedness": detached if f_detached >= 0 and detached.any() else None,
     }
 
 
@@ -434,30 +485,27 @@ def validate(raw: RawSnapshot, path: object) -> None:
     if n == 0:
         raise SnapshotError(path, "empty snapshot: it has no nodes")
     string_count = len(raw.strings)
-    if raw.edge_count and int(raw.edge_to.max()) >= n:
-        bad = int(np.argmax(raw.edge_to >= n))
-        raise SnapshotError(path, f"edge {bad:,} points outside the nodes (to node {int(raw.edge_to[bad]):,} "
-                                  f"of {n:,})")
+    numbered = np.zeros(max(len(meta.edge_types), 1), dtype=np.bool_)
+    for name in ("element", "hidden"):
+        if meta.edge_type(name) >= 0:
+            numbered[meta.edge_type(name)] = True
+    bad = int(scan.first_bad_edge(raw.edge_type, raw.edge_name, raw.edge_to, n, len(meta.edge_types), numbered,
+                                  string_count))
+    if bad >= 0:
+        if raw.edge_to[bad] >= n:
+            raise SnapshotError(path, f"edge {bad:,} points outside the nodes (to node {int(raw.edge_to[bad]):,} "
+                                      f"of {n:,})")
+        if raw.edge_type[bad] >= len(meta.edge_types):
+            raise SnapshotError(path, f"edge {bad:,} has type {int(raw.edge_type[bad])}, which meta does not list")
+        raise SnapshotError(path, f"edge {bad:,} names string {int(raw.edge_name[bad]):,}, "
+                                  f"but there are {string_count:,} strings")
     if int(raw.node_type.max()) >= len(meta.node_types):
         bad = int(np.argmax(raw.node_type >= len(meta.node_types)))
         raise SnapshotError(path, f"node {bad:,} has type {int(raw.node_type[bad])}, which meta does not list")
-    if raw.edge_count and int(raw.edge_type.max()) >= len(meta.edge_types):
-        bad = int(np.argmax(raw.edge_type >= len(meta.edge_types)))
-        raise SnapshotError(path, f"edge {bad:,} has type {int(raw.edge_type[bad])}, which meta does not list")
     if int(raw.node_name.max()) >= string_count:
         bad = int(np.argmax(raw.node_name >= string_count))
         raise SnapshotError(path, f"node {bad:,} names string {int(raw.node_name[bad]):,}, "
                                   f"but there are {string_count:,} strings")
-    numbered = np.zeros(len(meta.edge_types), dtype=np.bool_)
-    for name in ("element", "hidden"):
-        if meta.edge_type(name) >= 0:
-            numbered[meta.edge_type(name)] = True
-    if raw.edge_count:
-        named = ~numbered[raw.edge_type]
-        if named.any() and int(raw.edge_name[named].max()) >= string_count:
-            bad = int(np.flatnonzero(named & (raw.edge_name >= string_count))[0])
-            raise SnapshotError(path, f"edge {bad:,} names string {int(raw.edge_name[bad]):,}, "
-                                      f"but there are {string_count:,} strings")
     lf = len(meta.location_fields)
     if raw.locations.size and (lf == 0 or raw.locations.size % lf):
         raise SnapshotError(path, "meta disagrees with the data: the locations array does not fit location_fields")

@@ -7,7 +7,8 @@ that is how the TUI's escape key and the CLI's ctrl+c end a load cleanly.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 
 class ProgressCallback(Protocol):

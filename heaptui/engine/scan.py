@@ -44,27 +44,33 @@ def _is_space(c: int) -> bool:
 def scan_node_numbers(buf, start, end, state, field_count, limit,
                       f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached,
                       types, names, ids, self_sizes, edge_counts, traces, detached):
-    """Read the ``nodes`` array into its columns, stopping at ``]`` or at ``end``."""
+    """Read the ``nodes`` array into its columns, stopping at ``]`` or at ``end``.
+
+    The hot loop of a load: one unsigned compare per digit, and everything else
+    (range checks, the column a number goes to) only when a number ends. The
+    field index is counted, never divided out.
+    """
     pos = state[ST_POS]
     value = state[ST_VALUE]
-    in_number = state[ST_IN_NUMBER]
+    digits = state[ST_IN_NUMBER]
+    row = pos // field_count
+    f = pos - row * field_count
     i = start
     while i < end:
         c = buf[i]
-        if 48 <= c <= 57:
-            value = value * 10 + (c - 48)
-            if value > _U32_MAX:
-                state[ST_ERROR] = ERR_RANGE
-                break
-            in_number = 1
+        d = np.uint8(c - 48)
+        if d < 10:
+            value = value * 10 + d
+            digits += 1
             i += 1
             continue
-        if in_number:
+        if digits:
+            if digits > 10 or value > _U32_MAX:
+                state[ST_ERROR] = ERR_RANGE
+                break
             if pos >= limit:
                 state[ST_ERROR] = ERR_TOO_MANY
                 break
-            row = pos // field_count
-            f = pos - row * field_count
             if f == f_type:
                 if value > 255:
                     state[ST_ERROR] = ERR_RANGE
@@ -83,9 +89,13 @@ def scan_node_numbers(buf, start, end, state, field_count, limit,
             elif f == f_detached:
                 detached[row] = value & 3
             pos += 1
+            f += 1
+            if f == field_count:
+                f = 0
+                row += 1
             value = 0
-            in_number = 0
-        if c == 44 or _is_space(c):
+            digits = 0
+        if c == 44 or c == 10 or c == 32 or c == 13 or c == 9:
             i += 1
             continue
         if c == 93:  # ]
@@ -96,7 +106,7 @@ def scan_node_numbers(buf, start, end, state, field_count, limit,
         break
     state[ST_POS] = pos
     state[ST_VALUE] = value
-    state[ST_IN_NUMBER] = in_number
+    state[ST_IN_NUMBER] = digits
     return i
 
 
@@ -105,46 +115,52 @@ def scan_edge_numbers(buf, start, end, state, field_count, limit, node_field_cou
                       f_type, f_name, f_to, types, names, targets):
     """Read the ``edges`` array; ``to_node`` (a node index) is stored as a node ordinal.
 
-    A ``to_node`` that is not a multiple of the node field count is reported as
-    ERR_RANGE at the edge's position; the caller checks the upper bound.
+    Same loop as :func:`scan_node_numbers`. A ``to_node`` that is not a
+    multiple of the node field count is reported as ERR_RANGE at the edge's
+    position; the caller checks the upper bound.
     """
     pos = state[ST_POS]
     value = state[ST_VALUE]
-    in_number = state[ST_IN_NUMBER]
+    digits = state[ST_IN_NUMBER]
+    row = pos // field_count
+    f = pos - row * field_count
     i = start
     while i < end:
         c = buf[i]
-        if 48 <= c <= 57:
-            value = value * 10 + (c - 48)
-            if value > _U32_MAX:
-                state[ST_ERROR] = ERR_RANGE
-                break
-            in_number = 1
+        d = np.uint8(c - 48)
+        if d < 10:
+            value = value * 10 + d
+            digits += 1
             i += 1
             continue
-        if in_number:
+        if digits:
+            if digits > 10 or value > _U32_MAX:
+                state[ST_ERROR] = ERR_RANGE
+                break
             if pos >= limit:
                 state[ST_ERROR] = ERR_TOO_MANY
                 break
-            row = pos // field_count
-            f = pos - row * field_count
-            if f == f_type:
+            if f == f_to:
+                q = value // node_field_count
+                if q * node_field_count != value:
+                    state[ST_ERROR] = ERR_RANGE
+                    break
+                targets[row] = q
+            elif f == f_type:
                 if value > 255:
                     state[ST_ERROR] = ERR_RANGE
                     break
                 types[row] = value
             elif f == f_name:
                 names[row] = value
-            elif f == f_to:
-                q = value // node_field_count
-                if q * node_field_count != value:
-                    state[ST_ERROR] = ERR_RANGE
-                    break
-                targets[row] = q
             pos += 1
+            f += 1
+            if f == field_count:
+                f = 0
+                row += 1
             value = 0
-            in_number = 0
-        if c == 44 or _is_space(c):
+            digits = 0
+        if c == 44 or c == 10 or c == 32 or c == 13 or c == 9:
             i += 1
             continue
         if c == 93:
@@ -155,7 +171,7 @@ def scan_edge_numbers(buf, start, end, state, field_count, limit, node_field_cou
         break
     state[ST_POS] = pos
     state[ST_VALUE] = value
-    state[ST_IN_NUMBER] = in_number
+    state[ST_IN_NUMBER] = digits
     return i
 
 
@@ -277,100 +293,105 @@ def skip_value(buf, start, end, state):
     return i
 
 
-@njit(cache=True, nogil=True)
-def index_strings(blob, starts, ends, escaped):
-    """Locate every string of a JSON array of strings held whole in ``blob``.
+# State of the streaming string indexer.
+IS_COUNT, IS_IN_STRING, IS_ESCAPE, IS_START, IS_ESCAPED, IS_DONE, IS_ERROR, IS_HASH = 0, 1, 2, 3, 4, 5, 6, 7
 
-    With empty output arrays it only counts, so the caller can size them and call
-    again. Returns the number of strings, -1 if the array is malformed or cut
-    short, -2 if a string holds an escape JSON does not allow.
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(cache=True, nogil=True)
+def hash_bytes(data):
+    """FNV-1a of a byte string, as the indexer computes it for each stored string."""
+    h = _FNV_OFFSET
+    for i in range(data.shape[0]):
+        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+    return h
+IS_ERR_SYNTAX, IS_ERR_ESCAPE = 1, 2
+
+
+@njit(cache=True, nogil=True)
+def index_strings_chunk(buf, start, end, base, state, starts, ends, escaped, hashes):
+    """Locate the strings of a JSON array of strings, one chunk at a time.
+
+    ``base`` is the stream offset of ``buf[0]``; the recorded starts and ends
+    are stream offsets, so the strings can be read later straight from the
+    file. Escapes are checked as they pass (a ``\\uXXXX`` may straddle two
+    chunks: IS_ESCAPE counts the hex digits still due). Stops early when the
+    output arrays are full, so the caller can grow them. Each string's stored
+    bytes are hashed on the way (``hashes``), so that strings can later be found
+    by content without reading the text again.
     """
-    n = 0
+    h = np.uint64(state[IS_HASH])
+    count = state[IS_COUNT]
+    in_string = state[IS_IN_STRING]
+    esc = state[IS_ESCAPE]
     cap = starts.shape[0]
-    i = 0
-    size = blob.shape[0]
-    while i < size and blob[i] != 91:
-        i += 1
-    i += 1
-    while i < size:
-        c = blob[i]
-        if c == 34:
-            s = i + 1
-            j = s
-            esc = 0
-            while j < size:
-                d = blob[j]
-                if d == 92:
-                    esc = 1
-                    if j + 1 >= size:
-                        return -1
-                    e = blob[j + 1]
-                    if e == 117:  # \uXXXX
-                        if j + 5 >= size:
-                            return -1
-                        for k in range(j + 2, j + 6):
-                            h = blob[k]
-                            if not (48 <= h <= 57 or 65 <= h <= 70 or 97 <= h <= 102):
-                                return -2
-                        j += 6
-                        continue
-                    if not (e == 34 or e == 92 or e == 47 or e == 98 or e == 102
-                            or e == 110 or e == 114 or e == 116):
-                        return -2
-                    j += 2
-                    continue
-                if d == 34:
+    i = start
+    while i < end:
+        c = buf[i]
+        if in_string:
+            if esc == 0 and c == 34:
+                starts[count] = state[IS_START]
+                ends[count] = base + i
+                escaped[count] = state[IS_ESCAPED]
+                hashes[count] = h
+                count += 1
+                in_string = 0
+                i += 1
+                continue
+            h = (h ^ np.uint64(c)) * _FNV_PRIME
+            if esc == 1:
+                if c == 117:  # u: four hex digits follow
+                    esc = 5
+                elif c == 34 or c == 92 or c == 47 or c == 98 or c == 102 or c == 110 or c == 114 or c == 116:
+                    esc = 0
+                else:
+                    state[IS_ERROR] = IS_ERR_ESCAPE
                     break
-                j += 1
-            if j >= size:
-                return -1
-            if n < cap:
-                starts[n] = s
-                ends[n] = j
-                escaped[n] = esc
-            n += 1
-            i = j + 1
-            continue
-        if c == 93:
-            return n
-        if c == 44 or _is_space(c):
+            elif esc > 1:
+                if not (48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102):
+                    state[IS_ERROR] = IS_ERR_ESCAPE
+                    break
+                esc = 0 if esc == 2 else esc - 1
+            elif c == 92:
+                esc = 1
+                state[IS_ESCAPED] = 1
             i += 1
             continue
-        return -1
-    return -1
-
-
-@njit(cache=True, nogil=True)
-def match_strings(blob, starts, ends, needle):
-    """Indices of the stored strings whose bytes equal ``needle``."""
-    n = starts.shape[0]
-    m = needle.shape[0]
-    hits = np.empty(n, dtype=np.int64)
-    count = 0
-    for i in range(n):
-        s = starts[i]
-        if ends[i] - s != m:
-            continue
-        same = True
-        for k in range(m):
-            if blob[s + k] != needle[k]:
-                same = False
+        if c == 34:
+            if count == cap:
                 break
-        if same:
-            hits[count] = i
-            count += 1
-    return hits[:count]
+            in_string = 1
+            state[IS_START] = base + i + 1
+            state[IS_ESCAPED] = 0
+            h = _FNV_OFFSET
+        elif c == 93:
+            state[IS_DONE] = 1
+            i += 1
+            break
+        elif not (c == 44 or _is_space(c)):
+            state[IS_ERROR] = IS_ERR_SYNTAX
+            break
+        i += 1
+    state[IS_COUNT] = count
+    state[IS_IN_STRING] = in_string
+    state[IS_ESCAPE] = esc
+    state[IS_HASH] = np.int64(h)
+    return i
 
 
 @njit(cache=True, nogil=True)
-def strings_containing(blob, starts, ends, needle):
-    """Indices of the stored strings that contain the bytes ``needle``."""
+def strings_containing(blob, starts, ends, needle, candidates):
+    """Indices of the stored strings among ``candidates`` that contain the bytes ``needle``."""
     n = starts.shape[0]
     m = needle.shape[0]
     hits = np.empty(n, dtype=np.int64)
     count = 0
     first = needle[0]
     for i in range(n):
+        if not candidates[i]:
+            continue
         s = starts[i]
         last = ends[i] - m
         j = s
@@ -387,3 +408,24 @@ def strings_containing(blob, starts, ends, needle):
                     break
             j += 1
     return hits[:count]
+
+
+@njit(cache=True, nogil=True)
+def is_monotonic(values):
+    """True when the offsets never decrease (an edge count that wrapped around would)."""
+    for i in range(1, values.shape[0]):
+        if values[i] < values[i - 1]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def first_bad_edge(edge_type, edge_name, edge_to, node_count, type_count, numbered, string_count):
+    """The first edge with a bad type, target or string name, or -1: one pass, no temporaries."""
+    for e in range(edge_type.shape[0]):
+        t = edge_type[e]
+        if t >= type_count or edge_to[e] >= node_count:
+            return e
+        if not numbered[t] and edge_name[e] >= string_count:
+            return e
+    return -1

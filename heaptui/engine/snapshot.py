@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from . import names
-from .classes import ClassInfo, InterfaceDefinition, class_aggregates, dominated_nodes
+from .classes import ClassInfo, InterfaceDefinition, class_counts, class_retained_sizes
 from .format import BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE, Meta
 from .graph import edge_source
 from .jsnames import js_sort_key
@@ -203,12 +203,18 @@ class Snapshot:
         """
         if mask is None and self.summary_rows:
             return self.summary_rows
-        first, children = dominated_nodes(self.dominator, self.root)
-        counts, distances, shallow, retained = class_aggregates(
-            self.class_id, len(self.classes), self.shallow, self.distances, self.retained, first, children,
-            self.root, np.empty(0, dtype=np.uint8) if mask is None else mask.astype(np.uint8))
+        flags = np.empty(0, dtype=np.uint8) if mask is None else mask.astype(np.uint8)
+        retained = class_retained_sizes(self.class_id, len(self.classes), self.shallow, self.retained,
+                                        self.dominator, self.root, flags)
+        return self.summary_from(retained, flags)
+
+    def summary_from(self, class_retained: np.ndarray, flags: np.ndarray) -> list[ClassRow]:
+        """Summary rows given the classes' retained sizes (computed before distances at load)."""
+        counts, distances, shallow = class_counts(self.class_id, len(self.classes), self.shallow, self.distances,
+                                                  flags)
         rows = [
-            ClassRow(int(c), self.classes[c], int(counts[c]), int(distances[c]), int(shallow[c]), int(retained[c]))
+            ClassRow(int(c), self.classes[c], int(counts[c]), int(distances[c]), int(shallow[c]),
+                     int(class_retained[c]))
             for c in np.flatnonzero(counts)
         ]
         rows.sort(key=lambda r: (-r.retained_size, js_sort_key(r.name), r.info.key))

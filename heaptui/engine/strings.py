@@ -13,17 +13,19 @@ import json
 
 import numpy as np
 
-from .scan import match_strings
+from .scan import hash_bytes
 
 
 class StringTable:
     """Indexable strings: the file's (decoded lazily) followed by added ones."""
 
-    def __init__(self, blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, escaped: np.ndarray) -> None:
+    def __init__(self, blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, escaped: np.ndarray,
+                 hashes: np.ndarray) -> None:
         self.blob = blob
         self.starts = starts
         self.ends = ends
         self.escaped = escaped
+        self.hashes = hashes  # FNV-1a of each string's stored bytes, to find strings without reading the text
         self.file_count = int(starts.shape[0])
         self._added: list[str] = []
         self._added_index: dict[str, int] = {}
@@ -70,13 +72,18 @@ class StringTable:
         return self.ends - self.starts
 
     def find_all(self, text: str) -> np.ndarray:
-        """Indices of the file's strings equal to ``text`` (V8 does not promise uniqueness)."""
-        encoded = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
+        """Indices of the strings equal to ``text`` (V8 does not promise uniqueness).
+
+        Compares hashes first, so only the few candidates' bytes are read.
+        """
         plain = text.encode("utf-8", "surrogatepass")
+        encoded = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
         hits: list[int] = []
         for wanted in {plain, encoded}:
-            needle = np.frombuffer(wanted, dtype=np.uint8)
-            hits.extend(int(i) for i in match_strings(self.blob, self.starts, self.ends, needle))
+            h = hash_bytes(np.frombuffer(wanted, dtype=np.uint8))
+            for index in np.flatnonzero(self.hashes == h):
+                if self.raw_bytes(int(index)) == wanted:
+                    hits.append(int(index))
         added = self._added_index.get(text)
         if added is not None:
             hits.append(added)
@@ -89,13 +96,8 @@ class StringTable:
             mask[self.find_all(text)] = True
         return mask
 
-    def first_bytes(self) -> np.ndarray:
-        """The first stored byte of every file string (0 for an empty one), for prefix tests."""
-        out = np.zeros(self.file_count, dtype=np.uint8)
-        nonempty = self.ends > self.starts
-        out[nonempty] = self.blob[self.starts[nonempty]]
-        return out
-
     @property
     def nbytes(self) -> int:
-        return int(self.blob.nbytes + self.starts.nbytes + self.ends.nbytes + self.escaped.nbytes)
+        """Memory the table holds (a memory-mapped text counts only where read, so it is left out)."""
+        text = 0 if isinstance(self.blob, np.memmap) else self.blob.nbytes
+        return int(text + self.starts.nbytes + self.ends.nbytes + self.escaped.nbytes + self.hashes.nbytes)

@@ -1,0 +1,36 @@
+"""Shared fixtures: the real snapshots made by tests/fixtures/*.js, loaded once per session."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXPECTED = FIXTURES / "expected"
+
+
+def fixture_path(name: str) -> Path:
+    return FIXTURES / f"{name}.heapsnapshot.gz"
+
+
+@cache
+def loaded(name: str):
+    from heaptui.engine import load_snapshot
+
+    return load_snapshot(fixture_path(name))
+
+
+@cache
+def devtools(name: str) -> dict:
+    """DevTools' own numbers for a fixture, recorded by tests/oracle/make_expected.py."""
+    with gzip.open(EXPECTED / f"{name}.devtools.json.gz", "rb") as f:
+        return json.loads(f.read())
+
+
+@pytest.fixture
+def leaky3():
+    return loaded("leaky-3")

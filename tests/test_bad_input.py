@@ -1,0 +1,167 @@
+"""Bad input: one line naming the file and the problem, a non-zero exit, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from builder import node_like
+from conftest import fixture_path
+from heaptui.cli import main
+from heaptui.engine import SnapshotError, load_snapshot
+
+
+def small_snapshot_text() -> str:
+    b, root, gc, glob = node_like()
+    a = b.node("object", "A", 10)
+    b.edge(glob, "property", "a", a)
+    return b.to_json()
+
+
+def expect_error(path, *words: str) -> str:
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(path)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(str(path))
+    for word in words:
+        assert word in message
+    return message
+
+
+CASES = {
+    "empty file": ("", "empty file"),
+    "not json": ("hello world", "not JSON"),
+    "json array": ("[1, 2, 3]", "JSON array"),
+    "other json": ('{"name": "package", "version": 1}', "no \"snapshot\" header"),
+    "header only": ('{"snapshot": {"meta": {}}}', "not a V8 heap snapshot"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_not_a_snapshot(tmp_path, case):
+    text, words = CASES[case]
+    path = tmp_path / "bad.heapsnapshot"
+    path.write_text(text)
+    expect_error(path, words)
+
+
+def _doc():
+    return json.loads(small_snapshot_text())
+
+
+def _write(tmp_path, doc) -> str:
+    path = tmp_path / "bad.heapsnapshot"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_node_count_disagrees(tmp_path):
+    doc = _doc()
+    doc["snapshot"]["node_count"] += 1
+    expect_error(_write(tmp_path, doc), "meta disagrees", "node_count")
+    doc["snapshot"]["node_count"] -= 2
+    expect_error(_write(tmp_path, doc), "meta disagrees")
+
+
+def test_edge_count_disagrees(tmp_path):
+    doc = _doc()
+    doc["snapshot"]["edge_count"] += 5
+    expect_error(_write(tmp_path, doc), "meta disagrees")
+
+
+def test_edge_pointing_outside_the_nodes(tmp_path):
+    doc = _doc()
+    doc["edges"][2] = 7 * 1000
+    expect_error(_write(tmp_path, doc), "points outside the nodes")
+    doc["edges"][2] = 7 * 2 + 3  # not a multiple of the node field count
+    expect_error(_write(tmp_path, doc), "edge 0")
+
+
+def test_unknown_node_type_and_string_index(tmp_path):
+    doc = _doc()
+    doc["nodes"][0] = 99
+    expect_error(_write(tmp_path, doc), "type 99")
+    doc = _doc()
+    doc["nodes"][1] = 5000
+    expect_error(_write(tmp_path, doc), "string")
+
+
+def test_empty_snapshot(tmp_path):
+    doc = _doc()
+    doc["snapshot"].update(node_count=0, edge_count=0)
+    doc["nodes"], doc["edges"] = [], []
+    expect_error(_write(tmp_path, doc), "empty snapshot")
+
+
+def test_bad_string_escape(tmp_path):
+    text = small_snapshot_text().replace('"global"', '"glo\\qbal"')
+    path = tmp_path / "bad.heapsnapshot"
+    path.write_text(text)
+    expect_error(path, "escape")
+
+
+def test_negative_and_fractional_numbers(tmp_path):
+    doc = _doc()
+    text = json.dumps(doc).replace('"nodes": [9', '"nodes": [-9', 1)
+    path = tmp_path / "bad.heapsnapshot"
+    path.write_text(text)
+    expect_error(path, "unexpected '-'")
+
+
+def test_missing_and_directory(tmp_path):
+    expect_error(tmp_path / "nope.heapsnapshot", "no such file")
+    expect_error(tmp_path, "directory")
+
+
+def test_broken_gzip(tmp_path):
+    data = fixture_path("tiny").read_bytes()
+    path = tmp_path / "cut.heapsnapshot.gz"
+    path.write_bytes(data[: len(data) // 2])
+    expect_error(path, "truncated")
+    path.write_bytes(data[:100] + b"\x00" * 100 + data[200:])
+    with pytest.raises(SnapshotError):
+        load_snapshot(path)
+
+
+def test_truncated_anywhere(tmp_path):
+    """A process killed while writing leaves a prefix: every prefix is an error, never a crash."""
+    whole = gzip.decompress(fixture_path("tiny").read_bytes())
+    path = tmp_path / "cut.heapsnapshot"
+    cuts = sorted({int(len(whole) * f) for f in [i / 37 for i in range(37)]} | {1, 10, 200, len(whole) - 1})
+    for cut in cuts:
+        path.write_bytes(whole[:cut])
+        expect_error(path)
+
+
+def test_cli_prints_one_line_and_exits_non_zero(tmp_path):
+    bad = tmp_path / "bad.heapsnapshot"
+    bad.write_text("[]")
+    runner = CliRunner()
+    for args in (["summary", str(bad)], ["stats", str(bad)], ["object", str(bad), "@1"],
+                 ["summary", str(tmp_path / "missing")], [str(tmp_path / "missing")]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, args
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("heaptui: "), result.output
+        assert "Traceback" not in result.output
+
+
+def test_cli_no_traceback_in_a_real_process(tmp_path):
+    bad = tmp_path / "bad.heapsnapshot"
+    bad.write_text('{"snapshot": {"meta": {"node_fields": []}}, "nodes": [')
+    proc = subprocess.run([sys.executable, "-m", "heaptui", "summary", str(bad)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1 and str(bad) in proc.stderr
+
+
+def test_unknown_object_id(leaky3):
+    result = CliRunner().invoke(main, ["object", str(fixture_path("leaky-3")), "@4"])
+    assert result.exit_code == 1 and "no object @4" in result.output
+    result = CliRunner().invoke(main, ["object", str(fixture_path("leaky-3")), "abc"])
+    assert result.exit_code == 2 and "not a node id" in result.output

@@ -17,10 +17,19 @@ taken.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
 
 from .format import BASE_SYSTEM_DISTANCE, NO_DISTANCE
+from .graph import edges_of
+from .names import descriptor_edge_allowed
+
+if TYPE_CHECKING:
+    from .ephemerons import EphemeronNames
+    from .snapshot import TypeCodes
+    from .strings import StringTable
 
 
 @njit(cache=True, nogil=True)
@@ -94,3 +103,27 @@ def compute_distances(root, first_edge, edge_type, edge_name, edge_to, node_type
          weak_edge, internal_edge, hidden_node, array_node, numbered_edge, is_native_context_name,
          is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemeron_part, ignored)
     return distances
+
+
+def devtools_distances(strings: StringTable, types: TypeCodes, root: int, node_type: np.ndarray,
+                       node_name: np.ndarray, first_edge: np.ndarray, edge_type: np.ndarray, edge_name: np.ndarray,
+                       edge_to: np.ndarray, numbered_edge: np.ndarray, ephemerons: EphemeronNames,
+                       ignored: np.ndarray | None = None) -> np.ndarray:
+    """DevTools' distances for every node; ``ignored`` (a byte per node) for the Retainers view."""
+    synthetic = node_type == types.synthetic
+    is_user_root = ~synthetic | (synthetic & strings.mask_of(["(Document DOM trees)"])[node_name])
+    del synthetic
+    descriptor_names = strings.mask_of(["(map descriptors)"])
+    descriptors = (node_type == types.array) & descriptor_names[node_name]
+    descriptor_allowed = np.ones(len(strings), dtype=np.bool_)
+    descriptor_edges = edges_of(first_edge, np.flatnonzero(descriptors))
+    named = descriptor_edges[~numbered_edge[edge_type[descriptor_edges]]]
+    for index in np.unique(edge_name[named]):
+        descriptor_allowed[index] = descriptor_edge_allowed(strings[int(index)])
+    del descriptors, descriptor_edges, named
+    return compute_distances(
+        root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
+        types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
+        strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
+        descriptor_names, descriptor_allowed, ephemerons.part, ephemerons.part_count,
+        np.empty(0, dtype=np.uint8) if ignored is None else ignored.astype(np.uint8))

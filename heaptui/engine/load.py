@@ -13,65 +13,25 @@ needs are dropped as soon as possible.
 from __future__ import annotations
 
 import os
-import re
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import classes as cls
-from .distances import compute_distances
+from .distances import devtools_distances
 from .dominators import dominator_tree, essential_edges, retained_sizes
-from .domstate import DETACHED, propagate_dom_state
-from .errors import SnapshotError
-from .graph import build_retainers, edges_of
+from .domstate import propagate_dom_state
+from .ephemerons import ephemeron_names
+from .graph import build_retainers
 from .memory import return_large_frees_to_the_system
-from .names import descriptor_edge_allowed
 from .ownership import mark_page_owned, transfer_shallow_sizes
 from .parse import RawSnapshot, read_snapshot
 from .progress import ProgressCallback, no_progress
-from .scan import strings_containing
 from .snapshot import Snapshot, TypeCodes
 from .statistics import Statistics, _sums
 from .strings import StringTable
 
 PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distances", "summary")
-
-# DevTools' tryParseWeakMapEdgeName, with JavaScript's meaning of \d, . and $.
-_EPHEMERON = re.compile(
-    r"[0-9]+( / part of key \([^\n\r\u2028\u2029]*? @[0-9]+\) -> value \([^\n\r\u2028\u2029]*? @[0-9]+\) "
-    r"pair in WeakMap \(table @([0-9]+)\))\Z"
-)
-
-
-@dataclass(frozen=True)
-class EphemeronNames:
-    """Per string index: which WeakMap pair an edge name belongs to, and its table's id."""
-
-    part: np.ndarray  # int32 per string: which pair (-1 when the string is not an ephemeron edge name)
-    table_id: np.ndarray  # int64 per pair: the id of the WeakMap's table
-    part_count: int
-
-
-def ephemeron_names(strings: StringTable, edge_type: np.ndarray, edge_name: np.ndarray,
-                    internal_edge: int) -> EphemeronNames:
-    """Parse the names of internal edges that V8 writes for WeakMap entries."""
-    part = np.full(len(strings), -1, dtype=np.int32)
-    tables: list[int] = []
-    parts: dict[str, int] = {}
-    needle = np.frombuffer(b" / part of key (", dtype=np.uint8)
-    # Only internal edges' names can match, and reading only those leaves the rest of the text untouched.
-    candidates = np.zeros(strings.file_count, dtype=np.bool_)
-    candidates[edge_name[edge_type == internal_edge]] = True
-    for index in strings_containing(strings.blob, strings.starts, strings.ends, needle, candidates):
-        match = _EPHEMERON.match(strings[int(index)])
-        if match:
-            if match.group(1) not in parts:
-                parts[match.group(1)] = len(parts)
-                tables.append(int(match.group(2)))  # the table id is part of the shared text
-            part[index] = parts[match.group(1)]
-    return EphemeronNames(part, np.array(tables + [-1], dtype=np.int64), len(parts))
-
 
 def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> Snapshot:
     """Load and index a snapshot file; raises :class:`SnapshotError` for bad input."""
@@ -178,22 +138,8 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
                                                   no_mask)
 
     with _timed(timings, "distances", report):
-        synthetic = node_type == types.synthetic
-        is_user_root = ~synthetic | (synthetic & strings.mask_of(["(Document DOM trees)"])[node_name])
-        del synthetic
-        descriptors = (node_type == types.array) & strings.mask_of(["(map descriptors)"])[node_name]
-        descriptor_allowed = np.ones(len(strings), dtype=np.bool_)
-        descriptor_edges = edges_of(first_edge, np.flatnonzero(descriptors))
-        named = descriptor_edges[~numbered_edge[edge_type[descriptor_edges]]]
-        for index in np.unique(edge_name[named]):
-            descriptor_allowed[index] = descriptor_edge_allowed(strings[int(index)])
-        distances = compute_distances(
-            root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
-            types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
-            strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
-            strings.mask_of(["(map descriptors)"]), descriptor_allowed, ephemerons.part,
-            ephemerons.part_count, np.empty(0, dtype=np.uint8))
-        del descriptors, descriptor_allowed, descriptor_edges, named, is_user_root
+        distances = devtools_distances(strings, types, root, node_type, node_name, first_edge, edge_type,
+                                       edge_name, edge_to, numbered_edge, ephemerons)
 
     with _timed(timings, "summary", report):
         statistics = _statistics(raw, types, strings, shallow, first_retainer, int(retained[root]))
@@ -205,7 +151,7 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             first_retainer=first_retainer, retainer_edge=retainer_edge,
             distances=distances, dominator=dominator, retained=retained,
             class_id=class_id, classes=class_table, interfaces=interfaces, statistics=statistics,
-            numbered_edge=numbered_edge, is_object_name=strings.mask_of(["Object"]),
+            numbered_edge=numbered_edge, is_object_name=strings.mask_of(["Object"]), ephemerons=ephemerons,
             timings=timings, samples=raw.samples, trace_tree=raw.trace_tree,
         )
         snapshot.summary_rows = snapshot.summary_from(class_retained, no_mask)
@@ -233,4 +179,4 @@ def _statistics(raw: RawSnapshot, types: TypeCodes, strings: StringTable, shallo
     )
 
 
-__all__ = ["load_snapshot", "build_index", "PHASES", "SnapshotError", "DETACHED"]
+__all__ = ["load_snapshot", "build_index", "PHASES"]

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import names
 from .classes import ClassInfo, InterfaceDefinition, class_counts, class_retained_sizes
+from .ephemerons import EphemeronNames
 from .format import BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE, Meta
 from .graph import edge_source
 from .jsnames import js_sort_key
@@ -126,6 +127,7 @@ class Snapshot:
     statistics: Statistics
     numbered_edge: np.ndarray  # per edge type: element and hidden edges carry an index, not a string
     is_object_name: np.ndarray  # per string: is it "Object"
+    ephemerons: EphemeronNames
     summary_rows: list[ClassRow] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     samples: np.ndarray | None = None

@@ -1,0 +1,8 @@
+#!/bin/sh
+# Regenerate the bundled example: three snapshots of the leaky server from the tests,
+# taken at start, after 300 requests and after 300 more (each request leaks a {url, date}).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+N=300 OUT_DIR="$here" PREFIX=leaky-server node --expose-gc "$here/../tests/fixtures/leaky_server.js"
+for n in 1 2 3; do gzip -9 -n -f "$here/leaky-server-$n.heapsnapshot"; done
+chmod 644 "$here"/*.heapsnapshot.gz

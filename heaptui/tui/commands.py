@@ -1,0 +1,44 @@
+"""Command palette (ctrl+p) entries: the views, and every class of the Summary."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .screens.main import VIEWS, MainScreen
+
+
+class HeapCommands(Provider):
+    """Views by name, and classes by fuzzy name (the same matcher as the filter box)."""
+
+    def _screen(self) -> MainScreen | None:
+        screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else self.app.screen
+        for candidate in (self.screen, screen, *reversed(self.app.screen_stack)):
+            if isinstance(candidate, MainScreen):
+                return candidate
+        return None
+
+    async def discover(self) -> Hits:
+        screen = self._screen()
+        if screen is None:
+            return
+        for key, title in VIEWS:
+            yield DiscoveryHit(f"View: {title}", partial(screen.action_view, key), help=f"Show the {title} view")
+
+    async def search(self, query: str) -> Hits:
+        screen = self._screen()
+        if screen is None:
+            return
+        matcher = self.matcher(query)
+        for key, title in VIEWS:
+            score = matcher.match(f"View: {title}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(f"View: {title}"), partial(screen.action_view, key))
+        classes = screen.summary_model.all_classes
+        for rank, i in enumerate(screen.matcher.best(query, limit=30)):
+            row = classes[i]
+            label = f"Class: {row.name}"
+            yield Hit(max(0.1, 0.9 - rank * 0.02), matcher.highlight(label) if matcher.match(label) else label,
+                      partial(screen.show_class, row.class_index),
+                      help=f"{row.count:,} objects, retained {row.retained_size:,} bytes")

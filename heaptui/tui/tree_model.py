@@ -1,0 +1,316 @@
+"""Tree grids over a snapshot as flat lists of the rows that are visible.
+
+A heap has millions of objects, but a person only ever sees the rows they
+expanded. Each model keeps exactly those rows, in display order, as small
+:class:`Row` records; expanding a row inserts its children (a page at a time,
+with a "more" row for the rest), collapsing removes them. Widgets draw any
+slice of the list by index, so the cost of a screen never depends on the size
+of the heap. Nothing here imports Textual: the models are tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.format import BASE_UNREACHABLE_DISTANCE
+from ..engine.jsnames import js_sort_key, printable
+from ..engine.snapshot import ClassRow, Snapshot
+
+PAGE = 100
+RETAINER_CHAIN_DEPTH = 20
+
+CLASS, OBJECT, EDGE, RETAINER, MORE = "class", "object", "edge", "retainer", "more"
+
+
+@dataclass
+class Row:
+    """One visible line of a tree grid."""
+
+    kind: str
+    depth: int
+    label: str
+    node: int = -1
+    edge: int = -1
+    class_index: int = -1
+    count: int = 0
+    distance: int = 0
+    shallow: int = 0
+    retained: int = 0
+    expandable: bool = False
+    expanded: bool = False
+    cycle: bool = False
+    ignored: bool = False
+    # For MORE rows: how to get the next page (and the rest after it).
+    more: Callable[[], list[Row]] | None = field(default=None, repr=False, compare=False)
+    # Nodes on the way from the top to this row, to stop cycles in the retainers tree.
+    path: tuple[int, ...] = ()
+
+
+def object_title(s: Snapshot, v: int) -> str:
+    """An object as DevTools names it in a grid: strings quoted, then ``@id``."""
+    name = s.name(v)
+    kind = s.type_name(v)
+    if kind in ("string", "concatenated string", "sliced string"):
+        text = name if len(name) <= 80 else name[:80] + "…"
+        name = '"' + text.replace("\n", "\\n") + '"'
+    elif kind == "closure":
+        name = (name or "(anonymous)") + "()"
+    elif not name:
+        name = s.class_name(v)
+    return printable(f"{name} @{int(s.node_id[v])}")
+
+
+def edge_title(s: Snapshot, e: int) -> str:
+    """An edge's name as DevTools' grids show it: ``[3]`` for elements, the name otherwise."""
+    name = printable(s.edge_name_of(e))
+    return f"[{name}]" if s.edge_type_name(e) == "element" else name
+
+
+def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = ()) -> list[Row]:
+    """A node's outgoing edges, as the Containment grid lists them by default.
+
+    The order is DevTools' for its default column, retained size: largest
+    target first, then the edge name (string names before indexes,
+    ``__proto__`` last). Files never hold DevTools' "invisible" edges.
+    """
+    rows = []
+    for e in s.edges(v):
+        w = int(s.edge_to[e])
+        label = f"{edge_title(s, e)} :: {object_title(s, w)}"
+        rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
+                        shallow=int(s.shallow[w]), retained=int(s.retained[w]),
+                        expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,)))
+
+    def key(row: Row) -> tuple:
+        name = s.edge_name_of(row.edge)
+        numbered = bool(s.numbered_edge[int(s.edge_type[row.edge])])
+        return (-row.retained, name == "__proto__", numbered, int(name) if numbered else 0,
+                js_sort_key(name) if not numbered else b"")
+
+    rows.sort(key=key)
+    return rows
+
+
+def paged(rows_for: Callable[[int, int], list[Row]], total: int, depth: int, start: int = 0) -> list[Row]:
+    """Rows ``start`` to ``start + PAGE`` of a long list, and a MORE row for the rest."""
+    end = min(total, start + PAGE)
+    rows = rows_for(start, end)
+    if end < total:
+        rows.append(Row(MORE, depth, f"… {total - end:,} more", count=total - end,
+                        more=lambda: paged(rows_for, total, depth, end)))
+    return rows
+
+
+class TreeModel:
+    """The flat list of visible rows and the rules to grow and shrink it."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.rows: list[Row] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def children(self, row: Row) -> list[Row]:
+        """The rows under ``row`` when it is expanded."""
+        return edge_rows(self.snapshot, row.node, row.depth + 1, row.path)
+
+    def expand(self, index: int) -> int:
+        """Expand the row at ``index`` (or load the page a MORE row stands for); rows added."""
+        row = self.rows[index]
+        if row.kind == MORE and row.more is not None:
+            page = row.more()
+            self.rows[index:index + 1] = page
+            return len(page) - 1
+        if not row.expandable or row.expanded or row.cycle:
+            return 0
+        kids = self.children(row)
+        row.expanded = True
+        self.rows[index + 1:index + 1] = kids
+        return len(kids)
+
+    def collapse(self, index: int) -> int:
+        """Collapse the row at ``index``; rows removed."""
+        row = self.rows[index]
+        if not row.expanded:
+            return 0
+        end = self.subtree_end(index)
+        del self.rows[index + 1:end]
+        row.expanded = False
+        return end - index - 1
+
+    def subtree_end(self, index: int) -> int:
+        depth = self.rows[index].depth
+        end = index + 1
+        while end < len(self.rows) and self.rows[end].depth > depth:
+            end += 1
+        return end
+
+    def parent_index(self, index: int) -> int | None:
+        depth = self.rows[index].depth
+        for i in range(index - 1, -1, -1):
+            if self.rows[i].depth < depth:
+                return i
+        return None
+
+
+SUMMARY_SORTS = ("retained", "shallow", "count", "distance", "name")
+
+
+class SummaryModel(TreeModel):
+    """The Summary grid: classes, their instances (paged), and the instances' edges.
+
+    Classes are sorted once per sort order and their rows made once; a filter
+    (the search box, on every keystroke) only picks which of them to list.
+    """
+
+    def __init__(self, snapshot: Snapshot, classes: list[ClassRow] | None = None) -> None:
+        super().__init__(snapshot)
+        self.all_classes = classes if classes is not None else snapshot.summary()
+        self.sort = "retained"
+        self.descending = True
+        self.wanted: set[int] | None = None
+        self._class_rows = {c.class_index: self.class_row(c) for c in self.all_classes}
+        self._instances: dict[int, np.ndarray] = {}
+        self._sorted = self._sorted_classes()
+        self.rebuild()
+
+    def set_filter(self, class_indices: Iterable[int] | None) -> None:
+        """Show only these classes (in sort order), or all of them."""
+        self.wanted = None if class_indices is None else set(class_indices)
+        self.rebuild()
+
+    def set_sort(self, column: str, descending: bool | None = None) -> None:
+        self.sort = column
+        self.descending = (column not in ("name", "distance")) if descending is None else descending
+        self._sorted = self._sorted_classes()
+        self.rebuild()
+
+    def _sorted_classes(self) -> list[ClassRow]:
+        if self.sort == "name":
+            ordered = sorted(self.all_classes, key=lambda c: js_sort_key(c.name))
+            return ordered[::-1] if self.descending else ordered
+        sign = -1 if self.descending else 1
+        attribute = {"retained": "retained_size", "shallow": "shallow_size", "count": "count",
+                     "distance": "distance"}[self.sort]
+        return sorted(self.all_classes, key=lambda c: (sign * getattr(c, attribute), js_sort_key(c.name)))
+
+    def rebuild(self) -> None:
+        wanted = self.wanted
+        rows = [self._class_rows[c.class_index] for c in self._sorted if wanted is None or c.class_index in wanted]
+        for row in rows:
+            row.expanded = False
+        self.rows = rows
+
+    def class_row(self, c: ClassRow) -> Row:
+        label = printable(f"{c.name} ×{c.count:,}")
+        return Row(CLASS, 0, label, class_index=c.class_index, count=c.count, distance=c.distance,
+                   shallow=c.shallow_size, retained=c.retained_size, expandable=True)
+
+    def instances(self, class_index: int) -> np.ndarray:
+        nodes = self._instances.get(class_index)
+        if nodes is None:
+            nodes = self.snapshot.instances(class_index)
+            self._instances[class_index] = nodes
+        return nodes
+
+    def object_row(self, v: int, depth: int) -> Row:
+        s = self.snapshot
+        return Row(OBJECT, depth, object_title(s, v), node=v, distance=int(s.distances[v]),
+                   shallow=int(s.shallow[v]), retained=int(s.retained[v]),
+                   expandable=s.first_edge[v + 1] > s.first_edge[v], path=(v,))
+
+    def children(self, row: Row) -> list[Row]:
+        if row.kind == CLASS:
+            nodes = self.instances(row.class_index)
+            depth = row.depth + 1
+            return paged(lambda a, b: [self.object_row(int(v), depth) for v in nodes[a:b]], len(nodes), depth)
+        return super().children(row)
+
+    def reveal(self, v: int) -> int | None:
+        """Expand the object's class around the object and return its row index."""
+        s = self.snapshot
+        c = int(s.class_id[v])
+        class_pos = next((i for i, r in enumerate(self.rows) if r.kind == CLASS and r.class_index == c), None)
+        if class_pos is None:
+            return None
+        self.collapse(class_pos)
+        nodes = self.instances(c)
+        where = np.flatnonzero(nodes == v)
+        if where.size == 0:
+            return None
+        start = max(0, int(where[0]) - PAGE // 2)
+        depth = 1
+        row = self.rows[class_pos]
+        kids: list[Row] = []
+        if start > 0:
+            kids.append(Row(MORE, depth, f"… {start:,} before", count=start,
+                            more=lambda: [self.object_row(int(x), depth) for x in nodes[:start]]))
+        kids += paged(lambda a, b: [self.object_row(int(x), depth) for x in nodes[a:b]], len(nodes), depth, start)
+        row.expanded = True
+        self.rows[class_pos + 1:class_pos + 1] = kids
+        return next(i for i in range(class_pos + 1, class_pos + 1 + len(kids))
+                    if self.rows[i].node == v and self.rows[i].kind == OBJECT)
+
+
+class ContainmentModel(TreeModel):
+    """The Containment grid: the root's edges, and every object's edges below them."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__(snapshot)
+        self.rows = edge_rows(snapshot, snapshot.root, 0)
+
+
+class RetainersModel(TreeModel):
+    """The Retainers tree of one object, each level loaded when expanded.
+
+    As in DevTools, the first chain opens by itself (up to 20 levels) so the
+    shortest path to a GC root shows at once. A node met again on the way up is
+    marked as a cycle and not followed.
+    """
+
+    def __init__(self, snapshot: Snapshot, target: int, distances: np.ndarray | None = None,
+                 ignored: frozenset[int] = frozenset(), ignored_edges: frozenset[int] = frozenset(),
+                 auto_expand: bool = True) -> None:
+        super().__init__(snapshot)
+        self.target = target
+        self.distances = distances
+        self.ignored = ignored
+        self.ignored_edges = ignored_edges
+        self.rows = self._retainer_rows(target, 0, (target,))
+        if auto_expand:
+            self.expand_first_chain()
+
+    def _retainer_rows(self, v: int, depth: int, path: tuple[int, ...]) -> list[Row]:
+        s = self.snapshot
+        rows = []
+        for r in s.retainers(v, self.distances, self.ignored_edges):
+            w = r.node
+            label = f"{edge_title(s, r.edge)} in {object_title(s, w)}"
+            cycle = w in path
+            rows.append(Row(RETAINER, depth, label, node=w, edge=r.edge, distance=r.distance,
+                            shallow=int(s.shallow[w]), retained=int(s.retained[w]),
+                            expandable=not cycle and s.first_retainer[w + 1] > s.first_retainer[w],
+                            cycle=cycle, ignored=w in self.ignored, path=path + (w,)))
+        return paged(lambda a, b: rows[a:b], len(rows), depth)
+
+    def children(self, row: Row) -> list[Row]:
+        return self._retainer_rows(row.node, row.depth + 1, row.path)
+
+    def expand_first_chain(self, levels: int = RETAINER_CHAIN_DEPTH) -> None:
+        """DevTools' ``expandRetainersChain``: follow the first retainer while it is not a root."""
+        index = 0
+        for _ in range(levels - 1):
+            if index >= len(self.rows):
+                return
+            row = self.rows[index]
+            # DevTools stops at a root (distance 1) and at unreachable retainers, not at system ones.
+            if row.kind != RETAINER or row.distance <= 1 or row.distance >= BASE_UNREACHABLE_DISTANCE or row.cycle:
+                return
+            if not self.expand(index):
+                return
+            index += 1
+

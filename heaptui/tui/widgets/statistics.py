@@ -1,0 +1,61 @@
+"""The Statistics view: the heap by category, as bars drawn with text (any terminal, no images)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from ...engine.snapshot import Snapshot
+from ...textreport import human_size, percent
+
+CATEGORIES = (
+    ("Code", "code", "magenta"),
+    ("Strings", "strings", "green"),
+    ("JS arrays", "js_arrays", "yellow"),
+    ("Typed arrays", "typed_arrays", "cyan"),
+    ("System objects", "system", "blue"),
+    ("Other JS objects", "other_js", "red"),
+    ("Other non-JS objects", "other_native", "white"),
+)
+
+
+class StatisticsView(Static):
+    """DevTools' Statistics pie, as one bar per category plus the totals."""
+
+    DEFAULT_CSS = """
+    StatisticsView { padding: 1 2; height: 1fr; }
+    """
+
+    def __init__(self, snapshot: Snapshot | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.snapshot = snapshot
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.refresh(layout=True)
+
+    def render(self) -> Table | Text:
+        if self.snapshot is None:
+            return Text("")
+        st = self.snapshot.statistics
+        bar_width = max(10, self.size.width - 48)
+        table = Table.grid(padding=(0, 1))
+        table.add_column(min_width=20)
+        table.add_column(width=bar_width)
+        table.add_column(justify="right", min_width=10)
+        table.add_column(justify="right", min_width=5)
+        table.add_row(Text("Total", style="bold"), Text(f"{st.total:,} bytes"), human_size(st.total), "")
+        table.add_row("", "", "", "")
+        for title, key, color in CATEGORIES:
+            value = getattr(st, key)
+            filled = round(bar_width * value / st.total) if st.total else 0
+            bar = Text("█" * filled, style=color) + Text("░" * (bar_width - filled), style="dim")
+            table.add_row(title, bar, human_size(value), percent(value, st.total))
+        table.add_row("", "", "", "")
+        table.add_row(Text("V8 heap", style="bold"), "", human_size(st.v8heap), percent(st.v8heap, st.total))
+        table.add_row(Text("Native", style="bold"), "", human_size(st.native), percent(st.native, st.total))
+        table.add_row("", "", "", "")
+        table.add_row("Nodes", f"{st.node_count:,}", "", "")
+        table.add_row("Edges", f"{st.edge_count:,}", "", "")
+        return table

@@ -1,0 +1,296 @@
+"""A tree grid drawn line by line from a :class:`~heaptui.tui.tree_model.TreeModel`.
+
+One widget, whatever the number of rows: ``render_line`` asks the model for
+the row at that screen line, so a class with half a million instances costs
+the same to draw as one with ten. Line 0 is a sticky column header; clicking
+it sorts (where the model can), and the footer lists the keys.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...engine.snapshot import Snapshot
+from ..format import size_cell
+from ..tree_model import CLASS, EDGE, MORE, Row, TreeModel
+
+DISTANCE_WIDTH = 9
+SIZE_WIDTH = 16
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int
+
+
+COLUMNS = (Column("distance", "Distance", DISTANCE_WIDTH), Column("shallow", "Shallow Size", SIZE_WIDTH),
+           Column("retained", "Retained Size", SIZE_WIDTH))
+
+
+class TreeTable(ScrollView, can_focus=True):
+    """A keyboard- and mouse-driven tree grid over a model of visible rows."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("right,l,enter", "expand", "Expand"),
+        Binding("left,h", "collapse", "Collapse"),
+        Binding("space", "toggle", "Toggle", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    TreeTable { height: 1fr; overflow-x: hidden; }
+    """
+
+    COMPONENT_CLASSES = {"tree-table--header", "tree-table--cursor", "tree-table--cursor-blurred",
+                         "tree-table--dim", "tree-table--class", "tree-table--more", "tree-table--cycle",
+                         "tree-table--edge"}
+
+    cursor = reactive(0, always_update=True, repaint=False)
+
+    class Highlighted(Message):
+        """The cursor is on another row."""
+
+        def __init__(self, table: TreeTable, row: Row | None) -> None:
+            self.table = table
+            self.row = row
+            super().__init__()
+
+    class SortRequested(Message):
+        """The header of a column was clicked."""
+
+        def __init__(self, table: TreeTable, column: str) -> None:
+            self.table = table
+            self.column = column
+            super().__init__()
+
+    def __init__(self, model: TreeModel | None = None, *, name_title: str = "Constructor",
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+        self.name_title = name_title
+        self.sort_column: str | None = None
+        self.sort_descending = True
+        self.last_refresh_ms: float = 0.0  # key press to end of the refresh it caused (benchmarks)
+        self._key_time: float | None = None
+
+    # ---------------------------------------------------------------- model
+
+    def set_model(self, model: TreeModel | None, cursor: int = 0) -> None:
+        self.model = model
+        self._sync(cursor)
+
+    def _sync(self, cursor: int | None = None) -> None:
+        count = len(self.model) if self.model else 0
+        self.virtual_size = Size(0, count + 1)
+        if cursor is not None:
+            self.cursor = max(0, min(cursor, count - 1))
+        else:
+            self.cursor = max(0, min(self.cursor, count - 1))
+        self.refresh()
+
+    @property
+    def current(self) -> Row | None:
+        if not self.model or not len(self.model):
+            return None
+        return self.model.rows[self.cursor]
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self.model.snapshot if self.model else None
+
+    # ---------------------------------------------------------------- cursor and scrolling
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current))
+
+    @property
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def on_key(self, event: events.Key) -> None:
+        self._key_time = time.perf_counter()
+
+    def action_cursor(self, delta: int) -> None:
+        if self.model and len(self.model):
+            self.cursor = max(0, min(len(self.model) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - 2))
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        if self.model:
+            self.cursor = max(0, len(self.model) - 1)
+
+    def action_expand(self) -> None:
+        row = self.current
+        if row is None or self.model is None:
+            return
+        if row.expanded:
+            if self.cursor + 1 < len(self.model):
+                self.cursor += 1
+            return
+        added = self.model.expand(self.cursor)
+        if added or row.kind == MORE:
+            self._sync()
+            self.post_message(self.Highlighted(self, self.current))
+
+    def action_collapse(self) -> None:
+        row = self.current
+        if row is None or self.model is None:
+            return
+        if row.expanded:
+            self.model.collapse(self.cursor)
+            self._sync()
+        else:
+            parent = self.model.parent_index(self.cursor)
+            if parent is not None:
+                self.cursor = parent
+
+    def action_toggle(self) -> None:
+        row = self.current
+        if row is not None and row.expanded:
+            self.action_collapse()
+        else:
+            self.action_expand()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            column = self._column_at(event.x)
+            if column:
+                self.post_message(self.SortRequested(self, column))
+            return
+        index = round(self.scroll_y) + event.y - 1
+        if self.model and 0 <= index < len(self.model):
+            self.cursor = index
+            row = self.model.rows[index]
+            marker_end = 2 * row.depth + 2
+            if event.x < marker_end or event.chain > 1 or row.kind == MORE:
+                self.action_toggle()
+
+    def _column_at(self, x: int) -> str | None:
+        right = self._width
+        for column in reversed(COLUMNS):
+            if right - column.width <= x < right:
+                return column.key
+            right -= column.width
+        return "name"
+
+    def on_resize(self) -> None:
+        self._sync()
+
+    # ---------------------------------------------------------------- drawing
+
+    def _name_width(self) -> int:
+        return max(10, self._width - sum(c.width for c in COLUMNS))
+
+    def render_line(self, y: int) -> Strip:
+        width = self._width
+        if y == 0:
+            return self._header(width)
+        index = round(self.scroll_y) + y - 1
+        if not self.model or index >= len(self.model):
+            return Strip.blank(width, self.rich_style)
+        strip = self._row_strip(self.model.rows[index], index == self.cursor, width)
+        if self._key_time is not None and y == self.scrollable_content_region.height - 1:
+            self.last_refresh_ms = (time.perf_counter() - self._key_time) * 1000
+            self._key_time = None
+        return strip
+
+    def _header(self, width: int) -> Strip:
+        style = self.get_component_rich_style("tree-table--header")
+        segments = [Segment(self._fit(self._title("name", self.name_title), self._name_width()), style)]
+        for column in COLUMNS:
+            segments.append(Segment(self._title(column.key, column.title).rjust(column.width), style))
+        return Strip(segments).crop_extend(0, width, style)
+
+    def _title(self, key: str, title: str) -> str:
+        if key == self.sort_column:
+            return title + (" ▼" if self.sort_descending else " ▲")
+        return title
+
+    @staticmethod
+    def _fit(text: str, width: int) -> str:
+        if len(text) > width:
+            return text[: width - 1] + "…"
+        return text.ljust(width)
+
+    def _row_strip(self, row: Row, selected: bool, width: int) -> Strip:
+        base = self.rich_style
+        if row.kind == CLASS:
+            name_style = self.get_component_rich_style("tree-table--class")
+        elif row.kind == MORE:
+            name_style = self.get_component_rich_style("tree-table--more")
+        elif row.cycle or row.ignored:
+            name_style = self.get_component_rich_style("tree-table--cycle")
+        else:
+            name_style = base
+        dim = self.get_component_rich_style("tree-table--dim")
+        if row.kind == MORE:
+            marker = "  "
+        elif row.cycle:
+            marker = "↻ "
+        elif row.expandable:
+            marker = "▾ " if row.expanded else "▸ "
+        else:
+            marker = "  "
+        indent = "  " * row.depth
+        name_width = self._name_width()
+        label = row.label + ("  (cycle)" if row.cycle else "") + ("  (ignored)" if row.ignored else "")
+        text = self._fit(indent + marker + label, name_width)
+        lead = len(indent) + len(marker)
+        segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
+        if row.kind == EDGE or row.kind == "retainer":
+            segments = self._split_edge(segments, text, lead, name_style)
+        if row.kind != MORE:
+            snapshot = self.snapshot
+            total = snapshot.total_size if snapshot else 0
+            segments.append(Segment(Snapshot.distance_text(row.distance).rjust(DISTANCE_WIDTH), dim))
+            segments.append(Segment(size_cell(row.shallow, total, SIZE_WIDTH), base))
+            segments.append(Segment(size_cell(row.retained, total, SIZE_WIDTH), base))
+        strip = Strip(segments).crop_extend(0, width, base)
+        if selected:
+            name = "tree-table--cursor" if self.has_focus else "tree-table--cursor-blurred"
+            strip = strip.apply_style(self.get_component_rich_style(name))
+        return strip
+
+    def _split_edge(self, segments: list[Segment], text: str, lead: int, style: Style) -> list[Segment]:
+        """Dim the edge-name part of an edge or retainer row (``name :: Object`` / ``name in Object``)."""
+        body = text[lead:]
+        for separator in (" :: ", " in "):
+            at = body.find(separator)
+            if at != -1:
+                edge_style = self.get_component_rich_style("tree-table--edge")
+                return [segments[0], Segment(body[:at], edge_style), Segment(body[at:at + len(separator)],
+                        self.get_component_rich_style("tree-table--dim")), Segment(body[at + len(separator):], style)]
+        return segments

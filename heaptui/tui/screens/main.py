@@ -173,6 +173,8 @@ class MainScreen(Screen):
             return
         classes = self.summary_model.all_classes
         query = event.value.strip()
+        if not query and self.summary_model.wanted is None:
+            return  # nothing filtered, nothing to undo (keeps what an @id jump expanded)
         indices = None if not query else [classes[i].class_index for i in self.matcher.matching(query)]
         self.summary_model.set_filter(indices)
         self.query_one("#summary-table", TreeTable).set_model(self.summary_model)

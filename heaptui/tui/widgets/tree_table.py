@@ -25,9 +25,6 @@ from ...engine.snapshot import Snapshot
 from ..format import size_cell
 from ..tree_model import CLASS, EDGE, MORE, Row, TreeModel
 
-DISTANCE_WIDTH = 9
-SIZE_WIDTH = 16
-
 
 @dataclass(frozen=True)
 class Column:
@@ -36,8 +33,11 @@ class Column:
     width: int
 
 
-COLUMNS = (Column("distance", "Distance", DISTANCE_WIDTH), Column("shallow", "Shallow Size", SIZE_WIDTH),
-           Column("retained", "Retained Size", SIZE_WIDTH))
+WIDE = (Column("distance", "Distance", 9), Column("shallow", "Shallow Size", 16),
+        Column("retained", "Retained Size", 16))
+# On an 80-column terminal the object names need the room more than the headers.
+NARROW = (Column("distance", "Dist", 5), Column("shallow", "Shallow", 14), Column("retained", "Retained", 14))
+NARROW_BELOW = 110
 
 
 class TreeTable(ScrollView, can_focus=True):
@@ -198,9 +198,13 @@ class TreeTable(ScrollView, can_focus=True):
             if event.x < marker_end or event.chain > 1 or row.kind == MORE:
                 self.action_toggle()
 
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return NARROW if self._width < NARROW_BELOW else WIDE
+
     def _column_at(self, x: int) -> str | None:
         right = self._width
-        for column in reversed(COLUMNS):
+        for column in reversed(self.columns):
             if right - column.width <= x < right:
                 return column.key
             right -= column.width
@@ -212,7 +216,7 @@ class TreeTable(ScrollView, can_focus=True):
     # ---------------------------------------------------------------- drawing
 
     def _name_width(self) -> int:
-        return max(10, self._width - sum(c.width for c in COLUMNS))
+        return max(10, self._width - sum(c.width for c in self.columns))
 
     def render_line(self, y: int) -> Strip:
         width = self._width
@@ -230,7 +234,7 @@ class TreeTable(ScrollView, can_focus=True):
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("tree-table--header")
         segments = [Segment(self._fit(self._title("name", self.name_title), self._name_width()), style)]
-        for column in COLUMNS:
+        for column in self.columns:
             segments.append(Segment(self._title(column.key, column.title).rjust(column.width), style))
         return Strip(segments).crop_extend(0, width, style)
 
@@ -275,9 +279,10 @@ class TreeTable(ScrollView, can_focus=True):
         if row.kind != MORE:
             snapshot = self.snapshot
             total = snapshot.total_size if snapshot else 0
-            segments.append(Segment(Snapshot.distance_text(row.distance).rjust(DISTANCE_WIDTH), dim))
-            segments.append(Segment(size_cell(row.shallow, total, SIZE_WIDTH), base))
-            segments.append(Segment(size_cell(row.retained, total, SIZE_WIDTH), base))
+            distance, shallow, retained = self.columns
+            segments.append(Segment(Snapshot.distance_text(row.distance).rjust(distance.width), dim))
+            segments.append(Segment(size_cell(row.shallow, total, shallow.width), base))
+            segments.append(Segment(size_cell(row.retained, total, retained.width), base))
         strip = Strip(segments).crop_extend(0, width, base)
         if selected:
             name = "tree-table--cursor" if self.has_focus else "tree-table--cursor-blurred"

@@ -1,0 +1,194 @@
+"""The app, driven as a person would with the keyboard (Textual's Pilot)."""
+
+from __future__ import annotations
+
+import time
+
+from textual.keys import _character_to_key
+
+from conftest import fixture_path, loaded
+from heaptui.tui.app import HeapTUI
+from heaptui.tui.screens.main import MainScreen
+from heaptui.tui.tree_model import CLASS, OBJECT, RETAINER
+from heaptui.tui.widgets.tree_table import TreeTable
+
+
+def app_with(name: str = "leaky-3") -> HeapTUI:
+    return HeapTUI([str(fixture_path(name))], [loaded(name)])
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(_character_to_key(ch))
+
+
+async def settle(pilot) -> None:
+    await pilot.pause(0.25)  # the Retainers pane follows the cursor after a short pause
+
+
+def table(app: HeapTUI, name: str) -> TreeTable:
+    return app.screen.query_one(f"#{name}-table", TreeTable)
+
+
+def labels(t: TreeTable) -> list[str]:
+    return [row.label for row in t.model.rows]
+
+
+async def test_filter_expand_and_follow_retainers_to_request_logs():
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "Date")
+        await pilot.press("enter")
+        summary = table(app, "summary")
+        names = [row.label.split(" ×")[0] for row in summary.model.rows]
+        assert {"Date", "{url, date}"} <= set(names)
+        assert "Function" not in names
+        summary.cursor = names.index("Date")
+        await pilot.press("right", "down")
+        await settle(pilot)
+        assert summary.current.kind == OBJECT and summary.current.label.startswith("Date @")
+        retainers = table(app, "retainers")
+        rows = retainers.model.rows
+        assert rows[0].kind == RETAINER and rows[0].label.startswith("date in {url, date} @")
+        # The first chain opened by itself: the array, then requestLogs in the script's context.
+        assert rows[1].depth == 1 and rows[1].label.startswith("[") and " in Array @" in rows[1].label
+        assert rows[2].depth == 2 and rows[2].label.startswith("requestLogs in system / Context @")
+        # Expanding further by hand works too.
+        await pilot.press("tab")
+        assert retainers.has_focus
+        retainers.cursor = 2
+        await pilot.press("left", "right")
+        assert retainers.model.rows[2].expanded
+
+
+async def test_filter_to_url_date_class():
+    app = app_with()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "url, date")
+        summary = table(app, "summary")
+        assert summary.model.rows[0].label == "{url, date} ×201"
+        await pilot.press("escape")
+        assert len(summary.model.rows) == len(loaded("leaky-3").summary())
+
+
+async def test_sort_cycles_and_header_click():
+    app = app_with()
+    async with app.run_test(size=(100, 30)) as pilot:
+        summary = table(app, "summary")
+        retained = [row.retained for row in summary.model.rows]
+        assert retained == sorted(retained, reverse=True)
+        await pilot.press("s")
+        shallow = [row.shallow for row in summary.model.rows]
+        assert shallow == sorted(shallow, reverse=True) and summary.sort_column == "shallow"
+        await pilot.press("s")
+        counts = [row.count for row in summary.model.rows]
+        assert counts == sorted(counts, reverse=True)
+        await pilot.click("#summary-table", offset=(2, 0))  # the header's name column
+        await pilot.pause()
+        assert app.screen.summary_model.sort == "name"
+
+
+async def test_view_keys_and_tabs():
+    app = app_with()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and screen.current_view == "summary"
+        await pilot.press("2")
+        assert screen.current_view == "containment"
+        containment = table(app, "containment")
+        assert containment.has_focus and any("global @" in label for label in labels(containment))
+        await pilot.press("3")
+        assert screen.current_view == "statistics"
+        assert not screen.query_one("#retainers").display
+        await pilot.press("1")
+        assert screen.current_view == "summary" and screen.query_one("#retainers").display
+
+
+async def test_jump_to_object_by_id_and_go_to_from_a_retainer():
+    s = loaded("leaky-3")
+    date = int(s.instances(next(r for r in s.summary() if r.name == "Date").class_index)[7])
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, f"@{s.node_id[date]}")
+        await pilot.press("enter")
+        await settle(pilot)
+        summary = table(app, "summary")
+        assert summary.current.node == date and summary.has_focus
+        assert summary.model.rows[summary.model.parent_index(summary.cursor)].kind == CLASS
+        retainers = table(app, "retainers")
+        await pilot.press("tab")
+        retainers.cursor = 2  # requestLogs in system / Context
+        holder = retainers.current.node
+        await pilot.press("g")
+        await settle(pilot)
+        assert summary.current.node == holder and summary.has_focus
+
+
+async def test_ignore_and_reset_a_retainer():
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "url, date")
+        await pilot.press("enter", "right", "down")
+        await settle(pilot)
+        retainers = table(app, "retainers")
+        array = retainers.model.rows[0].node
+        await pilot.press("tab", "i")
+        title = str(app.screen.query_one("#retainers-title").render())
+        assert "1 ignored" in title
+        row = retainers.model.rows[0]
+        assert row.node == array and row.ignored and row.distance >= 100_000_000
+        await pilot.press("r")
+        assert "ignored" not in str(app.screen.query_one("#retainers-title").render())
+
+
+async def test_help_and_command_palette_open():
+    app = app_with()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Date")
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+
+
+async def test_quit_with_q_and_ctrl_c():
+    for key in ("q", "ctrl+c", "ctrl+q"):
+        app = app_with()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_loading_shows_progress_then_the_summary_and_quits_while_loading():
+    app = HeapTUI([str(fixture_path("leaky-2"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, MainScreen):
+                break
+        assert isinstance(app.screen, MainScreen)
+    quick = HeapTUI([str(fixture_path("mixed"))])
+    started = time.monotonic()
+    async with quick.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+c")
+    assert time.monotonic() - started < 30
+
+
+async def test_bad_file_ends_the_app_with_one_line(tmp_path):
+    bad = tmp_path / "bad.heapsnapshot"
+    bad.write_text("[]")
+    app = HeapTUI([str(bad)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.load_error:
+                break
+    assert app.load_error and app.load_error.startswith(str(bad)) and "\n" not in app.load_error
+    assert app.return_code == 1

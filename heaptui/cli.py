@@ -11,13 +11,17 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .engine import Snapshot, SnapshotError, load_snapshot
-from .textreport import object_report, statistics_table, summary_table
+
+if TYPE_CHECKING:
+    from .engine import Snapshot
+
+# The engine (numpy, numba) is imported by the commands that need it, after
+# _skip_numba_blas_probe, so that --help is instant and numba starts lean.
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
@@ -58,6 +62,8 @@ def _fail(message: str, code: int) -> None:
 
 def load_or_exit(path: str, progress: bool | None = None) -> Snapshot:
     """Load a snapshot for a command, turning every failure into one line and an exit status."""
+    from .engine import SnapshotError, load_snapshot
+
     show = sys.stderr.isatty() if progress is None else progress
     reporter = _Progress(path, show)
     try:
@@ -93,10 +99,25 @@ def parse_node_id(text: str) -> int:
     return int(value)
 
 
+def _skip_numba_blas_probe() -> None:
+    """Spare heaptui's own process numba's probe for scipy's BLAS.
+
+    numba imports scipy (when installed) to check its version, and
+    ``scipy.linalg`` the first time it loads compiled code, to see whether BLAS
+    is there: a third of a second of start-up for nothing, since heaptui's
+    kernels use no linear algebra. Only the ``heaptui`` command does this, and
+    only before anything imported numba; a program importing the engine keeps
+    its scipy.
+    """
+    if "scipy" not in sys.modules and "numba" not in sys.modules:
+        sys.modules["scipy"] = None  # type: ignore[assignment]
+
+
 class _DefaultToOpen(click.Group):
     """``heaptui FILE`` means ``heaptui open FILE``: files are not subcommand names."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _skip_numba_blas_probe()
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["open", *args]
         return super().parse_args(ctx, args)
@@ -145,6 +166,8 @@ def summary(file: str, top: int | None, as_json: bool, progress: bool | None) ->
     if as_json:
         _emit_json({"snapshot": snapshot.describe(), "classes": [r.to_json() for r in rows]})
     else:
+        from .textreport import summary_table
+
         click.echo(summary_table(snapshot, rows))
 
 
@@ -158,6 +181,8 @@ def stats(file: str, as_json: bool, progress: bool | None) -> None:
     if as_json:
         _emit_json(snapshot.statistics.to_json())
     else:
+        from .textreport import statistics_table
+
         click.echo(statistics_table(snapshot))
 
 
@@ -177,4 +202,6 @@ def object_command(file: str, node_id: str, as_json: bool, progress: bool | None
     if as_json:
         _emit_json(snapshot.object_json(v))
     else:
+        from .textreport import object_report
+
         click.echo(object_report(snapshot, v))

@@ -27,9 +27,14 @@ from .memory import return_large_frees_to_the_system
 from .ownership import mark_page_owned, transfer_shallow_sizes
 from .parse import RawSnapshot, read_snapshot
 from .progress import ProgressCallback, no_progress
+from .scan import is_monotonic
 from .snapshot import Snapshot, TypeCodes
 from .statistics import Statistics, _sums
 from .strings import StringTable
+from .warmup import warm_up_in_background
+
+# Below this size the parse is too short to hide the kernels' loading behind it.
+WARM_UP_ABOVE = 20 << 20
 
 PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distances", "summary")
 
@@ -38,6 +43,13 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
     return_large_frees_to_the_system()
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    try:
+        large = os.path.getsize(path) > WARM_UP_ABOVE
+    except OSError:
+        large = False  # read_snapshot says what is wrong with the path
+    if large:
+        is_monotonic(np.zeros(2, dtype=np.int32))  # numba's own start-up, once, before two threads need it
+        warm_up_in_background()
     raw = read_snapshot(path, report)
     timings["parse"] = time.perf_counter() - started
     return build_index(raw, str(path), report, timings)

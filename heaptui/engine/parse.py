@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import ijson
 import numpy as np
 
 from . import scan
@@ -92,6 +91,8 @@ def read_header(path: str | os.PathLike[str]) -> Meta:
     Cheap even for a huge file: ijson stops after the header. Used to estimate
     the memory a load will need before committing to it.
     """
+    import ijson  # only here: the main load needs no JSON library at all
+
     stream, _, _ = open_snapshot_file(path)
     with stream:
         try:

@@ -188,7 +188,8 @@ def _reference_dominators(s):
         if owned[v]:
             continue
         owned[v] = True
-        stack += [int(s.edge_to[e]) for e in s.edges(v) if s.edge_type[e] != t.weak_edge]
+        edges = range(s.first_edge[v], s.first_edge[v + 1])
+        stack += [int(s.edge_to[e]) for e in edges if s.edge_type[e] != t.weak_edge]
     table_edge = np.zeros(s.edge_count, dtype=bool)
     for e in np.flatnonzero(s.edge_type == t.internal_edge):
         m = re.search(r"pair in WeakMap \(table @(\d+)\)$", s.strings[int(s.edge_name[e])])

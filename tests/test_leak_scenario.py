@@ -86,3 +86,15 @@ def test_top_limits_rows():
     result = CliRunner().invoke(main, ["summary", str(fixture_path("leaky-3")), "--top", "3"])
     assert result.exit_code == 0
     assert len(result.output.strip().splitlines()) == 2 + 3
+
+
+def test_instances_in_devtools_order():
+    """A class's instances: counted objects only, by retained size (largest first), then by id."""
+    import numpy as np
+
+    s = loaded("mixed")
+    for row in s.summary()[:40]:
+        nodes = s.instances(row.class_index)
+        expected = np.flatnonzero((s.class_id == row.class_index) & (s.shallow > 0))
+        expected = expected[np.lexsort((s.node_id[expected], -s.retained[expected]))]
+        assert np.array_equal(nodes, expected) and len(nodes) == row.count

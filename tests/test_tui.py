@@ -192,3 +192,26 @@ async def test_bad_file_ends_the_app_with_one_line(tmp_path):
                 break
     assert app.load_error and app.load_error.startswith(str(bad)) and "\n" not in app.load_error
     assert app.return_code == 1
+
+
+async def test_heavy_expansion_runs_off_the_ui_thread(monkeypatch):
+    import heaptui.tui.tree_model as tree_model
+
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right", "down")
+        await settle(pilot)
+        retainers = table(app, "retainers")
+        await pilot.press("tab")
+        index = next(i for i, r in enumerate(retainers.model.rows) if r.expandable and not r.expanded)
+        retainers.cursor = index
+        row = retainers.model.rows[index]
+        monkeypatch.setattr(tree_model, "HEAVY", 0)  # now every expansion counts as heavy
+        await pilot.press("right")
+        assert row.loading or row.expanded
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if row.expanded:
+                break
+        assert row.expanded and not row.loading
+        assert retainers.model.rows[index + 1].depth == row.depth + 1

@@ -7,6 +7,7 @@ DevTools' words and order.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,9 +16,11 @@ import numpy as np
 from . import names
 from .classes import ClassInfo, InterfaceDefinition, class_counts, class_retained_sizes
 from .ephemerons import EphemeronNames
-from .format import BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE, Meta
+from .format import BASE_SYSTEM_DISTANCE, Meta
 from .graph import edge_source
+from .instances import class_instances_index
 from .jsnames import js_sort_key
+from .retainers import RetainerList, retainer_list
 from .statistics import Statistics
 from .strings import StringTable
 
@@ -132,6 +135,8 @@ class Snapshot:
     timings: dict[str, float] = field(default_factory=dict)
     samples: np.ndarray | None = None
     trace_tree: bytes | None = None
+    _instances: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _instances_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ------------------------------------------------------------ basics
 
@@ -222,21 +227,20 @@ class Snapshot:
         rows.sort(key=lambda r: (-r.retained_size, js_sort_key(r.name), r.info.key))
         return rows
 
+    def instances_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every class's instances in Summary order (built once; the app builds it in the background)."""
+        with self._instances_lock:
+            if self._instances is None:
+                self._instances = class_instances_index(self.class_id, len(self.classes), self.shallow,
+                                                        self.retained, self.node_id)
+            return self._instances
+
     def instances(self, class_index: int) -> np.ndarray:
-        """The counted objects of a class (shallow size > 0), largest retained size first."""
-        nodes = np.flatnonzero((self.class_id == class_index) & (self.shallow > 0))
-        order = np.lexsort((self.node_id[nodes], -self.retained[nodes]))
-        return nodes[order]
+        """The counted objects of a class (shallow size > 0), largest retained size first, then by id."""
+        first, order = self.instances_index()
+        return order[first[class_index]:first[class_index + 1]]
 
     # ------------------------------------------------------------ retainers
-
-    def retainer_distance(self, v: int, distances: np.ndarray | None = None) -> int:
-        """``getDistanceForRetainersView``: unreachable retainers sort after everything."""
-        table = self.distances if distances is None else distances
-        d = int(table[v])
-        if d == NO_DISTANCE:
-            return max(0, int(self.distances[v])) + BASE_UNREACHABLE_DISTANCE
-        return d
 
     def retainers(self, v: int, distances: np.ndarray | None = None,
                   ignored_edges: frozenset[int] = frozenset()) -> list[Retainer]:
@@ -246,29 +250,24 @@ class Snapshot:
         rest are ordered by the retaining node's distance, then its display
         name, then DevTools' retainer position (later edges first).
         """
-        begin, end = int(self.first_retainer[v]), int(self.first_retainer[v + 1])
-        rows: list[tuple[int, bytes, int, Retainer]] = []
-        weak = self.types.weak_edge
-        root = self.root
-        for k in range(begin, end):
-            e = int(self.retainer_edge[k])
-            if int(self.edge_type[e]) == weak:
-                continue
-            src = self.edge_source(e)
-            if src == root:
-                continue
-            if e in ignored_edges:
-                distance = BASE_UNREACHABLE_DISTANCE
-            else:
-                distance = self.retainer_distance(src, distances)
-            retainer = Retainer(e, src, self.edge_type_name(e), self.edge_name_of(e), distance)
-            rows.append((distance, js_sort_key(self.name(src)), k, retainer))
-        rows.sort(key=lambda r: (r[0], r[1], r[2]))
-        return [r[3] for r in rows]
+        found = retainer_list(self, v, distances, ignored_edges)
+        return self.retainer_rows(found, 0, len(found))
 
-    def edges(self, v: int) -> range:
-        """The node's outgoing edge ordinals, in file order."""
-        return range(int(self.first_edge[v]), int(self.first_edge[v + 1]))
+    def retainer_list(self, v: int, distances: np.ndarray | None = None,
+                      ignored_edges: frozenset[int] = frozenset()) -> RetainerList:
+        """The retainers as arrays in DevTools' order (for views that show a page at a time)."""
+        return retainer_list(self, v, distances, ignored_edges)
+
+    def retainer_rows(self, found: RetainerList, start: int, end: int) -> list[Retainer]:
+        """Rows ``start:end`` of a retainer list (only as many are put in order as are read)."""
+        edges, nodes, distances = found.slice(start, end)
+        return [Retainer(int(e), int(w), self.edge_type_name(int(e)), self.edge_name_of(int(e)), int(d))
+                for e, w, d in zip(edges, nodes, distances)]
+
+    @cached_property
+    def is_proto_name(self) -> np.ndarray:
+        """Per string: is it ``__proto__`` (skipped in plain objects' names)."""
+        return self.strings.mask_of(["__proto__"])
 
     # ------------------------------------------------------------ json helpers
 

@@ -7,6 +7,8 @@ input; ``?`` shows the keys of the focused pane.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 from textual.binding import Binding
 
@@ -19,7 +21,7 @@ from .screens.main import MainScreen
 class HeapTUI(App):
     """Chrome DevTools' Memory tab, in the terminal."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "heaptui"
     COMMANDS = App.COMMANDS | {HeapCommands}
     BINDINGS = [

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.containment import EdgeList
 from ..engine.format import BASE_UNREACHABLE_DISTANCE
 from ..engine.jsnames import js_sort_key, printable
 from ..engine.snapshot import ClassRow, Snapshot
 
 PAGE = 100
 RETAINER_CHAIN_DEPTH = 20
+# Expanding a row over this many edges or retainers is computed off the UI thread.
+HEAVY = 100_000
 
 CLASS, OBJECT, EDGE, RETAINER, MORE = "class", "object", "edge", "retainer", "more"
 
@@ -43,6 +46,7 @@ class Row:
     expanded: bool = False
     cycle: bool = False
     ignored: bool = False
+    loading: bool = False  # its children are being computed off the UI thread
     # For MORE rows: how to get the next page (and the rest after it).
     more: Callable[[], list[Row]] | None = field(default=None, repr=False, compare=False)
     # Nodes on the way from the top to this row, to stop cycles in the retainers tree.
@@ -70,28 +74,25 @@ def edge_title(s: Snapshot, e: int) -> str:
 
 
 def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = ()) -> list[Row]:
-    """A node's outgoing edges, as the Containment grid lists them by default.
+    """A node's outgoing edges as the Containment grid lists them by default, a page at a time.
 
-    The order is DevTools' for its default column, retained size: largest
-    target first, then the edge name (string names before indexes,
-    ``__proto__`` last). Files never hold DevTools' "invisible" edges.
+    DevTools' order (:class:`~heaptui.engine.containment.EdgeList`); files
+    never hold DevTools' "invisible" edges, so all edges are listed.
     """
-    rows = []
-    for e in s.edges(v):
-        w = int(s.edge_to[e])
-        label = f"{edge_title(s, e)} :: {object_title(s, w)}"
-        rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
-                        shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                        expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,)))
+    found = EdgeList(s, v)
 
-    def key(row: Row) -> tuple:
-        name = s.edge_name_of(row.edge)
-        numbered = bool(s.numbered_edge[int(s.edge_type[row.edge])])
-        return (-row.retained, name == "__proto__", numbered, int(name) if numbered else 0,
-                js_sort_key(name) if not numbered else b"")
+    def rows_for(start: int, end: int) -> list[Row]:
+        rows = []
+        for e in found.slice(start, end):
+            e = int(e)
+            w = int(s.edge_to[e])
+            label = f"{edge_title(s, e)} :: {object_title(s, w)}"
+            rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
+                            shallow=int(s.shallow[w]), retained=int(s.retained[w]),
+                            expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,)))
+        return rows
 
-    rows.sort(key=key)
-    return rows
+    return paged(rows_for, len(found), depth)
 
 
 def paged(rows_for: Callable[[int, int], list[Row]], total: int, depth: int, start: int = 0) -> list[Row]:
@@ -118,6 +119,14 @@ class TreeModel:
         """The rows under ``row`` when it is expanded."""
         return edge_rows(self.snapshot, row.node, row.depth + 1, row.path)
 
+    def is_heavy(self, row: Row) -> bool:
+        """Whether expanding ``row`` takes long enough to be done off the UI thread."""
+        s = self.snapshot
+        return row.node >= 0 and int(s.first_edge[row.node + 1] - s.first_edge[row.node]) > HEAVY
+
+    def can_expand(self, row: Row) -> bool:
+        return row.kind == MORE or (row.expandable and not row.expanded and not row.cycle and not row.loading)
+
     def expand(self, index: int) -> int:
         """Expand the row at ``index`` (or load the page a MORE row stands for); rows added."""
         row = self.rows[index]
@@ -125,12 +134,23 @@ class TreeModel:
             page = row.more()
             self.rows[index:index + 1] = page
             return len(page) - 1
-        if not row.expandable or row.expanded or row.cycle:
+        if not self.can_expand(row):
             return 0
-        kids = self.children(row)
+        return self.insert_children(index, self.children(row))
+
+    def insert_children(self, index: int, kids: list[Row]) -> int:
+        """Put computed children under the row at ``index``; rows added."""
+        row = self.rows[index]
+        row.loading = False
+        if row.expanded:
+            return 0
         row.expanded = True
         self.rows[index + 1:index + 1] = kids
         return len(kids)
+
+    def index_of(self, row: Row) -> int | None:
+        """Where a row is now (rows move as others expand and collapse)."""
+        return next((i for i, r in enumerate(self.rows) if r is row), None)
 
     def collapse(self, index: int) -> int:
         """Collapse the row at ``index``; rows removed."""
@@ -223,6 +243,11 @@ class SummaryModel(TreeModel):
                    shallow=int(s.shallow[v]), retained=int(s.retained[v]),
                    expandable=s.first_edge[v + 1] > s.first_edge[v], path=(v,))
 
+    def is_heavy(self, row: Row) -> bool:
+        if row.kind == CLASS:
+            return self.snapshot._instances is None  # the instance index is still being built
+        return super().is_heavy(row)
+
     def children(self, row: Row) -> list[Row]:
         if row.kind == CLASS:
             nodes = self.instances(row.class_index)
@@ -286,19 +311,28 @@ class RetainersModel(TreeModel):
 
     def _retainer_rows(self, v: int, depth: int, path: tuple[int, ...]) -> list[Row]:
         s = self.snapshot
-        rows = []
-        for r in s.retainers(v, self.distances, self.ignored_edges):
-            w = r.node
-            label = f"{edge_title(s, r.edge)} in {object_title(s, w)}"
-            cycle = w in path
-            rows.append(Row(RETAINER, depth, label, node=w, edge=r.edge, distance=r.distance,
-                            shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                            expandable=not cycle and s.first_retainer[w + 1] > s.first_retainer[w],
-                            cycle=cycle, ignored=w in self.ignored, path=path + (w,)))
-        return paged(lambda a, b: rows[a:b], len(rows), depth)
+        found = s.retainer_list(v, self.distances, self.ignored_edges)
+
+        def rows_for(start: int, end: int) -> list[Row]:
+            rows = []
+            for r in s.retainer_rows(found, start, end):
+                w = r.node
+                label = f"{edge_title(s, r.edge)} in {object_title(s, w)}"
+                cycle = w in path
+                rows.append(Row(RETAINER, depth, label, node=w, edge=r.edge, distance=r.distance,
+                                shallow=int(s.shallow[w]), retained=int(s.retained[w]),
+                                expandable=not cycle and s.first_retainer[w + 1] > s.first_retainer[w],
+                                cycle=cycle, ignored=w in self.ignored, path=path + (w,)))
+            return rows
+
+        return paged(rows_for, len(found), depth)
 
     def children(self, row: Row) -> list[Row]:
         return self._retainer_rows(row.node, row.depth + 1, row.path)
+
+    def is_heavy(self, row: Row) -> bool:
+        s = self.snapshot
+        return row.node >= 0 and int(s.first_retainer[row.node + 1] - s.first_retainer[row.node]) > HEAVY
 
     def expand_first_chain(self, levels: int = RETAINER_CHAIN_DEPTH) -> None:
         """DevTools' ``expandRetainersChain``: follow the first retainer while it is not a root."""

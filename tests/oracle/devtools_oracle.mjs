@@ -434,9 +434,20 @@ function describeObject(dt, snapshot, id) {
       retained_size: edge.node.retainedSize,
     };
   });
+  // The Containment/Summary grids' default order of an object's edges: the
+  // retained size column, descending (HeapSnapshotObjectNode.comparator():
+  // ComparatorConfig('retainedSize', false, '!edgeName', true)).
+  const edgesProvider = snapshot.createEdgesProvider(nodeIndex);
+  edgesProvider.sortAndRewind(new dt.HeapSnapshotModel.ComparatorConfig('retainedSize', false, '!edgeName', true));
+  const edges = edgesProvider.serializeItemsRange(0, Number.MAX_SAFE_INTEGER).items.map(edge => ({
+    edge_type: edge.type,
+    edge_name: edge.name,
+    node_id: edge.node.id,
+  }));
   return {
     id,
     node_index: nodeIndex,
+    edges,
     type: node.type(),
     class_name: node.className(),
     class_key: snapshot.nodeClassKey(id),

@@ -34,6 +34,8 @@ def sample_objects(path: Path) -> list[int]:
     many = np.flatnonzero(counts >= 3)
     picked = set(rng.choice(many, size=min(60, many.size), replace=False).tolist())
     picked.update(np.argsort(-counts)[:5].tolist())
+    # Objects with many edges, for the order of their properties (and of a long array's elements).
+    picked.update(np.argsort(-np.diff(s.first_edge))[:5].tolist())
     for row in s.summary():
         if row.name in ("Date", "{url, date}", "Item", "{alpha, beta}", "Map", "WeakMap"):
             picked.update(s.instances(row.class_index)[:2].tolist())

@@ -8,6 +8,7 @@ Containment view after a short pause, so holding a cursor key stays smooth.
 from __future__ import annotations
 
 import os
+import threading
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -68,6 +69,8 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Index every class's instances now, off the UI thread, so no expansion waits for it.
+        threading.Thread(target=self.snapshot.instances_index, name="heaptui-instances", daemon=True).start()
         self.query_one("#view-tabs", Tabs).can_focus = False
         table = self.query_one("#summary-table", TreeTable)
         table.sort_column, table.sort_descending = self.summary_model.sort, self.summary_model.descending

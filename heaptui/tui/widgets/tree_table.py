@@ -8,6 +8,7 @@ it sorts (where the model can), and the footer lists the keys.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -160,10 +161,33 @@ class TreeTable(ScrollView, can_focus=True):
             if self.cursor + 1 < len(self.model):
                 self.cursor += 1
             return
+        if row.kind != MORE and self.model.can_expand(row) and self.model.is_heavy(row):
+            self._expand_in_background(row)
+            return
         added = self.model.expand(self.cursor)
         if added or row.kind == MORE:
             self._sync()
             self.post_message(self.Highlighted(self, self.current))
+
+    def _expand_in_background(self, row: Row) -> None:
+        """Mark the row as loading now; compute its children on a thread; insert them when done."""
+        model = self.model
+        row.loading = True
+        self.refresh()
+
+        def work() -> None:
+            kids = model.children(row)
+            self.app.call_from_thread(self._insert, model, row, kids)
+
+        threading.Thread(target=work, name="heaptui-expand", daemon=True).start()
+
+    def _insert(self, model: TreeModel, row: Row, kids: list[Row]) -> None:
+        index = model.index_of(row)
+        if model is not self.model or index is None:
+            row.loading = False
+            return
+        model.insert_children(index, kids)
+        self._sync()
 
     def action_collapse(self) -> None:
         row = self.current
@@ -270,7 +294,8 @@ class TreeTable(ScrollView, can_focus=True):
             marker = "  "
         indent = "  " * row.depth
         name_width = self._name_width()
-        label = row.label + ("  (cycle)" if row.cycle else "") + ("  (ignored)" if row.ignored else "")
+        label = (row.label + ("  (cycle)" if row.cycle else "") + ("  (ignored)" if row.ignored else "")
+                 + ("  (loading…)" if row.loading else ""))
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]

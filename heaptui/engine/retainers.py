@@ -1,0 +1,106 @@
+"""An object's retainers in DevTools' order, a page at a time.
+
+The Retainers view orders retainers by the retaining node's distance, then
+its display name (JavaScript string order), then DevTools' retainer position.
+Some objects have millions of retainers (the map shared by every string of a
+heap), so the list is gathered in one compiled pass and put in order only as
+far as it is read (:mod:`.lazy_order`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from .format import BASE_UNREACHABLE_DISTANCE, NO_DISTANCE
+from .jsnames import js_sort_key
+from .lazy_order import LazyOrder, NodeNames
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
+
+
+@njit(cache=True, nogil=True)
+def _gather(v, first_retainer, retainer_edge, first_edge, edge_type, weak_edge, root, table, distances):
+    """The listed retainers of ``v``: (edges, sources, positions, sort distances), in stored order.
+
+    Stored retainers run in decreasing edge order, so the retaining nodes are
+    found by one galloping walk down the edge offsets, not a search per edge.
+    """
+    begin = first_retainer[v]
+    end = first_retainer[v + 1]
+    m = end - begin
+    edges = np.empty(m, dtype=np.int64)
+    sources = np.empty(m, dtype=np.int64)
+    positions = np.empty(m, dtype=np.int64)
+    sort_distance = np.empty(m, dtype=np.int64)
+    count = 0
+    w = first_edge.shape[0] - 2
+    for k in range(begin, end):
+        e = retainer_edge[k]
+        if first_edge[w] > e:
+            step = 1
+            while w - step > 0 and first_edge[w - step] > e:
+                step *= 2
+            lo = max(w - step, 0)
+            hi = w
+            while hi - lo > 1:  # first_edge[lo] <= e < first_edge[hi]
+                mid = (lo + hi) >> 1
+                if first_edge[mid] <= e:
+                    lo = mid
+                else:
+                    hi = mid
+            w = lo
+        while w + 2 < first_edge.shape[0] and first_edge[w + 1] <= e:
+            w += 1
+        if edge_type[e] == weak_edge or w == root:
+            continue
+        d = table[w]
+        if d == NO_DISTANCE:
+            d = max(0, distances[w]) + BASE_UNREACHABLE_DISTANCE
+        edges[count] = e
+        sources[count] = w
+        positions[count] = k
+        sort_distance[count] = d
+        count += 1
+    return edges[:count], sources[:count], positions[:count], sort_distance[:count]
+
+
+class RetainerList:
+    """Retaining edges of one object, put in DevTools' order as far as they are read."""
+
+    def __init__(self, s: Snapshot, edges: np.ndarray, nodes: np.ndarray, positions: np.ndarray,
+                 distances: np.ndarray) -> None:
+        self.edges, self.nodes, self.positions, self.distances = edges, nodes, positions, distances
+        names = NodeNames(s, nodes)
+        self._order = LazyOrder(
+            len(edges), [distances], names.keys,
+            lambda r: (int(distances[r]), js_sort_key(names.name(r)), int(positions[r])), positions)
+
+    def __len__(self) -> int:
+        return int(self.edges.shape[0])
+
+    def slice(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(edges, retaining nodes, sort distances) of rows ``start:end`` in DevTools' order."""
+        rows = self._order.first(end)[start:end]
+        return self.edges[rows], self.nodes[rows], self.distances[rows]
+
+
+def retainer_list(s: Snapshot, v: int, distances: np.ndarray | None = None,
+                  ignored_edges: frozenset[int] = frozenset()) -> RetainerList:
+    """The object's retainers as DevTools' Retainers view lists them by default.
+
+    Weak edges and edges from the root are left out (files hold no invisible
+    ones); the rest are ordered by the retaining node's distance (unreachable
+    ones last, ignored WeakMap edges as unreachable), then its display name,
+    then DevTools' retainer position (later edges first).
+    """
+    table = s.distances if distances is None else distances
+    edges, sources, positions, sort_distance = _gather(
+        v, s.first_retainer, s.retainer_edge, s.first_edge, s.edge_type, s.types.weak_edge, s.root, table,
+        s.distances)
+    if ignored_edges:
+        sort_distance[np.isin(edges, np.fromiter(ignored_edges, dtype=np.int64))] = BASE_UNREACHABLE_DISTANCE
+    return RetainerList(s, edges, sources, positions, sort_distance)

@@ -117,6 +117,7 @@ class _Reader:
         self.end = 0
         self.base = 0  # stream offset of buf[0]
         self.eof = False
+        self.mapped: str | None = None  # the file's path when its strings can be memory-mapped
 
     def fill(self) -> bool:
         """Keep the unread bytes, read more after them; False at end of file."""
@@ -270,7 +271,7 @@ def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | Non
     section_start = reader.base + reader.pos
     blob = bytearray()
     # V8 writes the strings last: what is left of the file is about their size (~25 bytes a string).
-    left = max(reader.file_size - reader.consumed(), 0) if reader.file_size else 0
+    left = max(reader.file_size - reader.base - reader.pos, 0) if reader.file_size else 0
     capacity = max(1 << 16, left // 20)
     starts = np.empty(capacity, dtype=np.int64)
     ends = np.empty(capacity, dtype=np.int64)
@@ -321,6 +322,13 @@ def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
 def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: object,
           report: ProgressCallback, mapped: str | None = None) -> RawSnapshot:
     reader = _Reader(stream, path, consumed, file_size if mapped is not None else 0)
+    reader.mapped = mapped
+    return _read_sections(reader, file_size, path, report)
+
+
+def _read_sections(reader: _Reader, file_size: int, path: object, report: ProgressCallback) -> RawSnapshot:
+    consumed = reader.consumed
+    mapped = reader.mapped
 
     def tick() -> None:
         report("parse", min(consumed(), file_size), file_size)
@@ -402,16 +410,20 @@ def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: o
 def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[str, Any]:
     n = meta.node_count
     nfc = meta.node_field_count
-    node_type = np.zeros(n, dtype=np.uint8)
-    node_name = np.zeros(n, dtype=np.uint32)
-    node_id = np.zeros(n, dtype=np.uint32)
-    self_size = np.zeros(n, dtype=np.uint32)
+    # np.empty, not np.zeros: the scanner writes every value (the count is checked below), and
+    # zero-filled memory that numpy asks the kernel to back with huge pages faults in about
+    # twenty times slower here (1.8 s against 0.1 s for 640 MB).
+    node_type = np.empty(n, dtype=np.uint8)
+    node_name = np.empty(n, dtype=np.uint32)
+    node_id = np.empty(n, dtype=np.uint32)
+    self_size = np.empty(n, dtype=np.uint32)
     # Offsets fit in int32 below 2^31 edges; that halves the largest per-node arrays.
-    first_edge = np.zeros(n + 1, dtype=np.int32 if meta.edge_count < 2**31 - 1 else np.int64)
+    first_edge = np.empty(n + 1, dtype=np.int32 if meta.edge_count < 2**31 - 1 else np.int64)
+    first_edge[0] = 0
     f_trace = meta.node_offset("trace_node_id")
     f_detached = meta.node_offset("detachedness")
-    trace = np.zeros(n if f_trace >= 0 else 0, dtype=np.uint32)
-    detached = np.zeros(n if f_detached >= 0 else 0, dtype=np.uint8)
+    trace = np.empty(n if f_trace >= 0 else 0, dtype=np.uint32)
+    detached = np.empty(n if f_detached >= 0 else 0, dtype=np.uint8)
     # Edge counts land in first_edge[1:], turned into offsets by a cumulative sum below.
     edge_counts = first_edge[1:]
     state = scan.new_state()
@@ -451,9 +463,9 @@ def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[s
 def _read_edges(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[str, Any]:
     m = meta.edge_count
     efc = meta.edge_field_count
-    edge_type = np.zeros(m, dtype=np.uint8)
-    edge_name = np.zeros(m, dtype=np.uint32)
-    edge_to = np.zeros(m, dtype=np.int32)
+    edge_type = np.empty(m, dtype=np.uint8)
+    edge_name = np.empty(m, dtype=np.uint32)
+    edge_to = np.empty(m, dtype=np.int32)
     state = scan.new_state()
     limit = m * efc
     if meta.node_count >= 2**31:

@@ -144,9 +144,12 @@ def open_command(files: tuple[str, ...]) -> None:
     for path in files:
         if not os.path.exists(path):
             _fail(f"{path}: no such file", EXIT_BAD_INPUT)
+    from .tui.loader import Loader
+
+    loader = Loader(list(files)).start()  # reading starts while the app is built
     from .tui.app import HeapTUI  # imported here so headless commands never load Textual
 
-    app = HeapTUI(list(files))
+    app = HeapTUI(list(files), loader=loader)
     app.run()
     if app.load_error:
         _fail(app.load_error, EXIT_BAD_INPUT)

@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from ..engine.snapshot import Snapshot
 from .commands import HeapCommands
+from .loader import Loader
 from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
 
@@ -31,17 +32,20 @@ class HeapTUI(App):
         Binding("question_mark", "toggle_keys", "Keys"),
     ]
 
-    def __init__(self, paths: list[str], snapshots: list[Snapshot] | None = None) -> None:
+    def __init__(self, paths: list[str], snapshots: list[Snapshot] | None = None,
+                 loader: Loader | None = None) -> None:
         super().__init__()
         self.paths = paths
         self.snapshots: list[Snapshot] = list(snapshots or [])
+        self.loader = loader
         self.load_error: str | None = None
 
     def on_mount(self) -> None:
         if self.snapshots:
             self.push_screen(MainScreen(self.snapshots[0]))
         else:
-            self.push_screen(LoadingScreen(self.paths, self._loaded, self._failed))
+            loader = (self.loader or Loader(self.paths)).start()
+            self.push_screen(LoadingScreen(loader, self._loaded, self._failed))
 
     def _loaded(self, snapshots: list[Snapshot]) -> None:
         self.snapshots = snapshots

@@ -1,16 +1,8 @@
-"""The screen shown while snapshots load: one progress bar per file, phase by phase.
-
-Loading runs on a daemon thread, not a Textual worker: a worker thread is
-joined when the program exits, so quitting in the middle of a multi-GB load
-would wait for it; a daemon thread is simply dropped. Progress comes back to
-the UI thread through ``call_from_thread``, at most a few times a second.
-"""
+"""The screen shown while snapshots load: one progress bar per file, phase by phase."""
 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -19,8 +11,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar
 
-from ...engine import Cancelled, Snapshot, SnapshotError, load_snapshot
 from ...engine.load import PHASES
+from ..loader import Loader
+
+POLL = 0.05
 
 
 class FileProgress(Vertical):
@@ -54,56 +48,37 @@ class FileProgress(Vertical):
 
 
 class LoadingScreen(Screen):
-    """Loads every file, then hands the snapshots over (or the first error)."""
+    """Shows a :class:`Loader`'s progress, then hands its snapshots over (or its error)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel loading")]
 
-    def __init__(self, paths: list[str], on_done: Callable[[list[Snapshot]], None],
-                 on_error: Callable[[str], None]) -> None:
+    def __init__(self, loader: Loader, on_done: Callable[[list], None], on_error: Callable[[str], None]) -> None:
         super().__init__()
-        self.paths = paths
+        self.loader = loader
         self.on_done = on_done
         self.on_error = on_error
-        self.cancelled = threading.Event()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="loading"):
             yield Label("[b]heaptui[/b] is indexing:", id="loading-title")
-            for path in self.paths:
+            for path in self.loader.paths:
                 yield FileProgress(path)
         yield Footer()
 
     def on_mount(self) -> None:
-        threading.Thread(target=self._load_all, name="heaptui-load", daemon=True).start()
+        self._poll()
+        self.set_interval(POLL, self._poll)
 
-    def _load_all(self) -> None:
-        snapshots = []
-        for path, bar in zip(self.paths, self.query(FileProgress)):
-            last = [0.0]
-
-            def report(phase: str, done: int, total: int, bar: FileProgress = bar, last: list = last) -> None:
-                if self.cancelled.is_set():
-                    raise Cancelled()
-                now = time.monotonic()
-                if now - last[0] > 0.1 or done >= total:
-                    last[0] = now
-                    self.app.call_from_thread(bar.show, phase, done, total)
-
-            try:
-                snapshots.append(load_snapshot(path, report))
-            except Cancelled:
-                self.app.call_from_thread(self.on_error, f"{path}: loading cancelled")
-                return
-            except SnapshotError as error:
-                self.app.call_from_thread(self.on_error, str(error))
-                return
-            except MemoryError:
-                self.app.call_from_thread(self.on_error, f"{path}: not enough memory to load this snapshot")
-                return
-            except Exception as error:  # a bug: one line, as the CLI reports it
-                self.app.call_from_thread(self.on_error, f"{path}: internal error ({type(error).__name__}: {error})")
-                return
-        self.app.call_from_thread(self.on_done, snapshots)
+    def _poll(self) -> None:
+        loader = self.loader
+        for bar in self.query(FileProgress):
+            if bar.path in loader.progress:
+                bar.show(*loader.progress[bar.path])
+        if loader.finished.is_set() and self.is_current:
+            if loader.error:
+                self.on_error(loader.error)
+            else:
+                self.on_done(loader.snapshots)
 
     def action_cancel(self) -> None:
-        self.cancelled.set()
+        self.loader.cancel()

@@ -1,0 +1,70 @@
+"""Loading snapshots on a daemon thread, started before the app itself (no Textual here).
+
+The ``heaptui FILE`` command starts a :class:`Loader` first and builds the app
+while it runs. It is a daemon thread, not a Textual worker: a worker thread
+is joined when the program exits, so quitting in the middle of a multi-GB load
+would wait for it. The loading screen polls :attr:`Loader.progress`, which
+needs no call across threads and cannot miss an update made before it looked.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Loader:
+    """Loads files one after the other; everything it learns is readable from any thread."""
+
+    paths: list[str]
+    progress: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    snapshots: list = field(default_factory=list)
+    error: str | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    started: bool = False
+
+    def start(self) -> Loader:
+        """Start loading on a daemon thread (once)."""
+        if not self.started:
+            self.started = True
+            # Imported by the caller: two threads importing one package at once can see it half made.
+            from .. import engine  # noqa: F401
+
+            threading.Thread(target=self._run, name="heaptui-load", daemon=True).start()
+        return self
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def _run(self) -> None:
+        try:
+            self._load_all()
+        finally:
+            self.finished.set()
+
+    def _load_all(self) -> None:
+        from ..engine import Cancelled, SnapshotError, load_snapshot
+
+        for path in self.paths:
+            def report(phase: str, done: int, total: int, path: str = path) -> None:
+                if self.cancelled.is_set():
+                    raise Cancelled()
+                self.progress[path] = (phase, done, total)
+
+            try:
+                self.snapshots.append(load_snapshot(path, report))
+            except Cancelled:
+                self.error = f"{path}: loading cancelled"
+                return
+            except SnapshotError as error:
+                self.error = str(error)
+                return
+            except MemoryError:
+                self.error = f"{path}: not enough memory to load this snapshot"
+                return
+            except Exception as error:  # a bug: one line, as the CLI reports it
+                self.error = f"{path}: internal error ({type(error).__name__}: {error})"
+                return

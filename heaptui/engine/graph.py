@@ -38,25 +38,6 @@ def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray |
 
 
 @njit(cache=True, nogil=True)
-def edge_sources(first_edge, edges):
-    """Compiled ``edge_source`` for many edges at once (used inside other passes)."""
-    out = np.empty(edges.shape[0], dtype=np.int32)
-    n = first_edge.shape[0] - 1
-    for k in range(edges.shape[0]):
-        e = edges[k]
-        lo = 0
-        hi = n
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if first_edge[mid] <= e:
-                lo = mid
-            else:
-                hi = mid
-        out[k] = lo
-    return out
-
-
-@njit(cache=True, nogil=True)
 def edges_of(first_edge, nodes):
     """All edge ordinals of the given nodes, in order."""
     total = 0

@@ -111,21 +111,6 @@ def edge_name(s: Snapshot, e: int) -> str:
     return name
 
 
-def edge_label(s: Snapshot, e: int) -> str:
-    """An edge as DevTools writes it in a path: ``.url``, ``[3]``, ``->ctx``, ``{map}``."""
-    name = edge_name(s, e)
-    kind = s.meta.edge_types[int(s.edge_type[e])]
-    if kind == "context":
-        return "->" + name
-    if kind == "element":
-        return "[" + name + "]"
-    if kind == "weak":
-        return "[[" + name + "]]"
-    if kind in ("property", "shortcut"):
-        return "." + name if " " not in name else '["' + name + '"]'
-    return "{" + name + "}"
-
-
 def _parse_int(text: str) -> int | None:
     """JavaScript's ``parseInt(text, 10)``, None for NaN."""
     stripped = text.lstrip(" \t\n\r\v\f\u00a0\ufeff\u2028\u2029")

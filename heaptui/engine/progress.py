@@ -7,7 +7,6 @@ that is how the TUI's escape key and the CLI's ctrl+c end a load cleanly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 
@@ -17,12 +16,3 @@ class ProgressCallback(Protocol):
 
 def no_progress(phase: str, done: int, total: int) -> None:
     """The default callback: report nothing, never cancel."""
-
-
-def ticker(report: ProgressCallback, phase: str, total: int) -> Callable[[int], None]:
-    """A callback bound to one phase, so a loop only passes how far it got."""
-
-    def tick(done: int) -> None:
-        report(phase, done, total)
-
-    return tick

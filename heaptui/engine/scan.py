@@ -41,83 +41,16 @@ def _is_space(c: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def scan_node_numbers(buf, start, end, state, field_count, limit,
-                      f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached,
-                      types, names, ids, self_sizes, edge_counts, traces, detached):
-    """Read the ``nodes`` array into its columns, stopping at ``]`` or at ``end``.
+def scan_columns(buf, start, end, state, field_count, limit, node_field_count,
+                 f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to,
+                 types, names, ids, self_sizes, edge_counts, traces, detached, targets):
+    """Read the ``nodes`` or ``edges`` array into its columns, stopping at ``]`` or at ``end``.
 
     The hot loop of a load: one unsigned compare per digit, and everything else
     (range checks, the column a number goes to) only when a number ends. The
-    field index is counted, never divided out.
-    """
-    pos = state[ST_POS]
-    value = state[ST_VALUE]
-    digits = state[ST_IN_NUMBER]
-    row = pos // field_count
-    f = pos - row * field_count
-    i = start
-    while i < end:
-        c = buf[i]
-        d = np.uint8(c - 48)
-        if d < 10:
-            value = value * 10 + d
-            digits += 1
-            i += 1
-            continue
-        if digits:
-            if digits > 10 or value > _U32_MAX:
-                state[ST_ERROR] = ERR_RANGE
-                break
-            if pos >= limit:
-                state[ST_ERROR] = ERR_TOO_MANY
-                break
-            if f == f_type:
-                if value > 255:
-                    state[ST_ERROR] = ERR_RANGE
-                    break
-                types[row] = value
-            elif f == f_name:
-                names[row] = value
-            elif f == f_id:
-                ids[row] = value
-            elif f == f_self:
-                self_sizes[row] = value
-            elif f == f_edges:
-                edge_counts[row] = value
-            elif f == f_trace:
-                traces[row] = value
-            elif f == f_detached:
-                detached[row] = value & 3
-            pos += 1
-            f += 1
-            if f == field_count:
-                f = 0
-                row += 1
-            value = 0
-            digits = 0
-        if c == 44 or c == 10 or c == 32 or c == 13 or c == 9:
-            i += 1
-            continue
-        if c == 93:  # ]
-            state[ST_DONE] = 1
-            i += 1
-            break
-        state[ST_ERROR] = ERR_CHAR
-        break
-    state[ST_POS] = pos
-    state[ST_VALUE] = value
-    state[ST_IN_NUMBER] = digits
-    return i
-
-
-@njit(cache=True, nogil=True)
-def scan_edge_numbers(buf, start, end, state, field_count, limit, node_field_count,
-                      f_type, f_name, f_to, types, names, targets):
-    """Read the ``edges`` array; ``to_node`` (a node index) is stored as a node ordinal.
-
-    Same loop as :func:`scan_node_numbers`. A ``to_node`` that is not a
-    multiple of the node field count is reported as ERR_RANGE at the edge's
-    position; the caller checks the upper bound.
+    field index is counted, never divided out. A field offset of -1 means the
+    section has no such field. ``to_node`` (a node index) is stored as a node
+    ordinal; one that is not a multiple of the node field count is ERR_RANGE.
     """
     pos = state[ST_POS]
     value = state[ST_VALUE]
@@ -153,6 +86,16 @@ def scan_edge_numbers(buf, start, end, state, field_count, limit, node_field_cou
                 types[row] = value
             elif f == f_name:
                 names[row] = value
+            elif f == f_id:
+                ids[row] = value
+            elif f == f_self:
+                self_sizes[row] = value
+            elif f == f_edges:
+                edge_counts[row] = value
+            elif f == f_trace:
+                traces[row] = value
+            elif f == f_detached:
+                detached[row] = value & 3
             pos += 1
             f += 1
             if f == field_count:
@@ -163,7 +106,7 @@ def scan_edge_numbers(buf, start, end, state, field_count, limit, node_field_cou
         if c == 44 or c == 10 or c == 32 or c == 13 or c == 9:
             i += 1
             continue
-        if c == 93:
+        if c == 93:  # ]
             state[ST_DONE] = 1
             i += 1
             break

@@ -67,10 +67,6 @@ class StringTable:
             self._added_index[text] = index
         return index
 
-    def lengths(self) -> np.ndarray:
-        """Byte length of each of the file's strings, as stored."""
-        return self.ends - self.starts
-
     def find_all(self, text: str) -> np.ndarray:
         """Indices of the strings equal to ``text`` (V8 does not promise uniqueness).
 

@@ -452,7 +452,7 @@ def _object_locations(locations: np.ndarray, location_fields: tuple[str, ...], n
 def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np.ndarray, object_type: int,
                       locations: np.ndarray, location_fields: tuple[str, ...],
                       node_field_count: int) -> tuple[np.ndarray, list[ClassInfo]]:
-    """Dense class ids per node and the table of classes (name, location)."""
+    """Dense class ids per node (written over ``class_str``) and the table of classes (name, location)."""
     used = np.zeros(len(strings), dtype=np.bool_)
     used[class_str] = True
     used_indices = np.flatnonzero(used)
@@ -462,7 +462,7 @@ def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np
         name = strings[int(index)]
         lut[index] = by_name.setdefault(name, len(by_name))
     classes = [ClassInfo(name) for name in by_name]
-    class_id = lut[class_str]
+    class_id = np.take(lut, class_str, out=class_str)  # in place: one array of n less at the peak
     if locations.size and "object_index" in location_fields:
         located, script, line, column = _object_locations(locations, location_fields, node_field_count,
                                                           node_type, object_type)

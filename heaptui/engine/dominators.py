@@ -112,13 +112,52 @@ def _evaluate(v, ancestor, label, semi):
 
 
 @njit(cache=True, nogil=True)
+def _retaining_node(e, first_edge, block_source):
+    """The node whose edge range holds edge ``e`` (a binary search narrowed by a block table)."""
+    lo = block_source[e >> _BLOCK_SHIFT]
+    hi = block_source[(e >> _BLOCK_SHIFT) + 1] + 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if first_edge[mid] <= e:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label,
+                   semi):
+    """LT's step 2 for ``w``: its semidominator from its essential predecessors (the root for orphans)."""
+    wo = w - 1
+    orphan = True
+    for k in range(first_retainer[wo], first_retainer[wo + 1]):
+        e = retainer_edge[k]
+        if not _essential(essential, e):
+            continue
+        orphan = False
+        u = _evaluate(_retaining_node(e, first_edge, block_source) + 1, ancestor, label, semi)
+        if semi[u] < semi[w]:
+            semi[w] = semi[u]
+    if orphan:
+        semi[w] = semi[r]
+
+
+@njit(cache=True, nogil=True)
 def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential):
     """Return (dominator ordinal per node, nodes in DFS order, orphan count, unreachable count).
 
     The root is its own dominator. ``orphans`` counts nodes reached only
     through weak edges, ``unreachable`` the ones DevTools then attaches to the
     root one by one. The DFS order is what :func:`retained_sizes` needs.
-    Seven arrays of n+1 integers are all the working memory it takes.
+
+    The numbering and the semidominators are DevTools' Lengauer-Tarjan ones.
+    The immediate dominators then come from the semi-NCA rule (walk up from the
+    DFS parent to the first dominator at or above the semidominator), which
+    gives the same tree on any graph whose DFS tree is made of its own edges and
+    needs no buckets: five arrays of n+1 integers in all. Only when DevTools'
+    fallback hangs unreachable cliques off the root (parent edges that are not
+    edges) is its bucket step run instead, to match it there too.
     """
     node_count = first_edge.shape[0] - 1
     size = node_count + 1
@@ -156,8 +195,6 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
                 vertex[n] = v
                 label[v] = v
     ancestor[:] = 0
-    # The retaining node of an edge is found by a binary search in first_edge;
-    # a table of the source of every 256th edge narrows it to a few steps.
     block_source = np.empty((edge_to.shape[0] >> _BLOCK_SHIFT) + 2, dtype=np.int32)
     v = 0
     for b in range(block_source.shape[0]):
@@ -165,33 +202,50 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
         while v < node_count - 1 and first_edge[v + 1] <= e:
             v += 1
         block_source[b] = v
+    if unreachable == 0:
+        for i in range(n, 1, -1):
+            w = vertex[i]
+            _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor,
+                           label, semi)
+            ancestor[w] = parent[w]
+        # Semi-NCA: label becomes the dominator, ancestor each vertex's DFS number.
+        dom = label
+        number = ancestor
+        for i in range(1, n + 1):
+            number[vertex[i]] = i
+        dom[r] = r
+        for i in range(2, n + 1):
+            w = vertex[i]
+            x = parent[w]
+            while number[x] > semi[w]:
+                x = dom[x]
+            dom[w] = x
+    else:
+        dom = _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essential, block_source,
+                                 parent, ancestor, vertex, label, semi)
+    # Reuse the arrays this function owns for its results, to keep the peak memory down.
+    dominator = parent[:node_count]
+    for o in range(node_count):
+        dominator[o] = dom[o + 1] - 1
+    order = semi[:node_count]
+    for i in range(n):
+        order[i] = vertex[i + 1] - 1
+    return dominator, order, orphans, unreachable
+
+
+@njit(cache=True, nogil=True)
+def _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essential, block_source, parent, ancestor,
+                       vertex, label, semi):
+    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold."""
+    size = semi.shape[0]
     bucket_head = np.zeros(size, dtype=np.int32)
     # Each vertex enters one bucket once and leaves it when its dominator is set,
     # so its bucket link and its dominator can share one slot.
     bucket_next_or_dom = np.zeros(size, dtype=np.int32)
     for i in range(n, 1, -1):
         w = vertex[i]
-        wo = w - 1
-        orphan = True
-        for k in range(first_retainer[wo], first_retainer[wo + 1]):
-            e = retainer_edge[k]
-            if not _essential(essential, e):
-                continue
-            orphan = False
-            # The retaining node of edge e: the node whose edge range holds e.
-            lo = block_source[e >> _BLOCK_SHIFT]
-            hi = block_source[(e >> _BLOCK_SHIFT) + 1] + 1
-            while hi - lo > 1:
-                mid = (lo + hi) >> 1
-                if first_edge[mid] <= e:
-                    lo = mid
-                else:
-                    hi = mid
-            u = _evaluate(lo + 1, ancestor, label, semi)
-            if semi[u] < semi[w]:
-                semi[w] = semi[u]
-        if orphan:
-            semi[w] = semi[r]
+        _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label,
+                       semi)
         b = vertex[semi[w]]
         bucket_next_or_dom[w] = bucket_head[b]
         bucket_head[b] = w
@@ -219,14 +273,7 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
         w = vertex[i]
         if dom[w] != vertex[semi[w]]:
             dom[w] = dom[dom[w]]
-    # Reuse the arrays this function owns for its results, to keep the peak memory down.
-    dominator = parent[:node_count]
-    for o in range(node_count):
-        dominator[o] = dom[o + 1] - 1
-    order = semi[:node_count]
-    for i in range(n):
-        order[i] = vertex[i + 1] - 1
-    return dominator, order, orphans, unreachable
+    return dom
 
 
 @njit(cache=True, nogil=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -128,36 +127,30 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
         retained = retained_sizes(dominator, order, shallow)
         del order
 
-    # Distances need nothing the class pass computes: their compiled search runs on a second
-    # thread meanwhile (it releases the GIL). The dominator pass's arrays are gone by now, so
-    # the two passes' temporaries together stay under that earlier peak.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-distances") as pool:
-        started_distances = time.perf_counter()
-        pending_distances = pool.submit(devtools_distances, strings, types, root, node_type, node_name, first_edge,
-                                        edge_type, edge_name, edge_to, numbered_edge, ephemerons)
-        with _timed(timings, "classes", report):
-            class_str = cls.base_class_names(strings, node_type, node_name, meta.node_types)
-            plain = np.flatnonzero((node_type == types.object)
-                                   & strings.mask_of(["Object"])[node_name]).astype(np.int32)
-            mark = np.zeros(len(strings), dtype=np.uint8)
-            cls._mark_property_names(plain, first_edge, edge_type, edge_name, types.property_edge, mark)
-            property_names = np.flatnonzero(mark)
-            del mark
-            interfaces = cls.infer_interface_definitions(strings, plain, first_edge, edge_type, edge_name,
-                                                         types.property_edge, property_names)
-            cls.apply_interface_definitions(strings, interfaces, plain, first_edge, edge_type, edge_name,
-                                            types.property_edge, property_names, class_str)
-            del plain, property_names
-            class_id, class_table = cls.build_class_table(strings, class_str, node_type, types.object, raw.locations,
-                                                          meta.location_fields, meta.node_field_count)
-            del class_str
-            no_mask = np.empty(0, dtype=np.uint8)
-            class_retained = cls.class_retained_sizes(class_id, len(class_table), shallow, retained, dominator, root,
-                                                      no_mask)
+    with _timed(timings, "classes", report):
+        class_str = cls.base_class_names(strings, node_type, node_name, meta.node_types)
+        plain = np.flatnonzero((node_type == types.object)
+                               & strings.mask_of(["Object"])[node_name]).astype(np.int32)
+        mark = np.zeros(len(strings), dtype=np.uint8)
+        cls._mark_property_names(plain, first_edge, edge_type, edge_name, types.property_edge, mark)
+        property_names = np.flatnonzero(mark)
+        del mark
+        interfaces = cls.infer_interface_definitions(strings, plain, first_edge, edge_type, edge_name,
+                                                     types.property_edge, property_names)
+        cls.apply_interface_definitions(strings, interfaces, plain, first_edge, edge_type, edge_name,
+                                        types.property_edge, property_names, class_str)
+        del plain, property_names
+        class_id, class_table = cls.build_class_table(strings, class_str, node_type, types.object, raw.locations,
+                                                      meta.location_fields, meta.node_field_count)
+        del class_str
+        # Before the distances exist: this walk builds the dominator tree's child lists.
+        no_mask = np.empty(0, dtype=np.uint8)
+        class_retained = cls.class_retained_sizes(class_id, len(class_table), shallow, retained, dominator, root,
+                                                  no_mask)
 
-        with _timed(timings, "distances", report):
-            distances = pending_distances.result()
-        timings["distances"] = time.perf_counter() - started_distances  # its own span, overlapping "classes"
+    with _timed(timings, "distances", report):
+        distances = devtools_distances(strings, types, root, node_type, node_name, first_edge, edge_type,
+                                       edge_name, edge_to, numbered_edge, ephemerons)
 
     with _timed(timings, "summary", report):
         statistics = _statistics(raw, types, strings, shallow, first_retainer, int(retained[root]))

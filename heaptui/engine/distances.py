@@ -105,14 +105,24 @@ def compute_distances(root, first_edge, edge_type, edge_name, edge_to, node_type
     return distances
 
 
+def user_roots(strings: StringTable, types: TypeCodes, node_type: np.ndarray,
+               node_name: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(user root, DOM trees root) per node, as DevTools' ``isUserRoot`` / ``isDocumentDOMTreesRoot`` say.
+
+    Any node that is not synthetic can be a user root (Node's ``global``, a
+    page's ``Window``), and so can the synthetic ``(Document DOM trees)``.
+    """
+    synthetic = node_type == types.synthetic
+    dom_trees = synthetic & strings.mask_of(["(Document DOM trees)"])[node_name]
+    return ~synthetic | dom_trees, dom_trees
+
+
 def devtools_distances(strings: StringTable, types: TypeCodes, root: int, node_type: np.ndarray,
                        node_name: np.ndarray, first_edge: np.ndarray, edge_type: np.ndarray, edge_name: np.ndarray,
                        edge_to: np.ndarray, numbered_edge: np.ndarray, ephemerons: EphemeronNames,
                        ignored: np.ndarray | None = None) -> np.ndarray:
     """DevTools' distances for every node; ``ignored`` (a byte per node) for the Retainers view."""
-    synthetic = node_type == types.synthetic
-    is_user_root = ~synthetic | (synthetic & strings.mask_of(["(Document DOM trees)"])[node_name])
-    del synthetic
+    is_user_root, _ = user_roots(strings, types, node_type, node_name)
     descriptor_names = strings.mask_of(["(map descriptors)"])
     descriptors = (node_type == types.array) & descriptor_names[node_name]
     descriptor_allowed = np.ones(len(strings), dtype=np.bool_)

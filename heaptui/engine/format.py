@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import SnapshotError
 
 NODE_REQUIRED = ("type", "name", "id", "self_size", "edge_count")
@@ -67,6 +69,14 @@ class Meta:
     @property
     def root_ordinal(self) -> int:
         return self.root_index // self.node_field_count
+
+    def numbered_edge_types(self) -> np.ndarray:
+        """Per edge type: does its ``name_or_index`` hold an index (element, hidden) rather than a string."""
+        numbered = np.zeros(max(len(self.edge_types), 1), dtype=np.bool_)
+        for name in ("element", "hidden"):
+            if self.edge_type(name) >= 0:
+                numbered[self.edge_type(name)] = True
+        return numbered
 
 
 def _string_list(value: Any, what: str, path: object) -> tuple[str, ...]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from . import classes as cls
-from .distances import devtools_distances
+from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
 from .ephemerons import ephemeron_names
@@ -38,6 +40,7 @@ WARM_UP_ABOVE = 20 << 20
 
 PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distances", "summary")
 
+
 def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> Snapshot:
     """Load and index a snapshot file; raises :class:`SnapshotError` for bad input."""
     return_large_frees_to_the_system()
@@ -55,18 +58,14 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
     return build_index(raw, str(path), report, timings)
 
 
-def _timed(timings: dict[str, float], phase: str, report: ProgressCallback):
-    class _Phase:
-        def __enter__(self) -> None:
-            report(phase, 0, 1)
-            self.start = time.perf_counter()
-
-        def __exit__(self, *exc: object) -> None:
-            timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - self.start
-            if exc[0] is None:
-                report(phase, 1, 1)
-
-    return _Phase()
+@contextmanager
+def _timed(timings: dict[str, float], phase: str, report: ProgressCallback) -> Iterator[None]:
+    """Time a phase and report its start and end (the callback may cancel at either)."""
+    report(phase, 0, 1)
+    start = time.perf_counter()
+    yield
+    timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
+    report(phase, 1, 1)
 
 
 def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progress,
@@ -89,13 +88,8 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
                                           types.hidden_edge, types.weak_edge)
             for v in renamed:
                 node_name[v] = strings.add("Detached " + strings[int(node_name[v])])
-        numbered_edge = np.zeros(max(len(meta.edge_types), 1), dtype=np.bool_)
-        for code in (types.element_edge, types.hidden_edge):
-            if code >= 0:
-                numbered_edge[code] = True
-        synthetic = node_type == types.synthetic
-        is_dom_trees_root = synthetic & strings.mask_of(["(Document DOM trees)"])[node_name]
-        is_user_root = ~synthetic | is_dom_trees_root
+        numbered_edge = meta.numbered_edge_types()
+        is_user_root, is_dom_trees_root = user_roots(strings, types, node_type, node_name)
         page_owned = mark_page_owned(root, first_edge, edge_type, edge_to, is_dom_trees_root,
                                      types.shortcut_edge, types.element_edge, types.weak_edge)
         root_children = edge_to[first_edge[root]:first_edge[root + 1]]
@@ -104,7 +98,7 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             ownable = (node_type == types.hidden) | (node_type == types.array)
             if types.native >= 0:
                 ownable |= (node_type == types.native) & strings.mask_of(["system / ExternalStringData"])[node_name]
-            no_owner = synthetic  # synthetic nodes and the root take no sizes
+            no_owner = node_type == types.synthetic  # synthetic nodes and the root take no sizes
             no_owner[root] = True
             shallow = transfer_shallow_sizes(raw.node_self_size, ownable, no_owner, first_edge, edge_type,
                                              edge_to, types.weak_edge)
@@ -112,7 +106,7 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
         else:
             shallow = raw.node_self_size
         # Recomputed when the distances need them: not worth keeping through the dominator pass.
-        del synthetic, is_dom_trees_root, is_user_root
+        del is_dom_trees_root, is_user_root
         ephemerons = ephemeron_names(strings, edge_type, edge_name, types.internal_edge)
 
     with _timed(timings, "dominators", report):

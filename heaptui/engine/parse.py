@@ -499,11 +499,8 @@ def validate(raw: RawSnapshot, path: object) -> None:
     if n == 0:
         raise SnapshotError(path, "empty snapshot: it has no nodes")
     string_count = len(raw.strings)
-    numbered = np.zeros(max(len(meta.edge_types), 1), dtype=np.bool_)
-    for name in ("element", "hidden"):
-        if meta.edge_type(name) >= 0:
-            numbered[meta.edge_type(name)] = True
-    bad = int(scan.first_bad_edge(raw.edge_type, raw.edge_name, raw.edge_to, n, len(meta.edge_types), numbered,
+    bad = int(scan.first_bad_edge(raw.edge_type, raw.edge_name, raw.edge_to, n, len(meta.edge_types),
+                                  meta.numbered_edge_types(),
                                   string_count))
     if bad >= 0:
         if raw.edge_to[bad] >= n:

@@ -9,7 +9,6 @@ it sorts (where the model can), and the footer lists the keys.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -89,8 +88,6 @@ class TreeTable(ScrollView, can_focus=True):
         self.name_title = name_title
         self.sort_column: str | None = None
         self.sort_descending = True
-        self.last_refresh_ms: float = 0.0  # key press to end of the refresh it caused (benchmarks)
-        self._key_time: float | None = None
 
     # ---------------------------------------------------------------- model
 
@@ -135,9 +132,6 @@ class TreeTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor, animate=False)
         elif self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False)
-
-    def on_key(self, event: events.Key) -> None:
-        self._key_time = time.perf_counter()
 
     def action_cursor(self, delta: int) -> None:
         if self.model and len(self.model):
@@ -249,11 +243,7 @@ class TreeTable(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y - 1
         if not self.model or index >= len(self.model):
             return Strip.blank(width, self.rich_style)
-        strip = self._row_strip(self.model.rows[index], index == self.cursor, width)
-        if self._key_time is not None and y == self.scrollable_content_region.height - 1:
-            self.last_refresh_ms = (time.perf_counter() - self._key_time) * 1000
-            self._key_time = None
-        return strip
+        return self._row_strip(self.model.rows[index], index == self.cursor, width)
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("tree-table--header")

@@ -32,6 +32,8 @@ async def shoot(snapshot, name: str, keys: list[str]) -> None:
         for key in keys:
             await pilot.press(key)
         await pilot.pause(0.4)
+        while hasattr(app.screen, "retainers_settled") and not app.screen.retainers_settled:
+            await pilot.pause(0.05)
         app.save_screenshot(str(HERE / name))
 
 

@@ -20,6 +20,12 @@ def app() -> HeapTUI:
 
 async def settle(pilot) -> None:
     await pilot.pause(0.3)
+    for _ in range(600):  # the Retainers pane builds on a thread
+        screen = pilot.app.screen
+        if not hasattr(screen, "retainers_settled") or screen.retainers_settled:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.1)
 
 
 @pytest.mark.parametrize("size", SIZES)

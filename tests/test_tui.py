@@ -23,7 +23,14 @@ async def type_text(pilot, text: str) -> None:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause(0.25)  # the Retainers pane follows the cursor after a short pause
+    """Wait for the Retainers pane: it follows the cursor after a pause and builds on a thread."""
+    await pilot.pause(0.15)
+    for _ in range(600):
+        screen = pilot.app.screen
+        if not hasattr(screen, "retainers_settled") or screen.retainers_settled:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the Retainers pane never finished building")
 
 
 def table(app: HeapTUI, name: str) -> TreeTable:
@@ -137,11 +144,13 @@ async def test_ignore_and_reset_a_retainer():
         retainers = table(app, "retainers")
         array = retainers.model.rows[0].node
         await pilot.press("tab", "i")
+        await settle(pilot)
         title = str(app.screen.query_one("#retainers-title").render())
         assert "1 ignored" in title
         row = retainers.model.rows[0]
         assert row.node == array and row.ignored and row.distance >= 100_000_000
         await pilot.press("r")
+        await settle(pilot)
         assert "ignored" not in str(app.screen.query_one("#retainers-title").render())
 
 

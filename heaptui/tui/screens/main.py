@@ -121,6 +121,11 @@ class MainScreen(Screen):
         else:
             self._show_retainers(node)
 
+    @property
+    def retainers_settled(self) -> bool:
+        """No Retainers update is waiting or being built (tests and scripts wait for this)."""
+        return self._pending is None and not self.query_one(RetainersPane).building
+
     def _show_retainers(self, node: int | None) -> None:
         self._pending = None
         pane = self.query_one(RetainersPane)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -20,6 +22,8 @@ class RetainersPane(Vertical):
         self.snapshot: Snapshot | None = None
         self.target: int | None = None
         self.ignored = IgnoredRetainers()
+        self._generation = 0  # which selection the tree being built is for
+        self.building = False  # a tree is being built for the current selection
 
     def compose(self) -> ComposeResult:
         yield Static("Retainers", id="retainers-title")
@@ -37,17 +41,41 @@ class RetainersPane(Vertical):
         self.target = target
         self._rebuild()
 
-    def _rebuild(self, cursor: int = 0) -> None:
+    def _rebuild(self, cursor: int = 0, ignore: frozenset[int] | None = None) -> None:
+        """Show the new title now; build the tree (with its first chain opened) off the UI thread.
+
+        An object held by a million others takes a noticeable moment to order;
+        the screen stays live meanwhile, and a result for a selection that has
+        since changed is dropped. With ``ignore`` (a new set of ignored nodes) the
+        distances are recomputed there too, a search over the whole heap.
+        """
         title = self.query_one("#retainers-title", Static)
+        self._generation += 1
         if self.snapshot is None or self.target is None:
             title.update("Retainers")
             self.table.set_model(None)
+            self.building = False
             return
-        ignored = f"  [dim]({len(self.ignored.nodes)} ignored, r resets)[/dim]" if self.ignored.nodes else ""
+        self.building = True
+        count = len(self.ignored.nodes if ignore is None else ignore)
+        ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
         title.update(f"Retainers of [b]{object_title(self.snapshot, self.target)}[/b]{ignored}")
-        model = RetainersModel(self.snapshot, self.target, self.ignored.distances, self.ignored.nodes,
-                               self.ignored.edges)
-        self.table.set_model(model, cursor)
+        generation, snapshot, target, state = self._generation, self.snapshot, self.target, self.ignored
+
+        def build() -> None:
+            nonlocal state
+            if ignore is not None:
+                state = ignore_retainers(snapshot, ignore)
+            model = RetainersModel(snapshot, target, state.distances, state.nodes, state.edges)
+            self.app.call_from_thread(self._apply, generation, state, model, cursor)
+
+        threading.Thread(target=build, name="heaptui-retainers", daemon=True).start()
+
+    def _apply(self, generation: int, state: IgnoredRetainers, model: RetainersModel, cursor: int) -> None:
+        if generation == self._generation:
+            self.ignored = state
+            self.table.set_model(model, cursor)
+            self.building = False
 
     def toggle_ignore(self, node: int) -> None:
         """DevTools' "Ignore this retainer" (or stop ignoring it): distances are recomputed."""
@@ -55,8 +83,7 @@ class RetainersPane(Vertical):
             return
         nodes = set(self.ignored.nodes)
         nodes.symmetric_difference_update({node})
-        self.ignored = ignore_retainers(self.snapshot, frozenset(nodes))
-        self._rebuild(self.table.cursor)
+        self._rebuild(self.table.cursor, frozenset(nodes))
 
     def reset_ignored(self) -> None:
         self.ignored = IgnoredRetainers()

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from ...engine.ignore import IgnoredRetainers, ignore_retainers
 from ...engine.snapshot import Snapshot
-from ..tree_model import RetainersModel, object_title
+from ..tree_model import HEAVY, RetainersModel, object_title
 from .tree_table import TreeTable
 
 
@@ -42,12 +42,14 @@ class RetainersPane(Vertical):
         self._rebuild()
 
     def _rebuild(self, cursor: int = 0, ignore: frozenset[int] | None = None) -> None:
-        """Show the new title now; build the tree (with its first chain opened) off the UI thread.
+        """Show the new title now, and the tree (with its first chain opened) when it is built.
 
-        An object held by a million others takes a noticeable moment to order;
-        the screen stays live meanwhile, and a result for a selection that has
-        since changed is dropped. With ``ignore`` (a new set of ignored nodes) the
-        distances are recomputed there too, a search over the whole heap.
+        Most objects have a few retainers and their tree is built at once. An
+        object held by a hundred thousand others, or a new set of ignored nodes
+        (``ignore``: distances recomputed over the whole heap), is built on a
+        thread so the screen stays live, and a result for a selection that has
+        since changed is dropped. (Building every tree on a thread would not help:
+        the builder's Python work would hold the GIL while keys arrive.)
         """
         title = self.query_one("#retainers-title", Static)
         self._generation += 1
@@ -62,14 +64,17 @@ class RetainersPane(Vertical):
         title.update(f"Retainers of [b]{object_title(self.snapshot, self.target)}[/b]{ignored}")
         generation, snapshot, target, state = self._generation, self.snapshot, self.target, self.ignored
 
-        def build() -> None:
-            nonlocal state
-            if ignore is not None:
-                state = ignore_retainers(snapshot, ignore)
-            model = RetainersModel(snapshot, target, state.distances, state.nodes, state.edges)
-            self.app.call_from_thread(self._apply, generation, state, model, cursor)
+        def build() -> tuple[IgnoredRetainers, RetainersModel]:
+            new_state = state if ignore is None else ignore_retainers(snapshot, ignore)
+            return new_state, RetainersModel(snapshot, target, new_state.distances, new_state.nodes,
+                                             new_state.edges)
 
-        threading.Thread(target=build, name="heaptui-retainers", daemon=True).start()
+        held_by = int(snapshot.first_retainer[target + 1] - snapshot.first_retainer[target])
+        if ignore is None and held_by <= HEAVY:
+            self._apply(generation, *build(), cursor)
+            return
+        threading.Thread(target=lambda: self.app.call_from_thread(self._apply, generation, *build(), cursor),
+                         name="heaptui-retainers", daemon=True).start()
 
     def _apply(self, generation: int, state: IgnoredRetainers, model: RetainersModel, cursor: int) -> None:
         if generation == self._generation:

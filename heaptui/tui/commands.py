@@ -13,11 +13,8 @@ class HeapCommands(Provider):
     """Views by name, and classes by fuzzy name (the same matcher as the filter box)."""
 
     def _screen(self) -> MainScreen | None:
-        screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else self.app.screen
-        for candidate in (self.screen, screen, *reversed(self.app.screen_stack)):
-            if isinstance(candidate, MainScreen):
-                return candidate
-        return None
+        """The Memory tab under the palette (the palette is a screen of its own)."""
+        return next((s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen)), None)
 
     async def discover(self) -> Hits:
         screen = self._screen()

@@ -147,7 +147,7 @@ class MainScreen(Screen):
 
     def on_tree_table_sort_requested(self, event: TreeTable.SortRequested) -> None:
         if event.table.id == "summary-table":
-            column = event.column if event.column != "name" else "name"
+            column = event.column
             descending = not self.summary_model.descending if column == self.summary_model.sort else None
             self._sort(column, descending)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -25,34 +27,46 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
+EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
 EXIT_CANCELLED = 130
 
 
 class _Progress:
-    """Phase and percent on one stderr line, redrawn in place (only on a terminal)."""
+    """Each file's phase and percent on one stderr line, redrawn in place (only on a terminal)."""
 
-    def __init__(self, path: str, enabled: bool) -> None:
-        self.path = path
+    def __init__(self, paths: list[str], enabled: bool) -> None:
         self.enabled = enabled
         self.last = 0.0
         self.shown = False
+        self.status: dict[str, str] = {path: "waiting" for path in paths}
+        self.lock = threading.Lock()
 
-    def __call__(self, phase: str, done: int, total: int) -> None:
+    def reporter(self, path: str) -> Callable[[str, int, int], None]:
+        def report(phase: str, done: int, total: int) -> None:
+            self.update(path, phase, done, total)
+        return report
+
+    def update(self, path: str, phase: str, done: int, total: int) -> None:
         if not self.enabled:
             return
+        pct = 100 * done // total if total else 100
+        self.status[path] = f"{phase} {pct}%"
         now = time.monotonic()
         if now - self.last < 0.1 and done < total:
             return
         self.last = now
-        pct = 100 * done // total if total else 100
-        sys.stderr.write(f"\r\x1b[Kloading {os.path.basename(self.path)}: {phase} {pct}%")
-        sys.stderr.flush()
-        self.shown = True
+        line = ", ".join(f"{os.path.basename(p)}: {text}" for p, text in self.status.items())
+        with self.lock:
+            sys.stderr.write(f"\r\x1b[Kloading {line}"[:200])
+            sys.stderr.flush()
+            self.shown = True
 
     def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+        with self.lock:
+            if self.shown:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
+                self.shown = False
 
 
 def _fail(message: str, code: int) -> None:
@@ -62,26 +76,48 @@ def _fail(message: str, code: int) -> None:
 
 def load_or_exit(path: str, progress: bool | None = None) -> Snapshot:
     """Load a snapshot for a command, turning every failure into one line and an exit status."""
-    from .engine import SnapshotError, load_snapshot
+    return load_all_or_exit([path], progress)[0]
+
+
+def load_all_or_exit(paths: list[str], progress: bool | None = None) -> list[Snapshot]:
+    """Load snapshots (side by side where there are cores); any failure is one line and an exit status."""
+    from .engine import load_snapshots
+
+    return _or_exit(paths, progress, lambda reporter: load_snapshots(paths, reporter.reporter))
+
+
+def max_id_or_exit(path: str, progress: bool | None = None) -> int:
+    """The newest JavaScript object id of a snapshot file (read, not indexed), or one line and an exit."""
+    from .engine.load import file_max_js_node_id
+
+    return _or_exit([path], progress, lambda reporter: file_max_js_node_id(path, reporter.reporter(path)))
+
+
+T = TypeVar("T")
+
+
+def _or_exit(paths: list[str], progress: bool | None, work: Callable[[_Progress], T]) -> T:
+    from .engine import SnapshotError
 
     show = sys.stderr.isatty() if progress is None else progress
-    reporter = _Progress(path, show)
+    reporter = _Progress(paths, show)
+    where = paths[0] if len(paths) == 1 else ", ".join(paths)
     try:
-        return load_snapshot(path, reporter)
+        return work(reporter)
     except SnapshotError as error:
         reporter.close()
         _fail(str(error), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         reporter.close()
-        _fail(f"{path}: cancelled", EXIT_CANCELLED)
+        _fail(f"{where}: cancelled", EXIT_CANCELLED)
     except MemoryError:
         reporter.close()
-        _fail(f"{path}: not enough memory to load this snapshot", EXIT_BAD_INPUT)
+        _fail(f"{where}: not enough memory to load", EXIT_BAD_INPUT)
     except Exception as error:  # a bug, not bad input: say so in one line, unless debugging
         reporter.close()
         if os.environ.get("HEAPTUI_DEBUG"):
             raise
-        _fail(f"{path}: internal error ({type(error).__name__}: {error}); "
+        _fail(f"{where}: internal error ({type(error).__name__}: {error}); "
               "set HEAPTUI_DEBUG=1 for details", EXIT_INTERNAL)
     finally:
         reporter.close()
@@ -123,6 +159,26 @@ class _DefaultToOpen(click.Group):
         return super().parse_args(ctx, args)
 
 
+class ByteCount(click.ParamType):
+    """A number of bytes: ``1500``, ``1.5kB``, ``2MB``, ``1GB`` (units of 1000, as DevTools shows sizes)."""
+
+    name = "bytes"
+    UNITS = {"": 1, "b": 1, "kb": 1000, "k": 1000, "mb": 1000**2, "m": 1000**2, "gb": 1000**3, "g": 1000**3}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower().replace("_", "")
+        number = text.rstrip("kmgb")
+        unit = text[len(number):]
+        try:
+            if unit not in self.UNITS:
+                raise ValueError(unit)
+            return int(float(number) * self.UNITS[unit])
+        except ValueError:
+            self.fail(f"{value!r} is not a size (like 500000, 500kB or 2MB)", param, ctx)
+
+
 _progress_option = click.option("--progress/--no-progress", default=None,
                                  help="Show load progress on stderr (default: when stderr is a terminal).")
 
@@ -158,20 +214,125 @@ def open_command(files: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("file", type=click.Path())
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N classes with most retained size.")
+@click.option("--since", "since", type=click.Path(), default=None, metavar="OLDER",
+              help="Only objects allocated after the snapshot OLDER was taken (DevTools' "
+                   "\"Objects allocated between OLDER and FILE\").")
+@click.option("--before", "before", type=click.Path(), default=None, metavar="OLDER",
+              help="Only objects allocated before the snapshot OLDER was taken.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_progress_option
-def summary(file: str, top: int | None, as_json: bool, progress: bool | None) -> None:
+def summary(file: str, top: int | None, since: str | None, before: str | None, as_json: bool,
+            progress: bool | None) -> None:
     """Classes by retained size, as DevTools' Summary view groups them."""
+    if since and before:
+        raise click.UsageError("--since and --before cannot be used together")
+    bound = max_id_or_exit(since or before, progress) if since or before else None  # type: ignore[arg-type]
     snapshot = load_or_exit(file, progress)
-    rows = snapshot.summary()
+    allocated = None
+    if bound is not None:
+        low, high = (bound, snapshot.max_js_node_id) if since else (0, bound)
+        allocated = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
+        rows = snapshot.summary(snapshot.allocated_between(low, high))
+    else:
+        rows = snapshot.summary()
     if top is not None:
         rows = rows[:top]
     if as_json:
-        _emit_json({"snapshot": snapshot.describe(), "classes": [r.to_json() for r in rows]})
+        data: dict[str, Any] = {"snapshot": snapshot.describe()}
+        if allocated is not None:
+            data["allocated"] = allocated
+        data["classes"] = [r.to_json() for r in rows]
+        _emit_json(data)
     else:
         from .textreport import summary_table
 
+        if allocated is not None:
+            click.echo(f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
+                       f"{'after' if since else 'before'} {since or before} was taken")
         click.echo(summary_table(snapshot, rows))
+
+
+@main.command()
+@click.argument("base", type=click.Path())
+@click.argument("file", type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the first N classes.")
+@click.option("--fail-on-growth", "limit", type=ByteCount(), default=None, metavar="BYTES",
+              help=f"Exit with status {EXIT_GROWTH} when the total Size Delta is more than BYTES "
+                   "(e.g. 500000, 500kB, 2MB).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_progress_option
+def diff(base: str, file: str, top: int | None, limit: int | None, as_json: bool, progress: bool | None) -> None:
+    """DevTools' Comparison view: FILE against the older snapshot BASE, class by class, by node id."""
+    from .engine.compare import compare
+
+    old, new = load_all_or_exit([base, file], progress)
+    comparison = compare(old, new)
+    for warning in comparison.warnings:
+        click.echo(f"heaptui: warning: {warning}", err=True)
+    if as_json:
+        data = comparison.to_json()
+        if top is not None:
+            data["classes"] = data["classes"][:top]  # type: ignore[index]
+        _emit_json(data)
+    else:
+        from .textreport import comparison_table
+
+        click.echo(comparison_table(comparison, comparison.rows[:top] if top else comparison.rows))
+    growth = comparison.totals.size_delta
+    if limit is not None and growth > limit:
+        _fail(f"{file}: the heap grew by {growth:,} bytes since {base}, more than {limit:,}", EXIT_GROWTH)
+
+
+@main.command()
+@click.argument("baseline", type=click.Path())
+@click.argument("target", type=click.Path())
+@click.argument("final", type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the first N clusters.")
+@click.option("--fail-on-growth", "limit", type=ByteCount(), default=None, metavar="BYTES",
+              help=f"Exit with status {EXIT_GROWTH} when the leaked objects retain more than BYTES.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@_progress_option
+def leaks(baseline: str, target: str, final: str, top: int | None, limit: int | None, as_json: bool,
+          progress: bool | None) -> None:
+    """Objects allocated between BASELINE and TARGET that FINAL still holds, clustered by retainer path."""
+    from .engine.leaks import leak_report
+
+    snapshots = load_all_or_exit([baseline, target, final], progress)
+    report = leak_report(*snapshots)
+    for warning in report.warnings:
+        click.echo(f"heaptui: warning: {warning}", err=True)
+    if as_json:
+        data = report.to_json()
+        if top is not None:
+            data["clusters"] = data["clusters"][:top]  # type: ignore[index]
+        _emit_json(data)
+    else:
+        from .textreport import leak_text
+
+        click.echo(leak_text(report, report.clusters[:top] if top else report.clusters))
+    if limit is not None and report.retained_size > limit:
+        _fail(f"{final}: objects allocated between {baseline} and {target} still retain "
+              f"{report.retained_size:,} bytes, more than {limit:,}", EXIT_GROWTH)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--top", "count", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many objects.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_progress_option
+def top(file: str, count: int, as_json: bool, progress: bool | None) -> None:
+    """The objects with the largest retained sizes, each with its shortest retainer path."""
+    from .engine.leaks import largest_objects
+
+    snapshot = load_or_exit(file, progress)
+    found = largest_objects(snapshot, count)
+    if as_json:
+        _emit_json({"snapshot": snapshot.describe(), "objects": [o.to_json(snapshot) for o in found]})
+    else:
+        from .textreport import largest_text
+
+        click.echo(largest_text(snapshot, found))
 
 
 @main.command()

@@ -6,8 +6,14 @@ benchmarks or another front end without click.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .engine.jsnames import printable
 from .engine.snapshot import ClassRow, Snapshot
+
+if TYPE_CHECKING:
+    from .engine.compare import ClassDiff, Comparison
+    from .engine.leaks import LargeObject, LeakCluster, LeakReport
 
 
 def human_size(size: int) -> str:
@@ -85,3 +91,75 @@ def object_report(snapshot: Snapshot, v: int) -> str:
             f"{_truncate(r['class'], 30):<30} @{r['id']:<10} distance {Snapshot.distance_text(int(r['distance']))}"
         )
     return "\n".join(lines)
+
+
+def comparison_table(comparison: Comparison, rows: list[ClassDiff], width: int = 100) -> str:
+    """The Comparison view's columns, one class per line, and the totals."""
+    name_width = max(20, width - 60)
+    total = comparison.totals
+    lines = [
+        f"{comparison.snapshot.path} compared with {comparison.base.path}: "
+        f"{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes",
+        f"{'Constructor':<{name_width}} {'# New':>8} {'# Deleted':>9} {'# Delta':>8} "
+        f"{'Alloc. Size':>11} {'Freed Size':>11} {'Size Delta':>11}",
+    ]
+    for row in rows:
+        label = row.name if row.info.location is None else f"{row.name} @{row.info.location_text}"
+        lines.append(f"{_truncate(label, name_width):<{name_width}} {row.new_count:>8,} {row.deleted_count:>9,} "
+                     f"{row.delta:>+8,} {row.alloc_size:>11,} {row.freed_size:>11,} {row.size_delta:>+11,}")
+    return "\n".join(lines)
+
+
+def wrap_path(text: str, width: int = 96, indent: str = "     ") -> str:
+    """A long retainer path broken at its arrows, so each line stays under ``width``."""
+    lines: list[str] = []
+    line = ""
+    for part in text.split(" → "):
+        piece = part if not line else " → " + part
+        if line and len(indent) + len(line) + len(piece) > width:
+            lines.append(indent + line + " →")
+            line = part
+        else:
+            line += piece
+    lines.append(indent + line)
+    return "\n".join(lines)
+
+
+def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
+    """The leak report: a line of totals, then each cluster with its classes and its retainer path."""
+    b, t, f = (s.path for s in (report.baseline, report.target, report.final))
+    lines = [
+        f"{report.leaked_count:,} objects allocated between {b} and {t} are still alive in {f}; "
+        f"they retain {report.retained_size:,} bytes ({human_size(report.retained_size)}) "
+        f"in {len(report.clusters):,} clusters",
+    ]
+    if report.held_by_v8:
+        lines.append(f"({report.held_by_v8:,} more are held only by V8's internals and left out)")
+    for i, cluster in enumerate(clusters, 1):
+        classes = ", ".join(f"{_truncate(name, 40)} ×{count:,}" for name, count in list(cluster.classes.items())[:5])
+        if len(cluster.classes) > 5:
+            classes += ", …"
+        lines.append("")
+        lines.append(f"{i:>3}. {human_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}")
+        lines.append(wrap_path(printable(cluster.path_text)))
+    return "\n".join(lines)
+
+
+def largest_text(snapshot: Snapshot, found: list[LargeObject]) -> str:
+    """The largest objects by retained size, each with its shortest retainer path."""
+    total = snapshot.total_size
+    lines = [f"{snapshot.path}: the {len(found)} objects with the largest retained sizes"]
+    for i, item in enumerate(found, 1):
+        v = item.node
+        lines.append("")
+        lines.append(f"{i:>3}. @{int(snapshot.node_id[v])} {_truncate(snapshot.class_name(v), 50)}  "
+                     f"retained {int(snapshot.retained[v]):,} ({percent(int(snapshot.retained[v]), total)}), "
+                     f"self {int(snapshot.shallow[v]):,}")
+        lines.append(wrap_path(printable(path_text_of(item))))
+    return "\n".join(lines)
+
+
+def path_text_of(item: LargeObject) -> str:
+    from .engine.leaks import path_text
+
+    return path_text(item.path)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .format import Meta
 from .jsnames import format_property_name, js_length, js_sort_key
 from .strings import StringTable
 
@@ -379,6 +380,8 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
         rank[index] = rank_of[text]
     tree = _TreeNode()
     for position, definition in enumerate(definitions):
+        if any(p not in rank_of for p in definition.properties):
+            continue  # another snapshot's definition: no object here has all its properties
         node = tree
         properties = sorted(rank_of[p] for p in definition.properties)
         for p in properties:
@@ -478,3 +481,31 @@ def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np
                 classes.append(ClassInfo(classes[name_id].name, (s_id, ln, col)))
             class_id[located[order]] = base + group
     return class_id, classes
+
+
+def classify(strings: StringTable, meta: Meta, object_type: int, property_edge: int, node_type: np.ndarray,
+             node_name: np.ndarray, first_edge: np.ndarray, edge_type: np.ndarray, edge_name: np.ndarray,
+             locations: np.ndarray, definitions: list[InterfaceDefinition] | None = None,
+             ) -> tuple[np.ndarray, list[ClassInfo], list[InterfaceDefinition]]:
+    """Every node's class: (class id per node, the class table, the interface definitions used).
+
+    With ``definitions`` given, plain objects are named by those instead of by
+    the ones inferred from this snapshot: DevTools does this to the base
+    snapshot of a Comparison, so that its ``{url, date}`` objects line up with
+    the newer snapshot's.
+    """
+    class_str = base_class_names(strings, node_type, node_name, meta.node_types)
+    plain = np.flatnonzero((node_type == object_type) & strings.mask_of(["Object"])[node_name]).astype(np.int32)
+    mark = np.zeros(len(strings), dtype=np.uint8)
+    _mark_property_names(plain, first_edge, edge_type, edge_name, property_edge, mark)
+    property_names = np.flatnonzero(mark)
+    del mark
+    if definitions is None:
+        definitions = infer_interface_definitions(strings, plain, first_edge, edge_type, edge_name, property_edge,
+                                                  property_names)
+    apply_interface_definitions(strings, definitions, plain, first_edge, edge_type, edge_name, property_edge,
+                                property_names, class_str)
+    del plain, property_names
+    class_id, class_table = build_class_table(strings, class_str, node_type, object_type, locations,
+                                              meta.location_fields, meta.node_field_count)
+    return class_id, class_table, definitions

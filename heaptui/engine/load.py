@@ -13,8 +13,9 @@ needs are dropped as soon as possible.
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -24,13 +25,14 @@ from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
 from .ephemerons import ephemeron_names
+from .errors import Cancelled
 from .graph import build_retainers
 from .memory import return_large_frees_to_the_system
 from .ownership import mark_page_owned, transfer_shallow_sizes
 from .parse import RawSnapshot, read_snapshot
 from .progress import ProgressCallback, no_progress
 from .scan import is_monotonic
-from .snapshot import Snapshot, TypeCodes
+from .snapshot import Snapshot, TypeCodes, max_js_node_id
 from .statistics import Statistics, _sums
 from .strings import StringTable
 from .warmup import warm_up_in_background
@@ -122,21 +124,9 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
         del order
 
     with _timed(timings, "classes", report):
-        class_str = cls.base_class_names(strings, node_type, node_name, meta.node_types)
-        plain = np.flatnonzero((node_type == types.object)
-                               & strings.mask_of(["Object"])[node_name]).astype(np.int32)
-        mark = np.zeros(len(strings), dtype=np.uint8)
-        cls._mark_property_names(plain, first_edge, edge_type, edge_name, types.property_edge, mark)
-        property_names = np.flatnonzero(mark)
-        del mark
-        interfaces = cls.infer_interface_definitions(strings, plain, first_edge, edge_type, edge_name,
-                                                     types.property_edge, property_names)
-        cls.apply_interface_definitions(strings, interfaces, plain, first_edge, edge_type, edge_name,
-                                        types.property_edge, property_names, class_str)
-        del plain, property_names
-        class_id, class_table = cls.build_class_table(strings, class_str, node_type, types.object, raw.locations,
-                                                      meta.location_fields, meta.node_field_count)
-        del class_str
+        class_id, class_table, interfaces = cls.classify(strings, meta, types.object, types.property_edge,
+                                                         node_type, node_name, first_edge, edge_type, edge_name,
+                                                         raw.locations)
         # Before the distances exist: this walk builds the dominator tree's child lists.
         no_mask = np.empty(0, dtype=np.uint8)
         class_retained = cls.class_retained_sizes(class_id, len(class_table), shallow, retained, dominator, root,
@@ -155,7 +145,8 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             edge_type=edge_type, edge_name=edge_name, edge_to=edge_to,
             first_retainer=first_retainer, retainer_edge=retainer_edge,
             distances=distances, dominator=dominator, retained=retained,
-            class_id=class_id, classes=class_table, interfaces=interfaces, statistics=statistics,
+            class_id=class_id, classes=class_table, interfaces=interfaces, locations=raw.locations,
+            statistics=statistics,
             numbered_edge=numbered_edge, is_object_name=strings.mask_of(["Object"]), ephemerons=ephemerons,
             timings=timings, samples=raw.samples, trace_tree=raw.trace_tree,
         )
@@ -184,4 +175,66 @@ def _statistics(raw: RawSnapshot, types: TypeCodes, strings: StringTable, shallo
     )
 
 
-__all__ = ["load_snapshot", "build_index", "PHASES"]
+def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCallback] | None = None,
+                   workers: int | None = None) -> list[Snapshot]:
+    """Load several snapshots, side by side where the machine has the cores, in the order given.
+
+    The compiled passes release the GIL, so two loads on two cores take little
+    longer than one. The threads are daemons and the wait polls, so ctrl+c
+    (KeyboardInterrupt) ends the program at once. The first error stops the
+    other loads (through their progress callbacks) and is raised.
+    """
+    workers = max(1, min(len(paths), workers or os.cpu_count() or 1))
+    results: list[Snapshot | None] = [None] * len(paths)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    pending = list(enumerate(paths))
+    lock = threading.Lock()
+
+    def reporter(path: str) -> ProgressCallback:
+        inner = report_for(path) if report_for is not None else no_progress
+
+        def report(phase: str, done: int, total: int) -> None:
+            if stop.is_set():
+                raise Cancelled()
+            inner(phase, done, total)
+        return report
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                if not pending:
+                    return
+                i, path = pending.pop(0)
+            try:
+                results[i] = load_snapshot(path, reporter(path))
+            except Cancelled:
+                return
+            except BaseException as error:  # handed to the caller, who decides how to say it
+                errors.append(error)
+                stop.set()
+                return
+
+    if workers == 1:
+        return [load_snapshot(path, reporter(path)) for path in paths]
+    threads = [threading.Thread(target=work, name=f"heaptui-load-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+    except BaseException:
+        stop.set()
+        raise
+    if errors:
+        raise errors[0]
+    return [r for r in results if r is not None]
+
+
+def file_max_js_node_id(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> int:
+    """The newest JavaScript object id in a snapshot file, read without indexing it (for ``--since``)."""
+    return max_js_node_id(read_snapshot(path, report).node_id)
+
+
+__all__ = ["load_snapshot", "load_snapshots", "build_index", "file_max_js_node_id", "PHASES"]

@@ -25,6 +25,12 @@ from .statistics import Statistics
 from .strings import StringTable
 
 
+def max_js_node_id(node_id: np.ndarray) -> int:
+    """The largest odd id (V8 gives JavaScript objects odd ids, native ones even ids)."""
+    odd = node_id[(node_id & 1) == 1]
+    return int(odd.max()) if odd.size else 0
+
+
 @dataclass(frozen=True)
 class TypeCodes:
     """The node and edge type codes of one file (-1 where the file lacks the type)."""
@@ -127,6 +133,7 @@ class Snapshot:
     class_id: np.ndarray
     classes: list[ClassInfo]
     interfaces: list[InterfaceDefinition]
+    locations: np.ndarray  # the file's locations section (constructors' source positions)
     statistics: Statistics
     numbered_edge: np.ndarray  # per edge type: element and hidden edges carry an index, not a string
     is_object_name: np.ndarray  # per string: is it "Object"
@@ -158,13 +165,23 @@ class Snapshot:
         return int(self.retained[self.root]) + self.meta.extra_native_bytes
 
     @cached_property
-    def _ids_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+    def ids_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the node ids sorted, the ordinal of each): for looking objects up by id."""
         order = np.argsort(self.node_id, kind="stable")
         return self.node_id[order], order
 
+    @cached_property
+    def max_js_node_id(self) -> int:
+        """The newest JavaScript object's id (JS objects have odd ids): DevTools' ``maxJsNodeId``."""
+        return max_js_node_id(self.node_id)
+
+    def allocated_between(self, min_id: int, max_id: int) -> np.ndarray:
+        """A mask of the objects with ids in (min_id, max_id]: DevTools' "allocated between" filter."""
+        return (self.node_id > min_id) & (self.node_id <= max_id)
+
     def node_for_id(self, node_id: int) -> int | None:
         """The ordinal of the node with this snapshot id, or None."""
-        ids, order = self._ids_sorted
+        ids, order = self.ids_sorted
         i = int(np.searchsorted(ids, node_id))
         if i < ids.shape[0] and int(ids[i]) == node_id:
             return int(order[i])

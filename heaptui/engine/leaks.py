@@ -1,0 +1,351 @@
+"""The three-snapshot leak report: what was allocated between the first two and is still alive in the last.
+
+The technique memlab automates: take a *baseline* snapshot, do the action
+under suspicion, take a *target* snapshot, undo the action (or repeat it),
+take a *final* one. Objects new in the target (ids it has and the baseline
+lacks) that the final snapshot still holds are leak candidates. In the final
+snapshot each is followed along its shortest retainer path to a GC root, and
+candidates whose paths look alike (element indices and repeated links left
+out) form a cluster. A cluster's retained size adds the retained sizes of its
+candidates that no other candidate dominates, so nothing is counted twice.
+
+Only objects a program allocates count as candidates: JS objects, arrays,
+closures, regexps and detached DOM nodes. Strings, numbers, code, hidden
+system objects and shapes come and go with them and show in their retained
+sizes, not as clusters of their own. Candidates whose shortest path runs
+through compiled code or V8's hidden system objects (allocation sites,
+inline caches, template caches) are held by the engine, not by the program,
+and are counted apart (``held_by_v8``), as memlab leaves them out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from .compare import series_warnings
+from .format import BASE_UNREACHABLE_DISTANCE
+from .snapshot import Snapshot
+
+CANDIDATE_TYPES = ("object", "closure", "array", "regexp")
+# Numbered edges (element, hidden) differ only by index between objects of one cluster.
+ANY_INDEX = -1
+MAX_PATH = 1000
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One hop of a retainer path: the edge taken and the node it leads to (in the final snapshot)."""
+
+    edge: int  # -1 for the first node of the path
+    node: int
+    edge_label: str
+    class_name: str
+
+
+@dataclass(frozen=True)
+class LeakCluster:
+    """Leaked objects whose shortest retainer paths look alike."""
+
+    path: tuple[PathStep, ...]  # from the node nearest a GC root down to the leaked objects
+    nodes: np.ndarray  # the cluster's leaked objects no other leaked object dominates, largest first
+    count: int  # leaked objects in the cluster, dominated ones included
+    retained_size: int  # the retained sizes of ``nodes``: every leaked byte once
+    classes: dict[str, int]  # leaked objects per class, most first
+
+    @property
+    def path_text(self) -> str:
+        return path_text(self.path)
+
+    def to_json(self, s: Snapshot) -> dict[str, object]:
+        return {
+            "path": self.path_text,
+            "count": self.count,
+            "retained_size": self.retained_size,
+            "classes": [{"name": name, "count": count} for name, count in self.classes.items()],
+            "objects": [int(s.node_id[v]) for v in self.nodes[:10]],
+        }
+
+
+def path_text(path: tuple[PathStep, ...]) -> str:
+    """``system / Context → requestLogs → Array → [i] → {url, date} → date → Date``."""
+    parts: list[str] = []
+    for step in path:
+        if step.edge >= 0:
+            parts.append(step.edge_label)
+        parts.append(step.class_name)
+    return " → ".join(parts)
+
+
+@dataclass
+class LeakReport:
+    """Leak clusters of ``final``, from objects allocated between ``baseline`` and ``target``."""
+
+    baseline: Snapshot
+    target: Snapshot
+    final: Snapshot
+    clusters: list[LeakCluster]
+    leaked: np.ndarray = field(repr=False)  # every leaked object (nodes of final)
+    held_by_v8: int = 0  # candidates left out: only V8's internals (code, caches) hold them
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def leaked_count(self) -> int:
+        return int(self.leaked.shape[0])
+
+    @property
+    def retained_size(self) -> int:
+        """Bytes the leaked objects hold, each counted once (``--fail-on-growth`` checks this)."""
+        return sum(c.retained_size for c in self.clusters)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "snapshots": [s.describe() for s in (self.baseline, self.target, self.final)],
+            "warnings": self.warnings,
+            "leaked_count": self.leaked_count,
+            "held_by_v8": self.held_by_v8,
+            "retained_size": self.retained_size,
+            "clusters": [c.to_json(self.final) for c in self.clusters],
+        }
+
+
+# ---------------------------------------------------------------- compiled passes
+
+
+@njit(cache=True, nogil=True)
+def _owners(dominator, root, candidate):
+    """Per node, the candidate nearest the root among its dominators and itself (-1: none).
+
+    Each node's answer is its dominator's, or itself when that is -1 and it is
+    a candidate: resolved once per node by walking up to the first known one.
+    """
+    n = dominator.shape[0]
+    owner = np.full(n, -2, dtype=np.int32)  # -2: not known yet
+    owner[root] = root if candidate[root] else -1
+    chain = np.empty(64, dtype=np.int32)
+    for start in range(n):
+        if owner[start] != -2:
+            continue
+        top = 0
+        v = start
+        while owner[v] == -2:
+            if top == chain.shape[0]:
+                bigger = np.empty(2 * top, dtype=np.int32)
+                bigger[:top] = chain[:top]
+                chain = bigger
+            chain[top] = v
+            top += 1
+            d = dominator[v]
+            if d == v:  # not in the tree (unreachable): its own root
+                owner[v] = v if candidate[v] else -1
+                top -= 1
+                break
+            v = d
+        while top > 0:
+            top -= 1
+            w = chain[top]
+            above = owner[dominator[w]]
+            owner[w] = above if above >= 0 else (w if candidate[w] else -1)
+    return owner
+
+
+@njit(cache=True, nogil=True)
+def _shortest_path(v, first_retainer, retainer_edge, first_edge, edge_type, weak_edge, root, distances,
+                   max_steps):
+    """Retaining edges from ``v`` up to a node next to the root, each to a retainer of least distance."""
+    edges = np.empty(max_steps, dtype=np.int64)
+    count = 0
+    n_nodes = first_edge.shape[0] - 1
+    seen_guard = 0
+    while count < max_steps and seen_guard < max_steps:
+        seen_guard += 1
+        best_edge = -1
+        best_distance = distances[v]
+        for k in range(first_retainer[v], first_retainer[v + 1]):
+            e = retainer_edge[k]
+            if edge_type[e] == weak_edge:
+                continue
+            lo = 0
+            hi = n_nodes
+            while hi - lo > 1:  # the edge's source: first_edge[lo] <= e < first_edge[lo + 1]
+                mid = (lo + hi) >> 1
+                if first_edge[mid] <= e:
+                    lo = mid
+                else:
+                    hi = mid
+            if lo == root:
+                continue
+            if distances[lo] < best_distance:
+                best_distance = distances[lo]
+                best_edge = e
+        if best_edge < 0:
+            break
+        edges[count] = best_edge
+        count += 1
+        lo = 0
+        hi = n_nodes
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if first_edge[mid] <= best_edge:
+                lo = mid
+            else:
+                hi = mid
+        v = lo
+    return edges[:count]
+
+
+# ---------------------------------------------------------------- the report
+
+
+def candidate_mask(s: Snapshot) -> np.ndarray:
+    """Objects a program allocates (see the module's docstring), reachable, with a shallow size."""
+    wanted = np.zeros(max(len(s.meta.node_types), 1), dtype=np.bool_)
+    for name in CANDIDATE_TYPES:
+        code = s.meta.node_type(name)
+        if code >= 0:
+            wanted[code] = True
+    mask = wanted[s.node_type] & (s.shallow > 0) & (s.distances < BASE_UNREACHABLE_DISTANCE)
+    if s.types.native >= 0:
+        native = s.node_type == s.types.native
+        detached = np.zeros(len(s.strings), dtype=np.bool_)
+        for index in np.unique(s.node_name[native]).tolist():
+            detached[index] = s.strings[index].startswith("Detached ")
+        mask |= native & detached[s.node_name] & (s.shallow > 0)
+    return mask
+
+
+def new_in(target: Snapshot, baseline: Snapshot, final: Snapshot) -> np.ndarray:
+    """A mask over ``final``'s nodes: ids the target has and the baseline lacks."""
+    target_ids = np.unique(target.node_id)
+    fresh = target_ids[~np.isin(target_ids, baseline.node_id, assume_unique=False)]
+    return np.isin(final.node_id, fresh)
+
+
+def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakReport:
+    """memlab's ``find-leaks`` over three snapshots, with DevTools' retained sizes."""
+    s = final
+    candidate = candidate_mask(s) & new_in(target, baseline, final)
+    leaked = np.flatnonzero(candidate).astype(np.int32)
+    owner = _owners(s.dominator, s.root, candidate)
+    tops = leaked[owner[leaked] == leaked]
+    internal = np.zeros(s.node_count, dtype=np.bool_)
+    internal_types = [code for code in (s.types.code, s.types.hidden) if code >= 0]
+    internal[np.isin(s.node_type, internal_types)] = True
+    held_by_v8 = 0
+    groups: dict[tuple, list[int]] = {}
+    paths: dict[tuple, tuple[PathStep, ...]] = {}
+    for v in tops[np.argsort(-s.retained[tops], kind="stable")]:
+        v = int(v)
+        edges = shortest_path(s, v)
+        if internal[s.edge_to[edges[:-1]]].any() if edges.shape[0] else False:
+            held_by_v8 += 1
+            continue
+        key = _signature(s, v, edges)
+        if key not in groups:
+            groups[key] = []
+            paths[key] = _steps(s, v, edges, candidate)
+        groups[key].append(v)
+    # Dominated candidates belong to the cluster of the candidate that dominates them.
+    cluster_of_top = {v: key for key, members in groups.items() for v in members}
+    counts: dict[tuple, Counter[str]] = {key: Counter() for key in groups}
+    owners = owner[leaked]
+    class_ids = s.class_id[leaked]
+    for top_node, class_index in zip(owners.tolist(), class_ids.tolist()):
+        key = cluster_of_top.get(top_node)
+        if key is not None:
+            counts[key][s.classes[class_index].name] += 1
+    clusters = []
+    for key, members in groups.items():
+        nodes = np.array(members, dtype=np.int32)
+        by_class = counts[key]
+        clusters.append(LeakCluster(paths[key], nodes, sum(by_class.values()), int(s.retained[nodes].sum()),
+                                    dict(by_class.most_common())))
+    clusters.sort(key=lambda c: (-c.retained_size, -c.count, c.path_text))
+    return LeakReport(baseline, target, final, clusters, leaked, held_by_v8,
+                      series_warnings([baseline, target, final]))
+
+
+@dataclass(frozen=True)
+class LargeObject:
+    """One of the objects with the largest retained sizes, and how it is held."""
+
+    node: int
+    path: tuple[PathStep, ...]
+
+    def to_json(self, s: Snapshot) -> dict[str, object]:
+        v = self.node
+        return {"id": int(s.node_id[v]), "class": s.class_name(v), "name": s.name(v),
+                "self_size": int(s.shallow[v]), "retained_size": int(s.retained[v]),
+                "distance": int(s.distances[v]), "path": path_text(self.path)}
+
+
+def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
+    """The ``count`` objects with the largest retained sizes (the root and synthetic nodes left out)."""
+    eligible = s.node_type != s.types.synthetic
+    eligible[s.root] = False
+    nodes = np.flatnonzero(eligible)
+    k = min(count, nodes.shape[0])
+    if k == 0:
+        return []
+    best = nodes[np.argpartition(-s.retained[nodes], k - 1)[:k]]
+    best = best[np.lexsort((s.node_id[best], -s.retained[best].astype(np.int64)))]
+    none = np.zeros(0, dtype=np.bool_)
+    return [LargeObject(int(v), _steps(s, int(v), shortest_path(s, int(v)), none)) for v in best]
+
+
+def shortest_path(s: Snapshot, v: int) -> np.ndarray:
+    """The edges of ``v``'s shortest retainer path, from the node next to the root down to ``v``."""
+    return _shortest_path(v, s.first_retainer, s.retainer_edge, s.first_edge, s.edge_type, s.types.weak_edge,
+                          s.root, s.distances, MAX_PATH)[::-1]
+
+
+def _edge_key(s: Snapshot, e: int) -> tuple[int, int]:
+    t = int(s.edge_type[e])
+    return t, ANY_INDEX if s.numbered_edge[t] else int(s.edge_name[e])
+
+
+def _signature(s: Snapshot, v: int, edges: np.ndarray) -> tuple:
+    """The path's shape: edges (indices left out) and classes, runs of one repeated hop kept once."""
+    start = int(s.edge_source(int(edges[0]))) if edges.shape[0] else v
+    hops: list[tuple] = [(int(s.class_id[start]),)]
+    for e in edges.tolist():
+        hop = (*_edge_key(s, e), int(s.class_id[int(s.edge_to[e])]))
+        if hop != hops[-1]:
+            hops.append(hop)
+    return tuple(hops)
+
+
+def _steps(s: Snapshot, v: int, edges: np.ndarray, candidate: np.ndarray) -> tuple[PathStep, ...]:
+    """The path shown for a cluster: root side first, then on through the leaked objects it dominates."""
+    start = int(s.edge_source(int(edges[0]))) if edges.shape[0] else v
+    steps = [PathStep(-1, start, "", s.class_name(start))]
+    steps += [_step(s, e) for e in edges.tolist()]
+    # Follow the largest leaked object this one dominates, while there is one (e.g. {url, date} → date → Date).
+    seen = {v}
+    while candidate.shape[0]:
+        best = -1
+        for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
+            w = int(s.edge_to[e])
+            if candidate[w] and int(s.dominator[w]) == v and w not in seen and (
+                    best < 0 or s.retained[w] > s.retained[int(s.edge_to[best])]):
+                best = e
+        if best < 0:
+            break
+        steps.append(_step(s, best))
+        v = int(s.edge_to[best])
+        seen.add(v)
+    return tuple(steps)
+
+
+def _step(s: Snapshot, e: int) -> PathStep:
+    w = int(s.edge_to[e])
+    t = s.edge_type_name(e)
+    label = "[i]" if t == "element" else s.edge_name_of(e)
+    return PathStep(e, w, label, s.class_name(w))
+
+
+__all__ = ["LargeObject", "LeakCluster", "LeakReport", "PathStep", "candidate_mask", "largest_objects", "leak_report",
+           "new_in", "path_text", "shortest_path"]

@@ -178,7 +178,7 @@ async def test_quit_with_q_and_ctrl_c():
 async def test_loading_shows_progress_then_the_summary_and_quits_while_loading():
     app = HeapTUI([str(fixture_path("leaky-2"))])
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(200):
+        for _ in range(600):  # a cold numba cache compiles the kernels first
             await pilot.pause(0.1)
             if isinstance(app.screen, MainScreen):
                 break

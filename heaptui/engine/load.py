@@ -229,6 +229,8 @@ def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCal
         raise
     if errors:
         raise errors[0]
+    if any(r is None for r in results):
+        raise Cancelled()
     return [r for r in results if r is not None]
 
 

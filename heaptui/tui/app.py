@@ -1,4 +1,7 @@
-"""The heaptui app: load the snapshots (with progress), then the Memory tab.
+"""The heaptui app: load the snapshots (with progress), then the Memory tab of the newest.
+
+Each snapshot has its own Memory tab screen, installed when first shown and
+kept, so switching between snapshots keeps what was expanded in each.
 
 ``ctrl+c`` and ``ctrl+q`` quit from anywhere, even during a load (priority
 bindings, since Textual binds ``ctrl+c`` to copy); ``q`` quits outside text
@@ -42,14 +45,36 @@ class HeapTUI(App):
 
     def on_mount(self) -> None:
         if self.snapshots:
-            self.push_screen(MainScreen(self.snapshots[0]))
+            self.push_screen(self._screen_for(len(self.snapshots) - 1))
         else:
             loader = (self.loader or Loader(self.paths)).start()
             self.push_screen(LoadingScreen(loader, self._loaded, self._failed))
 
     def _loaded(self, snapshots: list[Snapshot]) -> None:
         self.snapshots = snapshots
-        self.switch_screen(MainScreen(snapshots[0]))
+        self.switch_screen(self._screen_for(len(snapshots) - 1))
+
+    def _screen_for(self, index: int) -> str:
+        """The installed Memory tab of snapshot ``index`` (kept while the app runs, with its state)."""
+        name = f"snapshot-{index}"
+        if not self.is_screen_installed(name):
+            self.install_screen(MainScreen(self.snapshots, index), name)
+        return name
+
+    def show_snapshot(self, index: int, view: str = "summary", node: int | None = None) -> None:
+        """Switch to another snapshot's Memory tab, in ``view``, or revealing ``node`` in its Summary."""
+        name = self._screen_for(index)
+        self.switch_screen(name)
+        screen = self.get_screen(name)
+        assert isinstance(screen, MainScreen)
+
+        def arrive() -> None:
+            if node is not None:
+                screen.reveal(node)
+            else:
+                screen.action_view(view)
+
+        self.call_after_refresh(arrive)
 
     def _failed(self, error: str) -> None:
         self.load_error = error

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .screens.main import VIEWS, MainScreen
+from .screens.main import MainScreen
 
 
 class HeapCommands(Provider):
@@ -20,7 +20,7 @@ class HeapCommands(Provider):
         screen = self._screen()
         if screen is None:
             return
-        for key, title in VIEWS:
+        for key, title in screen.views:
             yield DiscoveryHit(f"View: {title}", partial(screen.action_view, key), help=f"Show the {title} view")
 
     async def search(self, query: str) -> Hits:
@@ -28,7 +28,7 @@ class HeapCommands(Provider):
         if screen is None:
             return
         matcher = self.matcher(query)
-        for key, title in VIEWS:
+        for key, title in screen.views:
             score = matcher.match(f"View: {title}")
             if score > 0:
                 yield Hit(score, matcher.highlight(f"View: {title}"), partial(screen.action_view, key))

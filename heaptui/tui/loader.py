@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Loader:
-    """Loads files one after the other; everything it learns is readable from any thread."""
+    """Loads the files (side by side on several cores); everything it learns is readable from any thread."""
 
     paths: list[str]
     progress: dict[str, tuple[str, int, int]] = field(default_factory=dict)
@@ -46,25 +46,25 @@ class Loader:
             self.finished.set()
 
     def _load_all(self) -> None:
-        from ..engine import Cancelled, SnapshotError, load_snapshot
+        from ..engine import Cancelled, SnapshotError, load_snapshots
 
-        for path in self.paths:
-            def report(phase: str, done: int, total: int, path: str = path) -> None:
+        def report_for(path: str):  # noqa: ANN202 - a ProgressCallback
+            def report(phase: str, done: int, total: int) -> None:
                 if self.cancelled.is_set():
                     raise Cancelled()
                 self.progress[path] = (phase, done, total)
+            return report
 
-            try:
-                self.snapshots.append(load_snapshot(path, report))
-            except Cancelled:
-                self.error = f"{path}: loading cancelled"
-                return
-            except SnapshotError as error:
-                self.error = str(error)
-                return
-            except MemoryError:
-                self.error = f"{path}: not enough memory to load this snapshot"
-                return
-            except Exception as error:  # a bug: one line, as the CLI reports it
-                self.error = f"{path}: internal error ({type(error).__name__}: {error})"
-                return
+        where = ", ".join(self.paths)
+        try:
+            self.snapshots.extend(load_snapshots(self.paths, report_for))
+        except Cancelled:
+            self.error = f"{where}: loading cancelled"
+        except SnapshotError as error:
+            self.error = str(error)
+        except MemoryError:
+            self.error = f"{where}: not enough memory to load"
+        except Exception as error:  # a bug: one line, as the CLI reports it
+            self.error = f"{where}: internal error ({type(error).__name__}: {error})"
+        if not self.error and len(self.snapshots) < len(self.paths):
+            self.error = f"{where}: loading cancelled"

@@ -28,6 +28,15 @@ HEAVY = 100_000
 CLASS, OBJECT, EDGE, RETAINER, MORE = "class", "object", "edge", "retainer", "more"
 
 
+@dataclass(frozen=True)
+class Column:
+    """A value column of a tree grid: its key (for sorting), title and width."""
+
+    key: str
+    title: str
+    width: int
+
+
 @dataclass
 class Row:
     """One visible line of a tree grid."""
@@ -51,6 +60,10 @@ class Row:
     more: Callable[[], list[Row]] | None = field(default=None, repr=False, compare=False)
     # Nodes on the way from the top to this row, to stop cycles in the retainers tree.
     path: tuple[int, ...] = ()
+    # The snapshot ``node`` belongs to, when not the model's (a deleted object in the Comparison).
+    snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
+    # Values of a model's own columns (see TreeModel.columns).
+    values: tuple = ()
 
 
 def object_title(s: Snapshot, v: int) -> str:
@@ -73,11 +86,13 @@ def edge_title(s: Snapshot, e: int) -> str:
     return f"[{name}]" if s.edge_type_name(e) == "element" else name
 
 
-def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = ()) -> list[Row]:
+def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (),
+              holder: Snapshot | None = None) -> list[Row]:
     """A node's outgoing edges as the Containment grid lists them by default, a page at a time.
 
     DevTools' order (:class:`~heaptui.engine.containment.EdgeList`); files
-    never hold DevTools' "invisible" edges, so all edges are listed.
+    never hold DevTools' "invisible" edges, so all edges are listed. ``holder``
+    marks the rows as another snapshot's than their model's.
     """
     found = EdgeList(s, v)
 
@@ -89,7 +104,8 @@ def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = ()) -> li
             label = f"{edge_title(s, e)} :: {object_title(s, w)}"
             rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
                             shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                            expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,)))
+                            expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,),
+                            snapshot=holder))
         return rows
 
     return paged(rows_for, len(found), depth)
@@ -115,13 +131,25 @@ class TreeModel:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def columns(self, narrow: bool) -> tuple[Column, ...] | None:
+        """The model's own value columns, or None for Distance, Shallow Size and Retained Size."""
+        return None
+
+    def cells(self, row: Row, columns: tuple[Column, ...]) -> list[str]:
+        """The texts of a row's own columns (models with their own columns)."""
+        return [""] * len(columns)
+
+    def snapshot_of(self, row: Row) -> Snapshot:
+        """The snapshot that holds the row's node."""
+        return row.snapshot if row.snapshot is not None else self.snapshot
+
     def children(self, row: Row) -> list[Row]:
         """The rows under ``row`` when it is expanded."""
-        return edge_rows(self.snapshot, row.node, row.depth + 1, row.path)
+        return edge_rows(self.snapshot_of(row), row.node, row.depth + 1, row.path, row.snapshot)
 
     def is_heavy(self, row: Row) -> bool:
         """Whether expanding ``row`` takes long enough to be done off the UI thread."""
-        s = self.snapshot
+        s = self.snapshot_of(row)
         return row.node >= 0 and int(s.first_edge[row.node + 1] - s.first_edge[row.node]) > HEAVY
 
     def can_expand(self, row: Row) -> bool:
@@ -187,9 +215,11 @@ class SummaryModel(TreeModel):
     (the search box, on every keystroke) only picks which of them to list.
     """
 
-    def __init__(self, snapshot: Snapshot, classes: list[ClassRow] | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, classes: list[ClassRow] | None = None,
+                 mask: np.ndarray | None = None) -> None:
         super().__init__(snapshot)
         self.all_classes = classes if classes is not None else snapshot.summary()
+        self.mask = mask  # the Summary filter's objects (allocated between two snapshots), or all
         self.sort = "retained"
         self.descending = True
         self.wanted: set[int] | None = None
@@ -234,6 +264,8 @@ class SummaryModel(TreeModel):
         nodes = self._instances.get(class_index)
         if nodes is None:
             nodes = self.snapshot.instances(class_index)
+            if self.mask is not None:
+                nodes = nodes[self.mask[nodes]]
             self._instances[class_index] = nodes
         return nodes
 

@@ -1,8 +1,11 @@
-"""The Memory tab: a view bar, the current view, the Retainers pane and the keys.
+"""The Memory tab of one snapshot: a view bar, the current view, the Retainers pane and the keys.
 
-Views are listed in the header in the order their number keys select them.
-The Retainers pane follows the selected object of the Summary or the
-Containment view after a short pause, so holding a cursor key stays smooth.
+Views are listed in the header in the order their number keys select them;
+Comparison and Leaks appear when several snapshots are open, with the list of
+snapshots beside them (``[`` and ``]`` switch). The Retainers pane follows
+the selected object of any grid after a short pause, so holding a cursor key
+stays smooth; an object of another snapshot (a deleted one in the Comparison)
+shows that snapshot's retainers.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import threading
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
@@ -20,14 +23,40 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 from ...engine.snapshot import Snapshot
 from ...textreport import human_size
 from ..search import ClassMatcher
+from ..series_models import COMPARISON_SORTS, ComparisonModel, LeaksModel
 from ..tree_model import CLASS, MORE, RETAINER, ContainmentModel, Row, SummaryModel
 from ..widgets.retainers import RetainersPane
+from ..widgets.series import ComparisonView, LeaksView, SnapshotList, short
 from ..widgets.statistics import StatisticsView
 from ..widgets.tree_table import TreeTable
 
-VIEWS = (("summary", "Summary"), ("containment", "Containment"), ("statistics", "Statistics"))
+VIEWS = (("summary", "Summary"), ("containment", "Containment"), ("statistics", "Statistics"),
+         ("comparison", "Comparison"), ("leaks", "Leaks"))
 SORTS = ("retained", "shallow", "count", "distance", "name")
 RETAINERS_DELAY = 0.08
+GRIDS = ("summary-table", "containment-table", "comparison-table", "leaks-table")
+SIDEBAR_FROM = 110  # columns: below this the snapshot list would take too much room from the grids
+
+
+def views_for(count: int) -> tuple[tuple[str, str], ...]:
+    """The views that make sense with ``count`` snapshots open."""
+    return tuple(v for v in VIEWS if (v[0] != "comparison" or count > 1) and (v[0] != "leaks" or count > 2))
+
+
+def allocation_filters(snapshots: list[Snapshot], index: int) -> list[tuple[str, tuple[int, int] | None]]:
+    """DevTools' Summary filters for snapshot ``index``: all objects, or those allocated in a window.
+
+    A window is a range of ids, (newest id of the earlier snapshot, newest id
+    of the later one]; "before" starts at 0.
+    """
+    options: list[tuple[str, tuple[int, int] | None]] = [("All objects", None)]
+    if index >= 1:
+        options.append((f"Objects allocated before {short(snapshots[0])}", (0, snapshots[0].max_js_node_id)))
+    for j in range(1, index + 1):
+        older, newer = snapshots[j - 1], snapshots[j]
+        options.append((f"Objects allocated between {short(older)} and {short(newer)}",
+                        (older.max_js_node_id, newer.max_js_node_id)))
+    return options
 
 
 class MainScreen(Screen):
@@ -41,32 +70,63 @@ class MainScreen(Screen):
         Binding("g", "goto", "Go to object"),
         Binding("i", "ignore", "Ignore retainer"),
         Binding("r", "reset_ignored", "Reset ignored", show=False),
+        Binding("a", "cycle_allocation_filter", "Allocated"),
+        Binding("b", "cycle_base", "Base"),
+        Binding("left_square_bracket", "snapshot(-1)", "Prev snapshot", show=False),
+        Binding("right_square_bracket", "snapshot(1)", "Next snapshot", show=False),
         Binding("escape", "close_search", "Close filter", show=False),
     ]
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshots: list[Snapshot] | Snapshot, index: int | None = None) -> None:
         super().__init__()
-        self.snapshot = snapshot
-        self.summary_model = SummaryModel(snapshot)
+        self.snapshots = [snapshots] if isinstance(snapshots, Snapshot) else list(snapshots)
+        self.index = len(self.snapshots) - 1 if index is None else index
+        self.snapshot = self.snapshots[self.index]
+        self.views = views_for(len(self.snapshots))
+        self.summary_model = SummaryModel(self.snapshot)
         self.matcher = ClassMatcher([row.name for row in self.summary_model.all_classes])
+        self.filters = allocation_filters(self.snapshots, self.index)
+        self.filter_index = 0
         self._pending: Timer | None = None
+        self._filtering = False
 
     def compose(self) -> ComposeResult:
         s = self.snapshot
-        yield Static(f"[b]heaptui[/b] · {os.path.basename(s.path)} · [dim]{human_size(s.total_size)} in "
+        many = len(self.snapshots) > 1
+        where = f" · snapshot {self.index + 1} of {len(self.snapshots)}" if many else ""
+        yield Static(f"[b]heaptui[/b] · {os.path.basename(s.path)}{where} · [dim]{human_size(s.total_size)} in "
                      f"{s.node_count:,} objects[/dim]", id="topbar")
-        yield Tabs(*(Tab(f"{i + 1} {title}", id=f"tab-{key}") for i, (key, title) in enumerate(VIEWS)),
-                   id="view-tabs")
-        with ContentSwitcher(initial="summary", id="views"):
-            with Vertical(id="summary"):
-                yield Input(placeholder="filter classes (fuzzy), or @id and enter to find an object",
-                            id="filter")
-                yield TreeTable(self.summary_model, id="summary-table")
-            with Vertical(id="containment"):
-                yield TreeTable(ContainmentModel(s), name_title="Object", id="containment-table")
-            yield StatisticsView(s, id="statistics")
-        yield RetainersPane(id="retainers")
+        with Horizontal(id="body"):
+            if many:
+                yield SnapshotList(self.snapshots, self.index, id="snapshots")
+            with Vertical(id="main"):
+                yield Tabs(*(Tab(f"{i + 1} {title}", id=f"tab-{key}") for i, (key, title) in enumerate(self.views)),
+                           id="view-tabs")
+                with ContentSwitcher(initial="summary", id="views"):
+                    with Vertical(id="summary"):
+                        yield Static("", id="summary-filter")
+                        yield Input(placeholder="filter classes (fuzzy), or @id and enter to find an object",
+                                    id="filter")
+                        yield TreeTable(self.summary_model, id="summary-table")
+                    with Vertical(id="containment"):
+                        yield TreeTable(ContainmentModel(s), name_title="Object", id="containment-table")
+                    yield StatisticsView(s, id="statistics")
+                    if many:
+                        yield ComparisonView(self.snapshots, self.index, id="comparison")
+                    if len(self.snapshots) > 2:
+                        yield LeaksView(self.snapshots, self.index, id="leaks")
+                yield RetainersPane(id="retainers")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for several snapshots are hidden (and do nothing) when only one is open."""
+        if action in ("cycle_allocation_filter", "cycle_base", "snapshot") and len(self.snapshots) < 2:
+            return False
+        return True
+
+    def on_resize(self) -> None:
+        for sidebar in self.query("#snapshots"):
+            sidebar.display = self.size.width >= SIDEBAR_FROM
 
     def on_mount(self) -> None:
         # Index every class's instances now, off the UI thread, so no expansion waits for it.
@@ -83,12 +143,18 @@ class MainScreen(Screen):
         return self.query_one("#views", ContentSwitcher).current or "summary"
 
     def action_view(self, key: str) -> None:
-        self.query_one("#view-tabs", Tabs).active = f"tab-{key}"
+        if any(key == k for k, _ in self.views):
+            self.query_one("#view-tabs", Tabs).active = f"tab-{key}"
+        elif key in ("comparison", "leaks"):
+            self.notify(f"The {key} view needs {'two' if key == 'comparison' else 'three'} snapshots: "
+                        "open them together (heaptui s1 s2 s3).", timeout=3)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         key = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "summary"
         self.query_one("#views", ContentSwitcher).current = key
         self.query_one("#retainers").display = key != "statistics"
+        if key in ("comparison", "leaks"):
+            self.query_one(f"#{key}", ComparisonView if key == "comparison" else LeaksView).ensure()
         table = self.main_table
         if table is not None:
             table.focus()
@@ -98,6 +164,61 @@ class MainScreen(Screen):
     def main_table(self) -> TreeTable | None:
         view = self.current_view
         return None if view == "statistics" else self.query_one(f"#{view}-table", TreeTable)
+
+    @property
+    def series_ready(self) -> bool:
+        """The Comparison and Leaks views have shown what they were computing (tests wait for this)."""
+        return all(view.ready for view in self.query("ComparisonView, LeaksView").results())  # type: ignore
+
+    # ---------------------------------------------------------------- several snapshots
+
+    def action_snapshot(self, step: int) -> None:
+        """Switch to the previous or next snapshot, keeping the view."""
+        target = self.index + step
+        if 0 <= target < len(self.snapshots):
+            self.app.show_snapshot(target, self.current_view)  # type: ignore[attr-defined]
+
+    def action_cycle_base(self) -> None:
+        if len(self.snapshots) < 2:
+            return
+        self.action_view("comparison")
+        self.query_one(ComparisonView).cycle_base()
+
+    def action_cycle_allocation_filter(self) -> None:
+        """DevTools' Summary filter: all objects, or those allocated before or between snapshots."""
+        if len(self.filters) < 2 or self._filtering:
+            if len(self.filters) < 2:
+                self.notify("Open several snapshots to filter by when objects were allocated.", timeout=3)
+            return
+        self.action_view("summary")
+        self.filter_index = (self.filter_index + 1) % len(self.filters)
+        label, window = self.filters[self.filter_index]
+        banner = self.query_one("#summary-filter", Static)
+        banner.update(f"[b]{label}[/b]  [dim](a: next filter)[/dim]" if window else "")
+        banner.display = window is not None
+        self._filtering = True
+        snapshot, wanted = self.snapshot, self.filter_index
+
+        def work() -> None:
+            mask = None if window is None else snapshot.allocated_between(*window)
+            rows = snapshot.summary(mask)
+            self.app.call_from_thread(self._apply_filter, wanted, rows, mask)
+
+        threading.Thread(target=work, name="heaptui-allocation-filter", daemon=True).start()
+
+    def _apply_filter(self, wanted: int, rows: list, mask) -> None:
+        self._filtering = False
+        if wanted != self.filter_index:
+            return
+        sort, descending = self.summary_model.sort, self.summary_model.descending
+        self.summary_model = SummaryModel(self.snapshot, rows, mask)
+        self.summary_model.set_sort(sort, descending)
+        self.matcher = ClassMatcher([row.name for row in self.summary_model.all_classes])
+        self.query_one("#summary-table", TreeTable).set_model(self.summary_model)
+
+    @property
+    def filter_settled(self) -> bool:
+        return not self._filtering
 
     def action_switch_pane(self) -> None:
         retainers = self.query_one("#retainers-table", TreeTable)
@@ -109,28 +230,39 @@ class MainScreen(Screen):
     # ---------------------------------------------------------------- retainers follow the selection
 
     def on_tree_table_highlighted(self, event: TreeTable.Highlighted) -> None:
-        if event.table.id in ("summary-table", "containment-table"):
-            self._follow(event.row)
+        if event.table.id in GRIDS:
+            self._follow(event.row, table=event.table)
+        if event.table.id == "leaks-table" and isinstance(event.table.model, LeaksModel):
+            model = event.table.model
+            row = event.row
+            while row is not None and row.kind != CLASS:
+                parent = model.parent_index(model.index_of(row) or 0)
+                row = model.rows[parent] if parent is not None else None
+            cluster = model.cluster(row) if row is not None else None
+            self.query_one(LeaksView).select(cluster.path_text if cluster else "")
 
-    def _follow(self, row: Row | None, delay: float = RETAINERS_DELAY) -> None:
+    def _follow(self, row: Row | None, delay: float = RETAINERS_DELAY, table: TreeTable | None = None) -> None:
         if self._pending is not None:
             self._pending.stop()
+        table = table or self.main_table
         node = row.node if row is not None and row.kind not in (CLASS, MORE) else None
+        snapshot = table.model.snapshot_of(row) if table is not None and table.model and row else self.snapshot
         if delay:
-            self._pending = self.set_timer(delay, lambda: self._show_retainers(node))
+            self._pending = self.set_timer(delay, lambda: self._show_retainers(node, snapshot))
         else:
-            self._show_retainers(node)
+            self._show_retainers(node, snapshot)
 
     @property
     def retainers_settled(self) -> bool:
         """No Retainers update is waiting or being built (tests and scripts wait for this)."""
         return self._pending is None and not self.query_one(RetainersPane).building
 
-    def _show_retainers(self, node: int | None) -> None:
+    def _show_retainers(self, node: int | None, snapshot: Snapshot | None = None) -> None:
         self._pending = None
+        snapshot = snapshot or self.snapshot
         pane = self.query_one(RetainersPane)
-        if node != pane.target or pane.snapshot is not self.snapshot:
-            pane.show(self.snapshot, node)
+        if node != pane.target or pane.snapshot is not snapshot:
+            pane.show(snapshot, node)
 
     def action_ignore(self) -> None:
         table = self.query_one("#retainers-table", TreeTable)
@@ -150,11 +282,29 @@ class MainScreen(Screen):
             column = event.column
             descending = not self.summary_model.descending if column == self.summary_model.sort else None
             self._sort(column, descending)
+        elif event.table.id == "comparison-table" and isinstance(event.table.model, ComparisonModel):
+            model = event.table.model
+            self._sort_comparison(event.table, event.column, not model.descending if event.column == model.sort
+                                  else None)
 
     def action_cycle_sort(self) -> None:
+        if self.current_view == "comparison":
+            table = self.query_one("#comparison-table", TreeTable)
+            if isinstance(table.model, ComparisonModel):
+                sorts = COMPARISON_SORTS
+                self._sort_comparison(table, sorts[(sorts.index(table.model.sort) + 1) % len(sorts)])
+            return
         if self.current_view != "summary":
             return
         self._sort(SORTS[(SORTS.index(self.summary_model.sort) + 1) % len(SORTS)])
+
+    def _sort_comparison(self, table: TreeTable, column: str, descending: bool | None = None) -> None:
+        model = table.model
+        assert isinstance(model, ComparisonModel)
+        model.set_sort(column, descending)
+        table.sort_column, table.sort_descending = column, model.descending
+        table.set_model(model)
+        self.notify(f"Sorted by {column}", timeout=1.5)
 
     def _sort(self, column: str, descending: bool | None = None) -> None:
         self.summary_model.set_sort(column, descending)
@@ -219,8 +369,14 @@ class MainScreen(Screen):
     def action_goto(self) -> None:
         """Jump from a retainer or an edge to its object in the Summary (DevTools' "Reveal in Summary")."""
         focused = self.focused
-        if isinstance(focused, TreeTable) and focused.current is not None and focused.current.node >= 0:
-            self.reveal(focused.current.node)
+        if not isinstance(focused, TreeTable) or focused.current is None or focused.current.node < 0:
+            return
+        row = focused.current
+        holder = focused.model.snapshot_of(row) if focused.model is not None else self.snapshot
+        if holder is self.snapshot:
+            self.reveal(row.node)
+        else:  # an object of another snapshot (deleted in the Comparison): show it there
+            self.app.show_snapshot(self.snapshots.index(holder), "summary", row.node)  # type: ignore
 
     def show_class(self, class_index: int) -> None:
         """From the command palette: filter the Summary to one class and expand it."""

@@ -9,7 +9,6 @@ it sorts (where the model can), and the footer lists the keys.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,15 +22,7 @@ from textual.strip import Strip
 
 from ...engine.snapshot import Snapshot
 from ..format import size_cell
-from ..tree_model import CLASS, EDGE, MORE, Row, TreeModel
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int
-
+from ..tree_model import CLASS, EDGE, MORE, Column, Row, TreeModel
 
 WIDE = (Column("distance", "Distance", 9), Column("shallow", "Shallow Size", 16),
         Column("retained", "Retained Size", 16))
@@ -218,7 +209,11 @@ class TreeTable(ScrollView, can_focus=True):
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        return NARROW if self._width < NARROW_BELOW else WIDE
+        narrow = self._width < NARROW_BELOW
+        own = self.model.columns(narrow) if self.model is not None else None
+        if own is not None:
+            return own
+        return NARROW if narrow else WIDE
 
     def _column_at(self, x: int) -> str | None:
         right = self._width
@@ -291,10 +286,14 @@ class TreeTable(ScrollView, can_focus=True):
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
         if row.kind == EDGE or row.kind == "retainer":
             segments = self._split_edge(segments, text, lead, name_style)
-        if row.kind != MORE:
+        columns = self.columns
+        if row.kind != MORE and self.model is not None and self.model.columns(False) is not None:
+            for column, cell in zip(columns, self.model.cells(row, columns)):
+                segments.append(Segment(cell.rjust(column.width)[-column.width:], base))
+        elif row.kind != MORE:
             snapshot = self.snapshot
             total = snapshot.total_size if snapshot else 0
-            distance, shallow, retained = self.columns
+            distance, shallow, retained = columns
             segments.append(Segment(Snapshot.distance_text(row.distance).rjust(distance.width), dim))
             segments.append(Segment(size_cell(row.shallow, total, shallow.width), base))
             segments.append(Segment(size_cell(row.retained, total, retained.width), base))

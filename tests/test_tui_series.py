@@ -1,0 +1,177 @@
+"""Several snapshots in the app, driven with the Pilot: switching, Comparison, base, Leaks, allocation filter."""
+
+from __future__ import annotations
+
+from conftest import fixture_path, loaded
+from heaptui.tui.app import HeapTUI
+from heaptui.tui.screens.main import MainScreen
+from heaptui.tui.series_models import ComparisonModel, LeaksModel
+from heaptui.tui.tree_model import CLASS, OBJECT
+from heaptui.tui.widgets.retainers import RetainersPane
+from heaptui.tui.widgets.tree_table import TreeTable
+from test_tui import settle
+
+NAMES = ["leaky-1", "leaky-2", "leaky-3"]
+N = 100
+
+
+def three() -> HeapTUI:
+    return HeapTUI([str(fixture_path(n)) for n in NAMES], [loaded(n) for n in NAMES])
+
+
+async def ready(pilot) -> MainScreen:
+    """Wait until the screen's Comparison/Leaks/filter work (on threads) is shown."""
+    for _ in range(600):
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if isinstance(screen, MainScreen) and screen.series_ready and screen.filter_settled:
+            break
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def grid(app: HeapTUI, name: str) -> TreeTable:
+    return app.screen.query_one(f"#{name}-table", TreeTable)
+
+
+async def test_opens_the_newest_and_switches_between_snapshots_keeping_the_view():
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.snapshot is loaded("leaky-3") and screen.index == 2
+        assert "snapshot 3 of 3" in str(screen.query_one("#topbar").render())
+        assert screen.query_one("#snapshots").display  # the sidebar on a wide terminal
+        await pilot.press("2", "left_square_bracket")
+        screen = await ready(pilot)
+        assert screen.snapshot is loaded("leaky-2") and screen.current_view == "containment"
+        await pilot.press("left_square_bracket", "left_square_bracket")  # stops at the first
+        screen = await ready(pilot)
+        assert screen.snapshot is loaded("leaky-1")
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        screen = await ready(pilot)
+        assert screen.snapshot is loaded("leaky-3")
+    narrow = three()
+    async with narrow.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        assert not screen.query_one("#snapshots").display
+
+
+async def test_comparison_against_the_previous_snapshot_and_another_base():
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("4")
+        screen = await ready(pilot)
+        table = grid(app, "comparison")
+        model = table.model
+        assert isinstance(model, ComparisonModel) and model.comparison.base is loaded("leaky-2")
+        diffs = {row.values[0].name: row.values[0] for row in model.rows}
+        assert diffs["Date"].new_count == N and diffs["{url, date}"].new_count == N
+        allocs = [row.values[0].alloc_size for row in model.rows]
+        assert allocs == sorted(allocs, reverse=True)  # DevTools' default: Alloc. Size
+        assert "compared with base" in str(screen.query_one(".series-title").render())
+        await pilot.press("b")  # the only other base: leaky-1
+        screen = await ready(pilot)
+        model = grid(app, "comparison").model
+        assert model.comparison.base is loaded("leaky-1")
+        diffs = {row.values[0].name: row.values[0] for row in model.rows}
+        assert diffs["Date"].new_count == 2 * N
+        await pilot.press("s")
+        assert model.sort == "freed"
+
+
+async def test_expanding_a_class_shows_new_then_deleted_objects_with_their_own_retainers():
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("4")
+        await ready(pilot)
+        table = grid(app, "comparison")
+        names = [row.values[0].name for row in table.model.rows]
+        # A class with both new and deleted objects (one page of them): new first, then the base's deleted ones.
+        index = next(i for i, row in enumerate(table.model.rows)
+                     if 0 < row.values[0].new_count and 0 < row.values[0].deleted_count
+                     and row.values[0].new_count + row.values[0].deleted_count <= 100)
+        diff = table.model.rows[index].values[0]
+        table.cursor = index
+        await pilot.press("right")
+        kids = table.model.rows[index + 1:index + 1 + diff.new_count + diff.deleted_count]
+        assert all(r.kind == OBJECT and r.depth == 1 for r in kids)
+        assert [r.snapshot is None for r in kids] == [i < diff.new_count for i in range(len(kids))]
+        assert all(r.label.endswith("(deleted)") for r in kids[diff.new_count:])
+        # A deleted object: its retainers are read from the base snapshot.
+        table.cursor = index + 1 + diff.new_count
+        await settle(pilot)
+        pane = app.screen.query_one(RetainersPane)
+        assert table.current.snapshot is loaded("leaky-2")
+        assert pane.snapshot is loaded("leaky-2") and pane.target == table.current.node
+        # A new Date: its retainers come from leaky-3 and lead to requestLogs.
+        table.cursor = index
+        await pilot.press("left")
+        table.cursor = names.index("Date")
+        await pilot.press("right", "down")
+        await settle(pilot)
+        assert table.current.label.startswith("Date @")
+        assert pane.snapshot is loaded("leaky-3") and pane.target == table.current.node
+        labels = [r.label for r in pane.table.model.rows]
+        assert labels[0].startswith("date in {url, date}") and any("requestLogs in" in x for x in labels)
+
+
+async def test_leaks_view_puts_request_logs_first_and_expands_into_objects():
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("5")
+        screen = await ready(pilot)
+        table = grid(app, "leaks")
+        assert isinstance(table.model, LeaksModel)
+        first = table.model.rows[0]
+        assert first.kind == CLASS and first.count == 2 * N
+        await pilot.pause(0.1)
+        title = str(screen.query_one("#leaks .series-title").render())
+        assert "requestLogs → Array → [i] → {url, date}" in title.replace("\n", " ")
+        await pilot.press("right", "down")
+        await settle(pilot)
+        assert table.current.kind == OBJECT and table.current.label.startswith("{url, date} @")
+        assert app.screen.query_one(RetainersPane).target == table.current.node
+        await pilot.press("left_square_bracket")  # leaky-2 has only one snapshot before it
+        await pilot.pause(0.2)
+        screen = await ready(pilot)
+        assert "needs two older snapshots" in str(screen.query_one("#leaks .series-title").render())
+
+
+async def test_allocation_filter_cycles_through_devtools_windows():
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await ready(pilot)
+        seen = []
+        for _ in range(len(screen.filters)):
+            await pilot.press("a")
+            screen = await ready(pilot)
+            counts = {r.name: r.count for r in screen.summary_model.all_classes}
+            seen.append((screen.filters[screen.filter_index][0], counts.get("Date", 0)))
+        assert seen == [
+            ("Objects allocated before leaky-1.heapsnapshot.gz", 0),
+            ("Objects allocated between leaky-1.heapsnapshot.gz and leaky-2.heapsnapshot.gz", N),
+            ("Objects allocated between leaky-2.heapsnapshot.gz and leaky-3.heapsnapshot.gz", N),
+            ("All objects", 2 * N),
+        ]
+        # Expanding a class under a filter lists only the filtered objects.
+        await pilot.press("a")  # before leaky-1
+        await pilot.press("a")  # between leaky-1 and leaky-2
+        screen = await ready(pilot)
+        table = grid(app, "summary")
+        index = next(i for i, r in enumerate(table.model.rows) if r.label.startswith("Date ×"))
+        table.cursor = index
+        await pilot.press("right")
+        kids = [r for r in table.model.rows[index + 1:] if r.depth == 1]
+        s = loaded("leaky-3")
+        assert len(kids) == N and all(loaded("leaky-1").max_js_node_id < s.node_id[r.node]
+                                      <= loaded("leaky-2").max_js_node_id for r in kids)
+
+
+async def test_single_snapshot_has_no_series_views_or_keys():
+    app = HeapTUI([str(fixture_path("leaky-3"))], [loaded("leaky-3")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        assert [k for k, _ in screen.views] == ["summary", "containment", "statistics"]
+        await pilot.press("4", "b", "a", "right_square_bracket")
+        await pilot.pause(0.1)
+        assert app.screen is screen and screen.current_view == "summary"

@@ -11,7 +11,8 @@
 // Later runs reuse the cache. See README.md next to this file.
 //
 // Usage: node tests/oracle/devtools_oracle.mjs FILE [--object ID]... [--dump-nodes]
-//        [--dump-names] [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
+//        [--dump-names] [--base BASEFILE] [--min-node-id A --max-node-id B]
+//        [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
 
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ const ESBUILD_VERSION = '0.28.2';
 const BUNDLE_RECIPE = 1;
 
 const USAGE = `usage: devtools_oracle.mjs FILE [--object ID]... [--dump-nodes] [--dump-names]
+                          [--base BASEFILE] [--min-node-id A --max-node-id B]
                           [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
                           [--setup-only]
 
@@ -38,6 +40,10 @@ Prints Chrome DevTools' numbers for a V8 heap snapshot as JSON on stdout.
                       ordered like the Retainers view's default sort (repeatable)
   --dump-nodes        add per-node columnar arrays (snapshot node order)
   --dump-names        with --dump-nodes, also dump DevTools' display name per node
+  --base BASEFILE     also load BASEFILE and report the Comparison view of FILE
+                      against it (FILE is the snapshot shown, BASEFILE the base)
+  --min-node-id A     with --max-node-id B, also report the Summary rows for
+  --max-node-id B     DevTools' node id filter: ids in (A, B]
   --pretty/--compact  indent the JSON or not (default: pretty on a TTY)
   --devtools-version  chrome-devtools-frontend npm version (default ${DEFAULT_DEVTOOLS_VERSION},
                       or $HEAPTUI_DEVTOOLS_VERSION; "latest" resolves via npm)
@@ -64,6 +70,9 @@ function parseArgs(argv) {
     version: process.env.HEAPTUI_DEVTOOLS_VERSION || DEFAULT_DEVTOOLS_VERSION,
     cacheDir: process.env.HEAPTUI_ORACLE_DIR || path.join(os.tmpdir(), 'heaptui-oracle'),
     setupOnly: false,
+    base: null,
+    minNodeId: null,
+    maxNodeId: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -85,6 +94,15 @@ function parseArgs(argv) {
       opts.dumpNodes = true;
     } else if (a === '--dump-names') {
       opts.dumpNames = true;
+    } else if (a === '--base') {
+      opts.base = next();
+    } else if (a === '--min-node-id' || a === '--max-node-id') {
+      const v = next();
+      const id = Number(v);
+      if (v.trim() === '' || !Number.isInteger(id) || id < 0) {
+        die(`bad ${a}: ${v}`);
+      }
+      opts[a === '--min-node-id' ? 'minNodeId' : 'maxNodeId'] = id;
     } else if (a === '--pretty') {
       opts.pretty = true;
     } else if (a === '--compact') {
@@ -108,6 +126,9 @@ function parseArgs(argv) {
   }
   if (!opts.file && !opts.setupOnly) {
     die(USAGE);
+  }
+  if ((opts.minNodeId === null) !== (opts.maxNodeId === null)) {
+    die(`--min-node-id and --max-node-id go together\n${USAGE}`);
   }
   opts.cacheDir = path.resolve(opts.cacheDir);
   return opts;
@@ -350,9 +371,11 @@ async function loadSnapshot(dt, file) {
 // aggregatesWithFilter(new NodeFilter()) ("All objects"), then sorts the rows by
 // its default column, Retained Size descending, with 'name' ascending as the
 // tie-break (HeapSnapshotConstructorsDataGrid.sortFields), Array.sort being
-// stable over the aggregates' key order.
-function summary(dt, snapshot) {
-  const aggregates = snapshot.aggregatesWithFilter(new dt.HeapSnapshotModel.NodeFilter());
+// stable over the aggregates' key order. With another NodeFilter (e.g. the
+// "Objects allocated before/between" options, see nodeIdFilter()) it is the
+// same code path, only the aggregates differ.
+function summary(dt, snapshot, nodeFilter = new dt.HeapSnapshotModel.NodeFilter()) {
+  const aggregates = snapshot.aggregatesWithFilter(nodeFilter);
   const rows = [];
   let totalCount = 0;
   let totalSelf = 0;
@@ -376,6 +399,70 @@ function summary(dt, snapshot) {
     return a.name < b.name ? -1 : (a.name > b.name ? 1 : 0);
   });
   return {rows, totalCount, totalSelf};
+}
+
+// The id a snapshot's profile header remembers as maxJSObjectId: the proxy's
+// updateStaticData() -> worker HeapSnapshot.updateStaticData() -> maxJsNodeId(),
+// the greatest odd node id (even ids are native objects and are skipped).
+function maxJsObjectId(snapshot) {
+  return snapshot.updateStaticData().maxJSObjectId;
+}
+
+// The Summary's "Objects allocated before S1" / "Objects allocated between S(i-1)
+// and S(i)" options: HeapSnapshotConstructorsDataGrid.filterSelectIndexChanged()
+// builds new NodeFilter(minNodeId, maxNodeId) with minNodeId = the previous
+// profile's maxJSObjectId (0 for the first profile) and maxNodeId = profile i's
+// maxJSObjectId; the worker's createNodeIdFilter() keeps id > min && id <= max
+// (every node, even native ids, is tested against the range).
+function nodeIdFilter(dt, minNodeId, maxNodeId) {
+  return new dt.HeapSnapshotModel.NodeFilter(minNodeId, maxNodeId);
+}
+
+// Any number works as the base uid: calculateSnapshotDiff only uses it as the
+// key of its cache (the UI passes the base proxy's uid).
+const BASE_SNAPSHOT_UID = 1;
+
+// The Comparison view, as HeapSnapshotDiffDataGrid.populateChildren() builds it:
+//   interfaceDefinitions = snapshot.interfaceDefinitions()
+//   aggregates = base.aggregatesForDiff(interfaceDefinitions)
+//   diff = snapshot.calculateSnapshotDiff(base.uid, aggregates)
+// then one HeapSnapshotDiffNode per class key in the diff's key order, sorted by
+// the grid's default column, '# New' size ("Alloc. Size", addedSize) descending,
+// with 'name' ascending as the tie-break (HeapSnapshotDiffDataGrid.sortFields ->
+// HeapSnapshotSortableDataGrid.sortingChanged's sortByTwoFields, JS < / >).
+// Array.sort is stable, so rows equal in both keep the diff's key order: first
+// the base's class keys (in the order aggregatesForDiff returned them), then the
+// classes only in the current snapshot (in its aggregates' order).
+function comparison(snapshot, base) {
+  const interfaceDefinitions = snapshot.interfaceDefinitions();
+  const aggregates = base.aggregatesForDiff(interfaceDefinitions);
+  const diff = snapshot.calculateSnapshotDiff(BASE_SNAPSHOT_UID, aggregates);
+  const byNumber = (a, b) => a - b;
+  const rows = [];
+  for (const key in diff) {
+    const d = diff[key];
+    rows.push({
+      key,
+      name: d.name,
+      added_count: d.addedCount,
+      removed_count: d.removedCount,
+      count_delta: d.countDelta,
+      added_size: d.addedSize,
+      removed_size: d.removedSize,
+      size_delta: d.sizeDelta,
+      added_ids: [...d.addedIds].sort(byNumber),
+      deleted_ids: [...d.deletedIds].sort(byNumber),
+    });
+  }
+  rows.sort((a, b) => {
+    let result = a.added_size < b.added_size ? -1 : (a.added_size > b.added_size ? 1 : 0);
+    if (result !== 0) {
+      return -result;
+    }
+    result = a.name < b.name ? -1 : (a.name > b.name ? 1 : 0);
+    return result;
+  });
+  return rows;
 }
 
 function statistics(snapshot) {
@@ -514,8 +601,10 @@ async function main() {
     log(`ready: chrome-devtools-frontend@${version}, bundle ${bundlePath}`);
     return;
   }
-  if (!fs.existsSync(opts.file)) {
-    die(`no such file: ${opts.file}`);
+  for (const file of [opts.file, opts.base]) {
+    if (file !== null && !fs.existsSync(file)) {
+      die(`no such file: ${file}`);
+    }
   }
   installPolyfills();
   const dt = await import(pathToFileURL(bundlePath).href);
@@ -526,8 +615,14 @@ async function main() {
   const origWarn = console.warn;
   console.warn = (...args) => problems.push(args.map(String).join(' '));
   let snapshot;
+  let base = null;
+  const baseProblems = [];
   try {
     snapshot = await loadSnapshot(dt, opts.file);
+    if (opts.base !== null) {
+      console.warn = (...args) => baseProblems.push(args.map(String).join(' '));
+      base = await loadSnapshot(dt, opts.base);
+    }
   } finally {
     console.warn = origWarn;
   }
@@ -556,6 +651,25 @@ async function main() {
   }
   if (opts.dumpNodes) {
     result.nodes = dumpNodes(snapshot, opts.dumpNames);
+  }
+  result.max_js_node_id = maxJsObjectId(snapshot);
+  if (opts.minNodeId !== null) {
+    const filtered = summary(dt, snapshot, nodeIdFilter(dt, opts.minNodeId, opts.maxNodeId));
+    result.node_id_filter = {min_node_id: opts.minNodeId, max_node_id: opts.maxNodeId};
+    result.filtered_summary_total_count = filtered.totalCount;
+    result.filtered_summary_total_shallow_size = filtered.totalSelf;
+    result.filtered_summary = filtered.rows;
+  }
+  // The Comparison comes last: everything above is computed on `snapshot`
+  // before calculateSnapshotDiff touches it (it only sorts the cached "All
+  // objects" aggregates' node lists by id). aggregatesForDiff temporarily
+  // reclassifies the *base*'s plain objects with this snapshot's interface
+  // definitions and then re-applies the base's own ones.
+  if (base !== null) {
+    result.base_file = path.resolve(opts.base);
+    result.base_max_js_node_id = maxJsObjectId(base);
+    result.base_problems = baseProblems;
+    result.comparison = comparison(snapshot, base);
   }
   const text = JSON.stringify(result, null, opts.pretty ? 2 : undefined) + '\n';
   await new Promise((resolve, reject) => process.stdout.write(text, err => (err ? reject(err) : resolve())));

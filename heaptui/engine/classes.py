@@ -123,27 +123,24 @@ def _candidate_hashes(plain, first_edge, edge_type, edge_name, property_edge, is
 
 @njit(cache=True, nogil=True)
 def _property_set_hashes(plain, first_edge, edge_type, edge_name, property_edge, rank, hashes):
-    """Per plain object, a 128-bit hash of its sorted property names (by JS order rank)."""
-    buffer = np.empty(16, dtype=np.int64)
+    """Per plain object, a 128-bit hash of the set of its property names (by JS order rank).
+
+    Each name's mix is added up, so the hash does not depend on the order the
+    properties come in and nothing needs sorting (numba's sort alone would
+    take seconds to compile).
+    """
     for k in range(plain.shape[0]):
         v = plain[k]
         count = 0
-        for e in range(first_edge[v], first_edge[v + 1]):
-            if edge_type[e] == property_edge:
-                if count == buffer.shape[0]:
-                    bigger = np.empty(2 * count, dtype=np.int64)
-                    bigger[:count] = buffer
-                    buffer = bigger
-                buffer[count] = rank[edge_name[e]]
-                count += 1
-        ranks = np.sort(buffer[:count])
         h1 = np.uint64(3)
         h2 = np.uint64(4)
-        for i in range(count):
-            x = np.uint64(ranks[i])
-            h1 = _splitmix(h1 + x + _K1)
-            h2 = _splitmix(h2 ^ (x * _K2 + _K1))
-        hashes[k, 0] = h1
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == property_edge:
+                x = np.uint64(rank[edge_name[e]])
+                h1 += _splitmix(x + _K1)
+                h2 += _splitmix((x * _K2) ^ _K1)
+                count += 1
+        hashes[k, 0] = _splitmix(h1)
         hashes[k, 1] = _splitmix(h2 + np.uint64(count))
 
 

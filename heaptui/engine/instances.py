@@ -13,30 +13,31 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def class_instances_index(class_id, class_count, shallow, retained, node_id):
-    """(first, order): class c's counted objects are order[first[c]:first[c + 1]], Summary order."""
+def _group_by_class(class_id, class_count, nodes):
+    """A stable counting sort of ``nodes`` by class: (first, order), class c's slice first[c]:first[c + 1]."""
     first = np.zeros(class_count + 1, dtype=np.int64)
-    n = class_id.shape[0]
-    for v in range(n):
-        if shallow[v] > 0:
-            first[class_id[v] + 1] += 1
+    for v in nodes:
+        first[class_id[v] + 1] += 1
     for c in range(class_count):
         first[c + 1] += first[c]
-    order = np.empty(first[class_count], dtype=np.int32)
+    order = np.empty(nodes.shape[0], dtype=np.int32)
     fill = first[:-1].copy()
-    for v in range(n):
-        if shallow[v] > 0:
-            c = class_id[v]
-            order[fill[c]] = v
-            fill[c] += 1
-    for c in range(class_count):
-        a = first[c]
-        b = first[c + 1]
-        if b - a < 2:
-            continue
-        segment = order[a:b].copy()
-        by_id = np.argsort(node_id[segment], kind="mergesort")
-        segment = segment[by_id]
-        by_size = np.argsort(-retained[segment], kind="mergesort")
-        order[a:b] = segment[by_size]
+    for v in nodes:
+        c = class_id[v]
+        order[fill[c]] = v
+        fill[c] += 1
     return first, order
+
+
+def class_instances_index(class_id: np.ndarray, class_count: int, shallow: np.ndarray, retained: np.ndarray,
+                          node_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, order): class c's counted objects are order[first[c]:first[c + 1]], Summary order.
+
+    Two stable sorts in numpy (by id, then by retained size, largest first)
+    and a stable counting sort by class in one compiled pass: every class's
+    slice comes out ordered by retained size, then id.
+    """
+    counted = np.flatnonzero(shallow > 0).astype(np.int32)
+    counted = counted[np.argsort(node_id[counted], kind="stable")]
+    counted = counted[np.argsort(-retained[counted].astype(np.int64), kind="stable")]
+    return _group_by_class(class_id, class_count, counted)

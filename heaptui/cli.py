@@ -29,6 +29,8 @@ EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
 EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
 EXIT_CANCELLED = 130
+FIRST_RUN_NOTE = ("first run on this machine: compiling heaptui's kernels (once, about 20 s on 2 cores); "
+                  "later runs start at once")
 
 
 class _Progress:
@@ -101,6 +103,11 @@ def _or_exit(paths: list[str], progress: bool | None, work: Callable[[_Progress]
 
     show = sys.stderr.isatty() if progress is None else progress
     reporter = _Progress(paths, show)
+    if show:
+        from .engine.warmup import kernels_compiled
+
+        if not kernels_compiled():
+            click.echo(f"heaptui: {FIRST_RUN_NOTE}", err=True)
     where = paths[0] if len(paths) == 1 else ", ".join(paths)
     try:
         return work(reporter)

@@ -10,6 +10,7 @@ argument types. On a fresh process this hides most of that cost behind I/O.
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 _started = False
@@ -59,6 +60,20 @@ def _warm() -> None:
         build_index(read_snapshot_bytes(json.dumps(_TINY).encode()), "<warm-up>")
     except Exception:  # only a speed-up: a failure here must never reach the user
         pass
+
+
+def kernels_compiled() -> bool:
+    """Whether numba's on-disk cache holds heaptui's kernels (False on a first run: compiling takes ~20 s).
+
+    Looks for the cache index of the last kernel a load compiles; when numba's
+    cache layout cannot be read, it answers True (say nothing rather than cry wolf).
+    """
+    try:
+        from .distances import compute_distances
+
+        return os.path.exists(compute_distances._cache._cache_file._index_path)
+    except Exception:
+        return True
 
 
 def warm_up_in_background() -> None:

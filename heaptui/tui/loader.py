@@ -25,6 +25,7 @@ class Loader:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
     started: bool = False
+    first_run: bool = False  # numba has no compiled kernels on disk yet: the first load compiles them
 
     def start(self) -> Loader:
         """Start loading on a daemon thread (once)."""
@@ -32,6 +33,9 @@ class Loader:
             self.started = True
             # Imported by the caller: two threads importing one package at once can see it half made.
             from .. import engine  # noqa: F401
+            from ..engine.warmup import kernels_compiled
+
+            self.first_run = not kernels_compiled()
 
             threading.Thread(target=self._run, name="heaptui-load", daemon=True).start()
         return self

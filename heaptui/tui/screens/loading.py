@@ -61,6 +61,9 @@ class LoadingScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="loading"):
             yield Label("[b]heaptui[/b] is indexing:", id="loading-title")
+            if self.loader.first_run:
+                yield Label("[yellow]First run on this machine: compiling heaptui's kernels "
+                            "(once, about 20 s on 2 cores). Later runs start at once.[/yellow]", id="first-run")
             for path in self.loader.paths:
                 yield FileProgress(path)
         yield Footer()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .engine.jsnames import printable
+from .engine.leaks import path_text
 from .engine.snapshot import ClassRow, Snapshot
 
 if TYPE_CHECKING:
@@ -142,6 +143,16 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
         lines.append("")
         lines.append(f"{i:>3}. {human_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}")
         lines.append(wrap_path(printable(cluster.path_text)))
+    if report.growing:
+        lines.append("")
+        lines.append(f"Collections that grew in every snapshot ({len(report.growing)}):")
+        for g in report.growing:
+            s = report.final
+            sizes = " → ".join(f"{n:,}" for n in g.sizes)
+            lines.append("")
+            lines.append(f"  {g.kind} @{int(s.node_id[g.node])} {_truncate(s.class_name(g.node), 40)}: "
+                         f"{sizes} elements, retained {' → '.join(human_size(r) for r in g.retained_sizes)}")
+            lines.append(wrap_path(printable(path_text(g.path))))
     return "\n".join(lines)
 
 
@@ -160,6 +171,4 @@ def largest_text(snapshot: Snapshot, found: list[LargeObject]) -> str:
 
 
 def path_text_of(item: LargeObject) -> str:
-    from .engine.leaks import path_text
-
     return path_text(item.path)

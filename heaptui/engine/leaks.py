@@ -20,6 +20,7 @@ and are counted apart (``held_by_v8``), as memlab leaves them out.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -28,12 +29,14 @@ from numba import njit
 
 from .compare import series_warnings
 from .format import BASE_UNREACHABLE_DISTANCE
+from .growth import GrowingCollection, growing_collections
 from .snapshot import Snapshot
 
 CANDIDATE_TYPES = ("object", "closure", "array", "regexp")
 # Numbered edges (element, hidden) differ only by index between objects of one cluster.
 ANY_INDEX = -1
 MAX_PATH = 1000
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class LeakReport:
     leaked: np.ndarray = field(repr=False)  # every leaked object (nodes of final)
     held_by_v8: int = 0  # candidates left out: only V8's internals (code, caches) hold them
     warnings: list[str] = field(default_factory=list)
+    growing: list[GrowingCollection] = field(default_factory=list)
 
     @property
     def leaked_count(self) -> int:
@@ -109,6 +113,7 @@ class LeakReport:
             "held_by_v8": self.held_by_v8,
             "retained_size": self.retained_size,
             "clusters": [c.to_json(self.final) for c in self.clusters],
+            "growing_collections": [g.to_json(self.final) for g in self.growing],
         }
 
 
@@ -231,19 +236,17 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakRe
     leaked = np.flatnonzero(candidate).astype(np.int32)
     owner = _owners(s.dominator, s.root, candidate)
     tops = leaked[owner[leaked] == leaked]
-    internal = np.zeros(s.node_count, dtype=np.bool_)
-    internal_types = [code for code in (s.types.code, s.types.hidden) if code >= 0]
-    internal[np.isin(s.node_type, internal_types)] = True
     held_by_v8 = 0
+    shapes: dict[int, str] = {}
     groups: dict[tuple, list[int]] = {}
     paths: dict[tuple, tuple[PathStep, ...]] = {}
     for v in tops[np.argsort(-s.retained[tops], kind="stable")]:
         v = int(v)
         edges = shortest_path(s, v)
-        if internal[s.edge_to[edges[:-1]]].any() if edges.shape[0] else False:
+        if held_by_v8_only(s, edges):
             held_by_v8 += 1
             continue
-        key = _signature(s, v, edges)
+        key = _signature(s, v, edges, shapes)
         if key not in groups:
             groups[key] = []
             paths[key] = _steps(s, v, edges, candidate)
@@ -264,8 +267,9 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakRe
         clusters.append(LeakCluster(paths[key], nodes, sum(by_class.values()), int(s.retained[nodes].sum()),
                                     dict(by_class.most_common())))
     clusters.sort(key=lambda c: (-c.retained_size, -c.count, c.path_text))
-    return LeakReport(baseline, target, final, clusters, leaked, held_by_v8,
-                      series_warnings([baseline, target, final]))
+    series = [baseline, target, final]
+    return LeakReport(baseline, target, final, clusters, leaked, held_by_v8, series_warnings(series),
+                      growing_collections(series))
 
 
 @dataclass(frozen=True)
@@ -292,8 +296,7 @@ def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
         return []
     best = nodes[np.argpartition(-s.retained[nodes], k - 1)[:k]]
     best = best[np.lexsort((s.node_id[best], -s.retained[best].astype(np.int64)))]
-    none = np.zeros(0, dtype=np.bool_)
-    return [LargeObject(int(v), _steps(s, int(v), shortest_path(s, int(v)), none)) for v in best]
+    return [LargeObject(int(v), steps_along(s, int(v), shortest_path(s, int(v)))) for v in best]
 
 
 def shortest_path(s: Snapshot, v: int) -> np.ndarray:
@@ -302,20 +305,42 @@ def shortest_path(s: Snapshot, v: int) -> np.ndarray:
                           s.root, s.distances, MAX_PATH)[::-1]
 
 
-def _edge_key(s: Snapshot, e: int) -> tuple[int, int]:
+def _edge_key(s: Snapshot, e: int, shapes: dict[int, str]) -> tuple[int, str]:
+    """An edge's name with its numbers left out: ``[3]``, ``"132"`` (a hash table slot) and
+    ``session-10`` (a key of an object used as a dictionary) differ only by a number
+    between objects of one cluster."""
     t = int(s.edge_type[e])
-    return t, ANY_INDEX if s.numbered_edge[t] else int(s.edge_name[e])
+    if s.numbered_edge[t]:
+        return t, "#"
+    index = int(s.edge_name[e])
+    shape = shapes.get(index)
+    if shape is None:
+        shape = shapes[index] = _DIGITS.sub("#", s.strings[index])
+    return t, shape
 
 
-def _signature(s: Snapshot, v: int, edges: np.ndarray) -> tuple:
-    """The path's shape: edges (indices left out) and classes, runs of one repeated hop kept once."""
+def _signature(s: Snapshot, v: int, edges: np.ndarray, shapes: dict[int, str]) -> tuple:
+    """The path's shape: edges (numbers left out) and classes, runs of one repeated hop kept once."""
     start = int(s.edge_source(int(edges[0]))) if edges.shape[0] else v
     hops: list[tuple] = [(int(s.class_id[start]),)]
     for e in edges.tolist():
-        hop = (*_edge_key(s, e), int(s.class_id[int(s.edge_to[e])]))
+        hop = (*_edge_key(s, e, shapes), int(s.class_id[int(s.edge_to[e])]))
         if hop != hops[-1]:
             hops.append(hop)
     return tuple(hops)
+
+
+def held_by_v8_only(s: Snapshot, edges: np.ndarray) -> bool:
+    """Whether a shortest path runs through compiled code or a hidden system object (V8's, not the program's)."""
+    if edges.shape[0] < 2:
+        return False
+    passed = s.node_type[s.edge_to[edges[:-1]]]
+    return bool(((passed == s.types.code) | (passed == s.types.hidden)).any())
+
+
+def steps_along(s: Snapshot, v: int, edges: np.ndarray) -> tuple[PathStep, ...]:
+    """A shortest path as steps, root side first."""
+    return _steps(s, v, edges, np.zeros(0, dtype=np.bool_))
 
 
 def _steps(s: Snapshot, v: int, edges: np.ndarray, candidate: np.ndarray) -> tuple[PathStep, ...]:
@@ -348,4 +373,4 @@ def _step(s: Snapshot, e: int) -> PathStep:
 
 
 __all__ = ["LargeObject", "LeakCluster", "LeakReport", "PathStep", "candidate_mask", "largest_objects", "leak_report",
-           "new_in", "path_text", "shortest_path"]
+           "new_in", "path_text", "shortest_path", "held_by_v8_only", "steps_along"]

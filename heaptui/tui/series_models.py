@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.compare import ClassDiff, Comparison
+from ..engine.growth import GrowingCollection
 from ..engine.jsnames import js_sort_key, printable
-from ..engine.leaks import LeakCluster, LeakReport
+from ..engine.leaks import LeakCluster, LeakReport, path_text
 from ..engine.snapshot import Snapshot
 from ..textreport import human_size
 from .tree_model import CLASS, OBJECT, Column, Row, TreeModel, object_title, paged
@@ -26,6 +27,8 @@ COMPARISON_NARROW = (Column("new", "New", 6), Column("deleted", "Del", 6), Colum
 COMPARISON_SORTS = ("alloc", "freed", "size_delta", "new", "deleted", "delta", "name")
 _DIFF_FIELD = {"new": "new_count", "deleted": "deleted_count", "delta": "delta", "alloc": "alloc_size",
                "freed": "freed_size", "size_delta": "size_delta"}
+
+NOTE = "note"  # a line of text between groups of rows
 
 LEAKS_WIDE = (Column("count", "Objects", 10), Column("retained", "Retained Size", 16))
 LEAKS_NARROW = (Column("count", "Objs", 7), Column("retained", "Retained", 10))
@@ -129,6 +132,9 @@ class LeaksModel(TreeModel):
         super().__init__(report.final)
         self.report = report
         self.rows = [self.cluster_row(i, c) for i, c in enumerate(report.clusters)]
+        if report.growing:
+            self.rows.append(Row(NOTE, 0, f"Collections that grew in every snapshot ({len(report.growing)})"))
+            self.rows += [self.collection_row(g) for g in report.growing]
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return LEAKS_NARROW if narrow else LEAKS_WIDE
@@ -148,8 +154,26 @@ class LeaksModel(TreeModel):
             values = {}
         return [values.get(c.key, "") for c in columns]
 
+    def collection_row(self, g: GrowingCollection) -> Row:
+        s = self.snapshot
+        v = g.node
+        label = f"{object_title(s, v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
+        return Row(OBJECT, 0, printable(label), node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
+                   retained=int(s.retained[v]), expandable=bool(s.first_edge[v + 1] > s.first_edge[v]),
+                   path=(v,), values=(g,))
+
     def cluster(self, row: Row) -> LeakCluster | None:
         return row.values[0] if row.kind == CLASS and row.values else None
+
+    def path_of(self, index: int) -> str:
+        """The retainer path of the cluster or growing collection the row at ``index`` belongs to."""
+        while index > 0 and self.rows[index].depth > 0:
+            index -= 1
+        row = self.rows[index] if self.rows else None
+        if row is None or not row.values:
+            return ""
+        item = row.values[0]
+        return item.path_text if isinstance(item, LeakCluster) else path_text(item.path)
 
     def children(self, row: Row) -> list[Row]:
         if row.kind != CLASS:

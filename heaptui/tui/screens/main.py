@@ -233,13 +233,7 @@ class MainScreen(Screen):
         if event.table.id in GRIDS:
             self._follow(event.row, table=event.table)
         if event.table.id == "leaks-table" and isinstance(event.table.model, LeaksModel):
-            model = event.table.model
-            row = event.row
-            while row is not None and row.kind != CLASS:
-                parent = model.parent_index(model.index_of(row) or 0)
-                row = model.rows[parent] if parent is not None else None
-            cluster = model.cluster(row) if row is not None else None
-            self.query_one(LeaksView).select(cluster.path_text if cluster else "")
+            self.query_one(LeaksView).select(event.table.model.path_of(event.table.cursor))
 
     def _follow(self, row: Row | None, delay: float = RETAINERS_DELAY, table: TreeTable | None = None) -> None:
         if self._pending is not None:

@@ -10,27 +10,34 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from heaptui.engine import load_snapshot
+from heaptui.engine import load_snapshots
 from heaptui.tui.app import HeapTUI
 
 HERE = Path(__file__).resolve().parent
-EXAMPLE = HERE.parent / "examples" / "leaky-server-3.heapsnapshot.gz"
+EXAMPLES = [HERE.parent / "examples" / f"leaky-server-{i}.heapsnapshot.gz" for i in (1, 2, 3)]
 SIZE = (120, 36)
 
-# (file name, keys to press) — each starts from a freshly opened app.
+# (file name, how many of the three examples to open, keys to press) — each from a freshly opened app.
 SHOTS = [
-    ("summary.svg", []),
-    ("summary-date-retainers.svg", ["slash", *"Date", "enter", "down", "right", "down"]),
-    ("containment.svg", ["2", "down", "down", "right"]),
-    ("statistics.svg", ["3"]),
+    ("summary.svg", 1, []),
+    ("summary-date-retainers.svg", 1, ["slash", *"Date", "enter", "down", "right", "down"]),
+    ("containment.svg", 1, ["2", "down", "down", "right"]),
+    ("statistics.svg", 1, ["3"]),
+    ("comparison.svg", 3, ["4", "down", "down", "right", "down"]),
+    ("leaks.svg", 3, ["5", "right", "down"]),
+    ("allocated-between.svg", 3, ["a", "a", "a"]),
 ]
 
 
-async def shoot(snapshot, name: str, keys: list[str]) -> None:
-    app = HeapTUI([str(EXAMPLE)], [snapshot])
+async def shoot(snapshots, name: str, count: int, keys: list[str]) -> None:
+    opened = snapshots[-count:] if count == 1 else snapshots[:count]
+    app = HeapTUI([s.path for s in opened], opened)
     async with app.run_test(size=SIZE) as pilot:
         for key in keys:
             await pilot.press(key)
+            await pilot.pause(0.05)
+            while not (getattr(app.screen, "series_ready", True) and getattr(app.screen, "filter_settled", True)):
+                await pilot.pause(0.05)
         await pilot.pause(0.4)
         while hasattr(app.screen, "retainers_settled") and not app.screen.retainers_settled:
             await pilot.pause(0.05)
@@ -38,9 +45,9 @@ async def shoot(snapshot, name: str, keys: list[str]) -> None:
 
 
 def main() -> None:
-    snapshot = load_snapshot(EXAMPLE)
-    for name, keys in SHOTS:
-        asyncio.run(shoot(snapshot, name, keys))
+    snapshots = load_snapshots([str(p) for p in EXAMPLES])
+    for name, count, keys in SHOTS:
+        asyncio.run(shoot(snapshots, name, count, keys))
         print(HERE / name)
 
 

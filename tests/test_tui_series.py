@@ -156,9 +156,9 @@ async def test_allocation_filter_cycles_through_devtools_windows():
             counts = {r.name: r.count for r in screen.summary_model.all_classes}
             seen.append((screen.filters[screen.filter_index][0], counts.get("Date", 0)))
         assert seen == [
-            ("Objects allocated before leaky-1.heapsnapshot.gz", 0),
-            ("Objects allocated between leaky-1.heapsnapshot.gz and leaky-2.heapsnapshot.gz", N),
-            ("Objects allocated between leaky-2.heapsnapshot.gz and leaky-3.heapsnapshot.gz", N),
+            ("Objects allocated before leaky-1", 0),
+            ("Objects allocated between leaky-1 and leaky-2", N),
+            ("Objects allocated between leaky-2 and leaky-3", N),
             ("All objects", 2 * N),
         ]
         # Expanding a class under a filter lists only the filtered objects.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,7 +27,7 @@ from ..search import ClassMatcher
 from ..series_models import COMPARISON_SORTS, ComparisonModel, LeaksModel
 from ..tree_model import CLASS, MORE, RETAINER, ContainmentModel, Row, SummaryModel
 from ..widgets.retainers import RetainersPane
-from ..widgets.series import ComparisonView, LeaksView, SnapshotList, short
+from ..widgets.series import ComparisonView, LeaksView, SnapshotList, stem
 from ..widgets.statistics import StatisticsView
 from ..widgets.tree_table import TreeTable
 
@@ -51,10 +52,10 @@ def allocation_filters(snapshots: list[Snapshot], index: int) -> list[tuple[str,
     """
     options: list[tuple[str, tuple[int, int] | None]] = [("All objects", None)]
     if index >= 1:
-        options.append((f"Objects allocated before {short(snapshots[0])}", (0, snapshots[0].max_js_node_id)))
+        options.append((f"Objects allocated before {stem(snapshots[0])}", (0, snapshots[0].max_js_node_id)))
     for j in range(1, index + 1):
         older, newer = snapshots[j - 1], snapshots[j]
-        options.append((f"Objects allocated between {short(older)} and {short(newer)}",
+        options.append((f"Objects allocated between {stem(older)} and {stem(newer)}",
                         (older.max_js_node_id, newer.max_js_node_id)))
     return options
 
@@ -67,8 +68,8 @@ class MainScreen(Screen):
         Binding("tab", "switch_pane", "Pane", priority=True),
         Binding("slash", "search", "Filter"),
         Binding("s", "cycle_sort", "Sort"),
-        Binding("g", "goto", "Go to object"),
-        Binding("i", "ignore", "Ignore retainer"),
+        Binding("g", "goto", "Go to"),
+        Binding("i", "ignore", "Ignore"),
         Binding("r", "reset_ignored", "Reset ignored", show=False),
         Binding("a", "cycle_allocation_filter", "Allocated"),
         Binding("b", "cycle_base", "Base"),
@@ -194,7 +195,7 @@ class MainScreen(Screen):
         self.filter_index = (self.filter_index + 1) % len(self.filters)
         label, window = self.filters[self.filter_index]
         banner = self.query_one("#summary-filter", Static)
-        banner.update(f"[b]{label}[/b]  [dim](a: next filter)[/dim]" if window else "")
+        banner.update(f"[b]{escape(label)}[/b]  [dim](a: next filter)[/dim]" if window else "")
         banner.display = window is not None
         self._filtering = True
         snapshot, wanted = self.snapshot, self.filter_index

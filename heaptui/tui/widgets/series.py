@@ -18,9 +18,9 @@ from ..tree_model import TreeModel
 from .tree_table import TreeTable
 
 
-def short(s: Snapshot) -> str:
-    """The snapshot's file name, safe inside Rich markup."""
-    return escape(os.path.basename(s.path))
+def stem(s: Snapshot) -> str:
+    """The file name without ``.heapsnapshot[.gz]``, as the snapshot list and the filters name it."""
+    return os.path.basename(s.path).removesuffix(".gz").removesuffix(".heapsnapshot")
 
 
 class _SeriesView(Vertical):
@@ -129,7 +129,8 @@ class ComparisonView(_SeriesView):
         if self.base_index is None:
             return "The Comparison needs a second snapshot: open several files (heaptui s1 s2 …)."
         base = self.snapshots[self.base_index]
-        head = f"[b]{short(s)}[/b] compared with base [b]{short(base)}[/b]  [dim](b: change the base)[/dim]"
+        head = (f"[b]{escape(stem(s))}[/b] compared with base [b]{escape(stem(base))}[/b]  "
+                "[dim](b: change the base)[/dim]")
         if not isinstance(model, ComparisonModel):
             return head + "  [dim]comparing…[/dim]"
         total = model.comparison.totals
@@ -162,7 +163,7 @@ class LeaksView(_SeriesView):
         if self.index < 2:
             return ("The leak report needs two older snapshots: open three (heaptui s1 s2 s3) "
                     "and switch to the last one with ].")
-        a, b, c = (short(self.snapshots[i]) for i in (self.index - 2, self.index - 1, self.index))
+        a, b, c = (escape(stem(self.snapshots[i])) for i in (self.index - 2, self.index - 1, self.index))
         if not isinstance(model, LeaksModel):
             return f"Objects allocated between [b]{a}[/b] and [b]{b}[/b], still alive in [b]{c}[/b]  [dim]…[/dim]"
         r = model.report
@@ -171,9 +172,21 @@ class LeaksView(_SeriesView):
         for warning in r.warnings:
             text += f"\n[yellow]⚠ {warning}[/yellow]"
         if self.selected_path:
-            text += "\n[dim]" + wrap_path(self.selected_path, max(40, self.size.width - 2), "").replace(
-                "[", "\\[") + "[/dim]"
+            text += "\n[dim]" + escape(self.path_lines(self.selected_path)) + "[/dim]"
         return text
+
+    def path_lines(self, path: str) -> str:
+        """The path wrapped to the view's width; when it needs too many lines, its end (where the
+        leak is) with ``…`` for the start."""
+        width = max(40, self.size.width - 2)
+        lines = wrap_path(path, width, "").split("\n")
+        room = 2 if self.app.size.height < 30 else 4
+        if len(lines) <= room:
+            return "\n".join(lines)
+        tail = path.split(" → ")
+        while len(wrap_path("… → " + " → ".join(tail), width, "").split("\n")) > room:
+            tail = tail[1:]
+        return wrap_path("… → " + " → ".join(tail), width, "")
 
     def select(self, path: str) -> None:
         """Show a cluster's retainer path under the title."""
@@ -198,7 +211,7 @@ class SnapshotList(Static):
         for i, s in enumerate(self.snapshots):
             mark = "▶" if i == self.index else " "
             style = "b" if i == self.index else "dim"
-            name = os.path.basename(s.path).removesuffix(".gz").removesuffix(".heapsnapshot")
+            name = stem(s)
             if len(name) > self.NAME_WIDTH:
                 name = name[: self.NAME_WIDTH - 1] + "…"
             lines.append(f"[{style}]{mark} {i + 1} {escape(name)}[/{style}]")

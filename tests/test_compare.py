@@ -176,3 +176,17 @@ def test_summary_since_a_bad_file_is_one_line(tmp_path):
     bad.write_text("[]")
     code, out = _cli("summary", str(fixture_path("tiny")), "--since", str(bad))
     assert code == 1 and out.count("\n") == 1 and str(bad) in out
+
+
+def test_snapshots_of_different_formats_get_a_warning(tmp_path):
+    from builder import NODE_FIELDS, node_like
+    from heaptui.engine import load_snapshot
+
+    paths = []
+    for i, fields in enumerate((NODE_FIELDS, [f for f in NODE_FIELDS if f != "detachedness"])):
+        b, _root, _gc, glob = node_like()
+        thing = b.node("object", "Thing", 32)
+        b.edge(glob, "property", "thing", thing)
+        paths.append(b.write(tmp_path / f"s{i}.heapsnapshot", node_fields=fields))
+    warnings = compare(load_snapshot(paths[0]), load_snapshot(paths[1])).warnings
+    assert any("different snapshot formats" in w for w in warnings)

@@ -85,7 +85,23 @@ def load_all_or_exit(paths: list[str], progress: bool | None = None) -> list[Sna
     """Load snapshots (side by side where there are cores); any failure is one line and an exit status."""
     from .engine import load_snapshots
 
-    return _or_exit(paths, progress, lambda reporter: load_snapshots(paths, reporter.reporter))
+    def work(reporter: _Progress) -> list[Snapshot]:
+        check_memory(paths)
+        return load_snapshots(paths, reporter.reporter)
+
+    return _or_exit(paths, progress, work)
+
+
+def check_memory(paths: list[str]) -> None:
+    """Stop with one line when the files will not fit in memory, unless ``--force`` was given."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("force"):
+        return
+    from .engine.estimate import too_big
+
+    reason = too_big(paths)
+    if reason:
+        _fail(reason, EXIT_BAD_INPUT)
 
 
 def max_id_or_exit(path: str, progress: bool | None = None) -> int:
@@ -161,8 +177,11 @@ class _DefaultToOpen(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         _skip_numba_blas_probe()
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["open", *args]
+        if "--force" in args:  # a group option, welcome anywhere on the line
+            args = ["--force", *(a for a in args if a != "--force")]
+        first = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+        if first is not None and args[first] not in self.commands:
+            args = [*args[:first], "open", *args[first:]]
         return super().parse_args(ctx, args)
 
 
@@ -192,7 +211,8 @@ _progress_option = click.option("--progress/--no-progress", default=None,
 
 @click.group(cls=_DefaultToOpen, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="heaptui")
-def main() -> None:
+@click.option("--force", is_flag=True, help="Load even when the snapshots look too big for the free memory.")
+def main(force: bool) -> None:
     """Explore V8 heap snapshots in the terminal, as Chrome DevTools' Memory tab does.
 
     heaptui FILE [FILE...] opens the snapshots in the app; the subcommands
@@ -207,6 +227,7 @@ def open_command(files: tuple[str, ...]) -> None:
     for path in files:
         if not os.path.exists(path):
             _fail(f"{path}: no such file", EXIT_BAD_INPUT)
+    _or_exit(list(files), False, lambda reporter: check_memory(list(files)))
     from .tui.loader import Loader
 
     loader = Loader(list(files)).start()  # reading starts while the app is built

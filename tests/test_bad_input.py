@@ -165,3 +165,24 @@ def test_unknown_object_id(leaky3):
     assert result.exit_code == 1 and "no object @4" in result.output
     result = CliRunner().invoke(main, ["object", str(fixture_path("leaky-3")), "abc"])
     assert result.exit_code == 2 and "not a node id" in result.output
+
+
+def test_too_big_for_the_free_memory_stops_unless_forced(monkeypatch):
+    import heaptui.engine.estimate as estimate
+
+    path = str(fixture_path("leaky-3"))
+    needed = estimate.estimate(path)
+    # The header's counts, read without loading: those of the loaded snapshot.
+    from conftest import loaded
+
+    assert (needed.nodes, needed.edges) == (loaded("leaky-3").node_count, loaded("leaky-3").edge_count)
+    monkeypatch.setattr(estimate, "available_memory", lambda: needed.needed - 1)
+    for args in (["summary", path], ["diff", path, path], [path]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1
+        assert result.output.count("\n") == 1 and "--force" in result.output and path in result.output
+    forced = CliRunner().invoke(main, ["summary", path, "--top", "1", "--force"])
+    assert forced.exit_code == 0 and "Constructor" in forced.output
+    monkeypatch.setattr(estimate, "available_memory", lambda: needed.needed + 1)
+    assert CliRunner().invoke(main, ["summary", path, "--top", "1"]).exit_code == 0
+    assert CliRunner().invoke(main, ["diff", path, path]).exit_code == 1  # two of them do not fit

@@ -118,6 +118,7 @@ class _Reader:
         self.base = 0  # stream offset of buf[0]
         self.eof = False
         self.mapped: str | None = None  # the file's path when its strings can be memory-mapped
+        self.plain = False  # the stream is the JSON text itself, file_size its length
 
     def fill(self) -> bool:
         """Keep the unread bytes, read more after them; False at end of file."""
@@ -320,14 +321,17 @@ def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
 
 
 def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: object,
-          report: ProgressCallback, mapped: str | None = None) -> RawSnapshot:
+          report: ProgressCallback, mapped: str | None = None, plain: bool = False) -> RawSnapshot:
     reader = _Reader(stream, path, consumed, file_size if mapped is not None else 0)
     reader.mapped = mapped
+    reader.plain = plain  # file_size is the size of the JSON text itself
     return _read_sections(reader, file_size, path, report)
 
 
 def _read_sections(reader: _Reader, file_size: int, path: object, report: ProgressCallback) -> RawSnapshot:
     consumed = reader.consumed
+    # The most text the file can hold: deflate compresses at most about 1032 to 1.
+    text_bound = file_size if reader.mapped is not None or reader.plain else file_size * 1032
     mapped = reader.mapped
 
     def tick() -> None:
@@ -366,6 +370,7 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
             except ValueError:
                 raise SnapshotError(path, "not JSON: the snapshot header does not parse") from None
             meta = parse_meta(header, path)
+            _check_counts_fit(meta, text_bound, path)
         elif key == "nodes":
             if meta is None:
                 raise SnapshotError(path, "not a V8 heap snapshot: nodes come before the snapshot header")
@@ -430,6 +435,16 @@ def _scan_section(reader: _Reader, what: str, count: int, field_count: int, node
     if got != limit:
         raise SnapshotError(reader.path, f"meta disagrees with the data: the {what} array has {got:,} numbers, "
                                          f"snapshot.{what[:-1]}_count {count:,} x {field_count} fields = {limit:,}")
+
+
+def _check_counts_fit(meta: Meta, text_bound: int, path: object) -> None:
+    """Counts the file cannot hold (each number takes at least a digit and a comma) are bad input,
+    not a reason to ask for terabytes."""
+    for what, count, fields in (("node", meta.node_count, meta.node_field_count),
+                                ("edge", meta.edge_count, meta.edge_field_count)):
+        if count * fields * 2 > text_bound + 2:
+            raise SnapshotError(path, f"meta disagrees with the data: snapshot.{what}_count {count:,} needs more "
+                                      "numbers than the file holds")
 
 
 def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[str, Any]:
@@ -527,4 +542,4 @@ def read_snapshot_bytes(data: bytes, path: object = "<bytes>") -> RawSnapshot:
     if data[:2] == _GZIP_MAGIC:
         data = gzip.decompress(data)
     stream = io.BytesIO(data)
-    return _read(stream, stream.tell, len(data), path, no_progress)
+    return _read(stream, stream.tell, len(data), path, no_progress, plain=True)

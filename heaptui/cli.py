@@ -87,9 +87,18 @@ def load_all_or_exit(paths: list[str], progress: bool | None = None) -> list[Sna
 
     def work(reporter: _Progress) -> list[Snapshot]:
         check_memory(paths)
-        return load_snapshots(paths, reporter.reporter)
+        return load_snapshots(paths, reporter.reporter, cache=cache_options())
 
     return _or_exit(paths, progress, work)
+
+
+def cache_options(background: bool = False) -> Any:
+    """The index cache as the command line chose it (--cache-dir, --no-cache)."""
+    from .engine.cache import CacheOptions
+
+    ctx = click.get_current_context(silent=True)
+    params = ctx.find_root().params if ctx is not None else {}
+    return CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=background)
 
 
 def check_memory(paths: list[str]) -> None:
@@ -177,11 +186,24 @@ class _DefaultToOpen(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         _skip_numba_blas_probe()
-        if "--force" in args:  # a group option, welcome anywhere on the line
-            args = ["--force", *(a for a in args if a != "--force")]
-        first = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
-        if first is not None and args[first] not in self.commands:
-            args = [*args[:first], "open", *args[first:]]
+        # The group's own options are welcome anywhere on the line: lift them to the front.
+        lifted: list[str] = []
+        rest: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg in ("--force", "--no-cache") or arg.startswith("--cache-dir="):
+                lifted.append(arg)
+            elif arg == "--cache-dir" and i + 1 < len(args):
+                lifted += args[i:i + 2]
+                i += 1
+            else:
+                rest.append(arg)
+            i += 1
+        first = next((i for i, a in enumerate(rest) if not a.startswith("-")), None)
+        if first is not None and rest[first] not in self.commands:
+            rest = [*rest[:first], "open", *rest[first:]]
+        args = lifted + rest
         return super().parse_args(ctx, args)
 
 
@@ -212,7 +234,10 @@ _progress_option = click.option("--progress/--no-progress", default=None,
 @click.group(cls=_DefaultToOpen, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="heaptui")
 @click.option("--force", is_flag=True, help="Load even when the snapshots look too big for the free memory.")
-def main(force: bool) -> None:
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to keep index caches (default: $XDG_CACHE_HOME/heaptui).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write an index cache.")
+def main(force: bool, cache_dir: str | None, no_cache: bool) -> None:
     """Explore V8 heap snapshots in the terminal, as Chrome DevTools' Memory tab does.
 
     heaptui FILE [FILE...] opens the snapshots in the app; the subcommands
@@ -230,7 +255,7 @@ def open_command(files: tuple[str, ...]) -> None:
     _or_exit(list(files), False, lambda reporter: check_memory(list(files)))
     from .tui.loader import Loader
 
-    loader = Loader(list(files)).start()  # reading starts while the app is built
+    loader = Loader(list(files), cache=cache_options(background=True)).start()  # reading starts while the app is built
     from .tui.app import HeapTUI  # imported here so headless commands never load Textual
 
     app = HeapTUI(list(files), loader=loader)

@@ -21,6 +21,9 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import classes as cls
+from .cache import CacheOptions
+from .cache import load as load_cached
+from .cache import save as save_cache
 from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
@@ -43,8 +46,35 @@ WARM_UP_ABOVE = 20 << 20
 PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distances", "summary")
 
 
-def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> Snapshot:
-    """Load and index a snapshot file; raises :class:`SnapshotError` for bad input."""
+def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress,
+                  cache: CacheOptions | None = None) -> Snapshot:
+    """Load and index a snapshot file; raises :class:`SnapshotError` for bad input.
+
+    With ``cache``, a valid index cache of the file is mapped instead of
+    reading the file, and a fresh load writes one (see :mod:`.cache`).
+    """
+    use_cache = cache is not None and cache.applies_to(path)
+    if use_cache:
+        started = time.perf_counter()
+        report("cache", 0, 1)
+        cached = load_cached(path, cache)  # type: ignore[arg-type]
+        if cached is not None:
+            cached.timings["cache"] = time.perf_counter() - started
+            report("cache", 1, 1)
+            return cached
+    snapshot = _load_file(path, report)
+    if use_cache and cache.background:  # type: ignore[union-attr]
+        threading.Thread(target=save_cache, args=(snapshot, cache), name="heaptui-cache", daemon=True).start()
+    elif use_cache:
+        started = time.perf_counter()
+        report("writing cache", 0, 1)
+        save_cache(snapshot, cache)  # type: ignore[arg-type]
+        snapshot.timings["writing cache"] = time.perf_counter() - started
+        report("writing cache", 1, 1)
+    return snapshot
+
+
+def _load_file(path: str | os.PathLike[str], report: ProgressCallback) -> Snapshot:
     return_large_frees_to_the_system()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -176,7 +206,7 @@ def _statistics(raw: RawSnapshot, types: TypeCodes, strings: StringTable, shallo
 
 
 def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCallback] | None = None,
-                   workers: int | None = None) -> list[Snapshot]:
+                   workers: int | None = None, cache: CacheOptions | None = None) -> list[Snapshot]:
     """Load several snapshots, side by side where the machine has the cores, in the order given.
 
     The compiled passes release the GIL, so two loads on two cores take little
@@ -207,7 +237,7 @@ def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCal
                     return
                 i, path = pending.pop(0)
             try:
-                results[i] = load_snapshot(path, reporter(path))
+                results[i] = load_snapshot(path, reporter(path), cache)
             except Cancelled:
                 return
             except BaseException as error:  # handed to the caller, who decides how to say it
@@ -216,7 +246,7 @@ def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCal
                 return
 
     if workers == 1:
-        return [load_snapshot(path, reporter(path)) for path in paths]
+        return [load_snapshot(path, reporter(path), cache) for path in paths]
     threads = [threading.Thread(target=work, name=f"heaptui-load-{i}", daemon=True) for i in range(workers)]
     for thread in threads:
         thread.start()

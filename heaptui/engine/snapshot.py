@@ -236,6 +236,11 @@ class Snapshot:
         """Summary rows given the classes' retained sizes (computed before distances at load)."""
         counts, distances, shallow = class_counts(self.class_id, len(self.classes), self.shallow, self.distances,
                                                   flags)
+        return self.rows_from(counts, distances, shallow, class_retained)
+
+    def rows_from(self, counts: np.ndarray, distances: np.ndarray, shallow: np.ndarray,
+                  class_retained: np.ndarray) -> list[ClassRow]:
+        """Summary rows from per-class columns, in the Summary's order."""
         rows = [
             ClassRow(int(c), self.classes[c], int(counts[c]), int(distances[c]), int(shallow[c]),
                      int(class_retained[c]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Loader:
     """Loads the files (side by side on several cores); everything it learns is readable from any thread."""
 
     paths: list[str]
+    cache: Any = None  # engine.cache.CacheOptions, or None for no index cache
     progress: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     snapshots: list = field(default_factory=list)
     error: str | None = None
@@ -61,7 +63,7 @@ class Loader:
 
         where = ", ".join(self.paths)
         try:
-            self.snapshots.extend(load_snapshots(self.paths, report_for))
+            self.snapshots.extend(load_snapshots(self.paths, report_for, cache=self.cache))
         except Cancelled:
             self.error = f"{where}: loading cancelled"
         except SnapshotError as error:

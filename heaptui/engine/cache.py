@@ -230,19 +230,38 @@ def _read(mapped: mmap.mmap, source: str | os.PathLike[str]) -> Snapshot | None:
         count = int(np.prod(entry["shape"])) if entry["shape"] else 1
         arrays[name] = np.frombuffer(buffer, dtype=np.dtype(entry["dtype"]), count=count,
                                      offset=entry["offset"]).reshape(entry["shape"])
-    if not _crcs_match(arrays, header["arrays"]):
+    if not _crcs_match(mapped, arrays, header["arrays"]):
         return None  # corrupted
     return _snapshot(header, arrays, str(source))
 
 
-def _crcs_match(arrays: dict[str, np.ndarray], entries: dict[str, dict]) -> bool:
-    """Check every array's CRC, the large ones side by side (zlib releases the GIL)."""
+def _crcs_match(mapped: mmap.mmap, arrays: dict[str, np.ndarray], entries: dict[str, dict]) -> bool:
+    """Check every array's CRC, the large ones side by side (zlib releases the GIL).
+
+    Reading an array for its CRC brings all its pages in; they are dropped
+    again right after (nothing was written to them), so the process holds
+    only the pages the views go on to read.
+    """
     def check(name: str) -> bool:
-        return zlib.crc32(memoryview(arrays[name]).cast("B")) == entries[name]["crc32"]
+        ok = zlib.crc32(memoryview(arrays[name]).cast("B")) == entries[name]["crc32"]
+        _forget(mapped, entries[name]["offset"], entries[name]["nbytes"])
+        return ok
 
     names = sorted(arrays, key=lambda n: -arrays[n].nbytes)
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         return all(pool.map(check, names))
+
+
+def _forget(mapped: mmap.mmap, offset: int, nbytes: int) -> None:
+    """Let the kernel take back the pages of a region read once (they come back from the file if read again)."""
+    start = offset - offset % mmap.PAGESIZE
+    end = offset + nbytes
+    end -= end % mmap.PAGESIZE  # the last partial page may hold the next array's start
+    if end > start and hasattr(mapped, "madvise"):
+        try:
+            mapped.madvise(mmap.MADV_DONTNEED, start, end - start)
+        except (OSError, ValueError):
+            pass
 
 
 def _snapshot(header: dict, a: dict[str, np.ndarray], path: str) -> Snapshot:

@@ -87,7 +87,12 @@ def load_all_or_exit(paths: list[str], progress: bool | None = None) -> list[Sna
 
     def work(reporter: _Progress) -> list[Snapshot]:
         check_memory(paths)
-        return load_snapshots(paths, reporter.reporter, cache=cache_options())
+        snapshots = load_snapshots(paths, reporter.reporter, cache=cache_options(), salvage=salvaging())
+        reporter.close()
+        for s in snapshots:
+            for note in s.lost:
+                click.echo(f"heaptui: warning: {s.path}: salvaged a truncated snapshot; {note}", err=True)
+        return snapshots
 
     return _or_exit(paths, progress, work)
 
@@ -99,6 +104,12 @@ def cache_options(background: bool = False) -> Any:
     ctx = click.get_current_context(silent=True)
     params = ctx.find_root().params if ctx is not None else {}
     return CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=background)
+
+
+def salvaging() -> bool:
+    """Whether --salvage was given."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("salvage"))
 
 
 def check_memory(paths: list[str]) -> None:
@@ -138,7 +149,10 @@ def _or_exit(paths: list[str], progress: bool | None, work: Callable[[_Progress]
         return work(reporter)
     except SnapshotError as error:
         reporter.close()
-        _fail(str(error), EXIT_BAD_INPUT)
+        from .engine.parse import Truncated
+
+        hint = " (--salvage loads what is complete)" if isinstance(error, Truncated) and not salvaging() else ""
+        _fail(str(error) + hint, EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         reporter.close()
         _fail(f"{where}: cancelled", EXIT_CANCELLED)
@@ -192,7 +206,7 @@ class _DefaultToOpen(click.Group):
         i = 0
         while i < len(args):
             arg = args[i]
-            if arg in ("--force", "--no-cache") or arg.startswith("--cache-dir="):
+            if arg in ("--force", "--no-cache", "--salvage") or arg.startswith("--cache-dir="):
                 lifted.append(arg)
             elif arg == "--cache-dir" and i + 1 < len(args):
                 lifted += args[i:i + 2]
@@ -237,7 +251,9 @@ _progress_option = click.option("--progress/--no-progress", default=None,
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Where to keep index caches (default: $XDG_CACHE_HOME/heaptui).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write an index cache.")
-def main(force: bool, cache_dir: str | None, no_cache: bool) -> None:
+@click.option("--salvage", is_flag=True,
+              help="Load what is complete of a truncated snapshot (a process killed while writing it).")
+def main(force: bool, cache_dir: str | None, no_cache: bool, salvage: bool) -> None:
     """Explore V8 heap snapshots in the terminal, as Chrome DevTools' Memory tab does.
 
     heaptui FILE [FILE...] opens the snapshots in the app; the subcommands
@@ -255,7 +271,8 @@ def open_command(files: tuple[str, ...]) -> None:
     _or_exit(list(files), False, lambda reporter: check_memory(list(files)))
     from .tui.loader import Loader
 
-    loader = Loader(list(files), cache=cache_options(background=True)).start()  # reading starts while the app is built
+    # Reading starts while the app is built.
+    loader = Loader(list(files), cache=cache_options(background=True), salvage=salvaging()).start()
     from .tui.app import HeapTUI  # imported here so headless commands never load Textual
 
     app = HeapTUI(list(files), loader=loader)

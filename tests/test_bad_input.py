@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -186,3 +187,38 @@ def test_too_big_for_the_free_memory_stops_unless_forced(monkeypatch):
     monkeypatch.setattr(estimate, "available_memory", lambda: needed.needed + 1)
     assert CliRunner().invoke(main, ["summary", path, "--top", "1"]).exit_code == 0
     assert CliRunner().invoke(main, ["diff", path, path]).exit_code == 1  # two of them do not fit
+
+
+def test_salvage_loads_what_a_killed_writer_left(tmp_path):
+    """--salvage: a snapshot cut inside its edges or strings loads what is complete, and says what was lost."""
+    from heaptui.engine.parse import LOST
+
+    whole = gzip.decompress(fixture_path("leaky-3").read_bytes())
+    full = load_snapshot(fixture_path("leaky-3"))
+    edges_at, strings_at = whole.index(b'"edges":'), whole.index(b'"strings":')
+    path = tmp_path / "cut.heapsnapshot"
+    for cut, lost_part in ((strings_at + (len(whole) - strings_at) // 2, "strings"),
+                           (edges_at + (strings_at - edges_at) // 3, "edges"), (strings_at - 20, "locations")):
+        path.write_bytes(whole[:cut])
+        with pytest.raises(SnapshotError, match="truncated"):
+            load_snapshot(path)
+        s = load_snapshot(path, salvage=True)
+        assert s.node_count == full.node_count and len(s.lost) == 1 and lost_part in s.lost[0]
+        assert np.array_equal(s.node_id, full.node_id) and np.array_equal(s.node_type, full.node_type)
+        if lost_part == "edges":
+            assert 0 < s.edge_count < full.edge_count
+            assert np.array_equal(s.edge_to, full.edge_to[:s.edge_count])
+        else:
+            assert s.edge_count == full.edge_count
+        if lost_part == "strings":  # the strings that were read keep their text
+            assert s.strings[5] == full.strings[5]
+            assert any(s.strings[int(i)] == LOST for i in np.unique(s.node_name))
+        rows = s.summary()
+        assert sum(r.count for r in rows) == sum(r.count for r in full.summary()) or lost_part == "edges"
+        result = CliRunner().invoke(main, ["summary", str(path), "--salvage", "--top", "3"])
+        assert result.exit_code == 0 and "salvaged a truncated snapshot" in result.output
+        refused = CliRunner().invoke(main, ["summary", str(path)])
+        assert refused.exit_code == 1 and "--salvage" in refused.output and refused.output.count("\n") == 1
+    path.write_bytes(whole[: edges_at - 100])  # inside the nodes: nothing worth salvaging
+    with pytest.raises(SnapshotError, match="truncated"):
+        load_snapshot(path, salvage=True)

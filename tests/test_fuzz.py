@@ -148,3 +148,17 @@ def test_mutated_snapshots_load_or_fail_cleanly(case):
 def test_truncated_at_any_byte(cut):
     blob = seed()
     load(blob[:cut % len(blob)])
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.integers(0, 10**9))
+def test_salvaging_a_truncated_seed_loads_or_fails_cleanly(cut):
+    blob = seed()[: cut % len(seed())]
+    try:
+        s = build_index(read_snapshot_bytes(blob, "<fuzz>", salvage=True), "<fuzz>")
+    except SnapshotError as error:
+        assert str(error).startswith("<fuzz>: ")
+        return
+    assert s.node_count == KEEP_NODES and len(s.lost) == 1
+    s.summary()
+    s.retainers(s.node_count - 1)

@@ -40,8 +40,9 @@ def ephemeron_names(strings: StringTable, edge_type: np.ndarray, edge_name: np.n
     parts: dict[str, int] = {}
     needle = np.frombuffer(b" / part of key (", dtype=np.uint8)
     # Only internal edges' names can match, and reading only those leaves the rest of the text untouched.
-    candidates = np.zeros(strings.file_count, dtype=np.bool_)
+    candidates = np.zeros(len(strings), dtype=np.bool_)
     candidates[edge_name[edge_type == internal_edge]] = True
+    candidates = candidates[:strings.file_count]  # added strings (a salvaged "(lost)") are not the file's
     for index in strings_containing(strings.blob, strings.starts, strings.ends, needle, candidates):
         match = _EPHEMERON.match(strings[int(index)])
         if match:

@@ -47,13 +47,15 @@ PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distance
 
 
 def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress,
-                  cache: CacheOptions | None = None) -> Snapshot:
+                  cache: CacheOptions | None = None, salvage: bool = False) -> Snapshot:
     """Load and index a snapshot file; raises :class:`SnapshotError` for bad input.
 
     With ``cache``, a valid index cache of the file is mapped instead of
     reading the file, and a fresh load writes one (see :mod:`.cache`).
+    With ``salvage``, a truncated file loads what is complete (``Snapshot.lost``
+    says what is not); a salvaged index is never cached.
     """
-    use_cache = cache is not None and cache.applies_to(path)
+    use_cache = cache is not None and cache.applies_to(path) and not salvage
     if use_cache:
         started = time.perf_counter()
         report("cache", 0, 1)
@@ -62,7 +64,7 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
             cached.timings["cache"] = time.perf_counter() - started
             report("cache", 1, 1)
             return cached
-    snapshot = _load_file(path, report)
+    snapshot = _load_file(path, report, salvage)
     if use_cache and cache.background:  # type: ignore[union-attr]
         threading.Thread(target=save_cache, args=(snapshot, cache), name="heaptui-cache", daemon=True).start()
     elif use_cache:
@@ -74,7 +76,7 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
     return snapshot
 
 
-def _load_file(path: str | os.PathLike[str], report: ProgressCallback) -> Snapshot:
+def _load_file(path: str | os.PathLike[str], report: ProgressCallback, salvage: bool = False) -> Snapshot:
     return_large_frees_to_the_system()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -85,7 +87,7 @@ def _load_file(path: str | os.PathLike[str], report: ProgressCallback) -> Snapsh
     if large:
         is_monotonic(np.zeros(2, dtype=np.int32))  # numba's own start-up, once, before two threads need it
         warm_up_in_background()
-    raw = read_snapshot(path, report)
+    raw = read_snapshot(path, report, salvage)
     timings["parse"] = time.perf_counter() - started
     return build_index(raw, str(path), report, timings)
 
@@ -178,7 +180,7 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             class_id=class_id, classes=class_table, interfaces=interfaces, locations=raw.locations,
             statistics=statistics,
             numbered_edge=numbered_edge, is_object_name=strings.mask_of(["Object"]), ephemerons=ephemerons,
-            timings=timings, samples=raw.samples, trace_tree=raw.trace_tree,
+            timings=timings, samples=raw.samples, trace_tree=raw.trace_tree, lost=raw.lost,
         )
         snapshot.summary_rows = snapshot.summary_from(class_retained, no_mask)
     return snapshot
@@ -206,7 +208,8 @@ def _statistics(raw: RawSnapshot, types: TypeCodes, strings: StringTable, shallo
 
 
 def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCallback] | None = None,
-                   workers: int | None = None, cache: CacheOptions | None = None) -> list[Snapshot]:
+                   workers: int | None = None, cache: CacheOptions | None = None,
+                   salvage: bool = False) -> list[Snapshot]:
     """Load several snapshots, side by side where the machine has the cores, in the order given.
 
     The compiled passes release the GIL, so two loads on two cores take little
@@ -237,7 +240,7 @@ def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCal
                     return
                 i, path = pending.pop(0)
             try:
-                results[i] = load_snapshot(path, reporter(path), cache)
+                results[i] = load_snapshot(path, reporter(path), cache, salvage)
             except Cancelled:
                 return
             except BaseException as error:  # handed to the caller, who decides how to say it
@@ -246,7 +249,7 @@ def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCal
                 return
 
     if workers == 1:
-        return [load_snapshot(path, reporter(path), cache) for path in paths]
+        return [load_snapshot(path, reporter(path), cache, salvage) for path in paths]
     threads = [threading.Thread(target=work, name=f"heaptui-load-{i}", daemon=True) for i in range(workers)]
     for thread in threads:
         thread.start()

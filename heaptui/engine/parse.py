@@ -55,6 +55,7 @@ class RawSnapshot:
     trace_function_infos: np.ndarray  # int64, flat
     trace_tree: bytes | None  # raw JSON of the allocation trace tree
     file_size: int
+    lost: tuple[str, ...] = ()  # what a salvaged read of a truncated file could not recover
 
     @property
     def node_count(self) -> int:
@@ -104,6 +105,13 @@ def read_header(path: str | os.PathLike[str]) -> Meta:
     return parse_meta(header, path)
 
 
+class Truncated(SnapshotError):
+    """The file ends before the snapshot does (what ``--salvage`` can recover from)."""
+
+
+LOST = "(lost)"  # the name of what a salvaged snapshot lost
+
+
 class _Reader:
     """A chunked byte buffer over the file, with the small token reads the top level needs."""
 
@@ -119,6 +127,8 @@ class _Reader:
         self.eof = False
         self.mapped: str | None = None  # the file's path when its strings can be memory-mapped
         self.plain = False  # the stream is the JSON text itself, file_size its length
+        self.salvage = False  # keep what is complete when the file ends early
+        self.lost: list[str] = []  # what a salvaged read could not recover
 
     def fill(self) -> bool:
         """Keep the unread bytes, read more after them; False at end of file."""
@@ -132,7 +142,7 @@ class _Reader:
         try:
             n = self.stream.readinto(memoryview(self.buf)[remaining:])  # type: ignore[attr-defined]
         except EOFError:
-            raise SnapshotError(self.path, "truncated: the compressed file ends early") from None
+            raise Truncated(self.path, "truncated: the compressed file ends early") from None
         except (OSError, gzip.BadGzipFile, zlib.error) as error:
             raise SnapshotError(self.path, f"cannot read: {error}") from None
         if not n:
@@ -164,7 +174,7 @@ class _Reader:
 
     def fail_at(self, c: int, where: str) -> None:
         if c < 0:
-            raise SnapshotError(self.path, f"truncated: the file ends {where}")
+            raise Truncated(self.path, f"truncated: the file ends {where}")
         raise SnapshotError(self.path, f"not a V8 heap snapshot: unexpected {chr(c)!r} {where}")
 
     def read_key(self) -> str:
@@ -172,7 +182,7 @@ class _Reader:
         raw = bytearray()
         while True:
             if self.pos >= self.end and not self.fill():
-                raise SnapshotError(self.path, "truncated: the file ends inside a section name")
+                raise Truncated(self.path, "truncated: the file ends inside a section name")
             c = int(self.buf[self.pos])
             self.pos += 1
             if c == 34 and not (raw and raw[-1] == 92):
@@ -198,7 +208,7 @@ class _Reader:
             if state[scan.SK_DONE]:
                 return
             if not self.fill():
-                raise SnapshotError(self.path, f"truncated: the file ends inside {what}")
+                raise Truncated(self.path, f"truncated: the file ends inside {what}")
 
     def run_scanner(self, step: Callable[[np.ndarray, int, int, np.ndarray], int], state: np.ndarray,
                     what: str, on_chunk: Callable[[], None] | None = None) -> None:
@@ -213,7 +223,7 @@ class _Reader:
             if on_chunk is not None:
                 on_chunk()
             if not self.fill():
-                raise SnapshotError(self.path, f"truncated: the file ends inside the {what} array "
+                raise Truncated(self.path, f"truncated: the file ends inside the {what} array "
                                                f"(after {int(state[scan.ST_POS]):,} numbers)")
 
     def raise_scan_error(self, state: np.ndarray, what: str) -> None:
@@ -257,7 +267,7 @@ def _read_int_array(reader: _Reader, what: str) -> np.ndarray:
             state[scan.ST_POS] = 0
             continue
         if not reader.fill():
-            raise SnapshotError(reader.path, f"truncated: the file ends inside the {what} array")
+            raise Truncated(reader.path, f"truncated: the file ends inside the {what} array")
 
 
 def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | None) -> StringTable:
@@ -297,7 +307,11 @@ def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | Non
             continue
         report()
         if not reader.fill():
-            raise SnapshotError(reader.path, "truncated: the file ends inside the strings array")
+            if not reader.salvage:
+                raise Truncated(reader.path, "truncated: the file ends inside the strings array")
+            reader.lost.append(f"the file ends inside the strings array: strings from #{int(state[scan.IS_COUNT]):,} "
+                               f"on are lost (shown as {LOST!r})")
+            break
     count = int(state[scan.IS_COUNT])
     escaped, hashes = escaped[:count].copy(), hashes[:count].copy()
     if mapped is not None:
@@ -312,18 +326,27 @@ def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | Non
     return StringTable(data, starts, ends, escaped, hashes)
 
 
-def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress) -> RawSnapshot:
-    """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta."""
+def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress,
+                  salvage: bool = False) -> RawSnapshot:
+    """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta.
+
+    With ``salvage``, a file that ends early (a process killed while writing
+    it) gives what was complete: every node, the edges read so far, the strings
+    read so far (the others named ``(lost)``); ``RawSnapshot.lost`` says what is missing.
+    """
     stream, consumed, file_size = open_snapshot_file(path)
     mapped = None if isinstance(stream, gzip.GzipFile) else os.fspath(path)
     with Prefetcher(stream, CHUNK_SIZE) as prefetched:
-        return _read(prefetched, consumed, file_size, path, report, mapped)  # type: ignore[arg-type]
+        return _read(prefetched, consumed, file_size, path, report, mapped,  # type: ignore[arg-type]
+                     salvage=salvage)
 
 
 def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: object,
-          report: ProgressCallback, mapped: str | None = None, plain: bool = False) -> RawSnapshot:
+          report: ProgressCallback, mapped: str | None = None, plain: bool = False,
+          salvage: bool = False) -> RawSnapshot:
     reader = _Reader(stream, path, consumed, file_size if mapped is not None else 0)
     reader.mapped = mapped
+    reader.salvage = salvage
     reader.plain = plain  # file_size is the size of the JSON text itself
     return _read_sections(reader, file_size, path, report)
 
@@ -352,52 +375,67 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
     strings: StringTable | None = None
     trace_tree: bytes | None = None
     first = True
-    while True:
-        c = reader.next_byte()
-        if c == ord("}"):
-            break
-        if not first:
-            if c != ord(","):
-                reader.fail_at(c, "between two sections")
-            reader.pos += 1
-        first = False
-        key = reader.read_key()
-        if key == "snapshot":
-            captured = bytearray()
-            reader.skip_value(captured, "the snapshot header")
-            try:
-                header = json.loads(captured)
-            except ValueError:
-                raise SnapshotError(path, "not JSON: the snapshot header does not parse") from None
-            meta = parse_meta(header, path)
-            _check_counts_fit(meta, text_bound, path)
-        elif key == "nodes":
-            if meta is None:
-                raise SnapshotError(path, "not a V8 heap snapshot: nodes come before the snapshot header")
-            columns.update(_read_nodes(reader, meta, tick))
-        elif key == "edges":
-            if meta is None or "first_edge" not in columns:
-                raise SnapshotError(path, "not a V8 heap snapshot: edges come before the nodes")
-            columns.update(_read_edges(reader, meta, tick))
-        elif key == "strings":
-            strings = _read_strings(reader, tick, mapped)
-        elif key in _SMALL_INT_SECTIONS:
-            sections[key] = _read_int_array(reader, key)
-        elif key == "trace_tree":
-            captured = bytearray()
-            reader.skip_value(captured, "the trace_tree")
-            trace_tree = bytes(captured)
-        else:
-            sections.setdefault("_skipped", []).append(key)
-            reader.skip_value(None, f"the {key} section")
-        tick()
+    try:
+        while True:
+            c = reader.next_byte()
+            if c == ord("}"):
+                break
+            if not first:
+                if c != ord(","):
+                    reader.fail_at(c, "between two sections")
+                reader.pos += 1
+            first = False
+            key = reader.read_key()
+            if key == "snapshot":
+                captured = bytearray()
+                reader.skip_value(captured, "the snapshot header")
+                try:
+                    header = json.loads(captured)
+                except ValueError:
+                    raise SnapshotError(path, "not JSON: the snapshot header does not parse") from None
+                meta = parse_meta(header, path)
+                # A truncated file holds less than its counts say; --salvage allows that, not absurd counts.
+                _check_counts_fit(meta, text_bound * (1000 if reader.salvage else 1), path)
+            elif key == "nodes":
+                if meta is None:
+                    raise SnapshotError(path, "not a V8 heap snapshot: nodes come before the snapshot header")
+                columns.update(_read_nodes(reader, meta, tick))
+            elif key == "edges":
+                if meta is None or "first_edge" not in columns:
+                    raise SnapshotError(path, "not a V8 heap snapshot: edges come before the nodes")
+                columns.update(_read_edges(reader, meta, tick))
+                if "edges_kept" in columns:  # salvaged: nodes keep only the edges that were read
+                    np.minimum(columns["first_edge"], columns.pop("edges_kept"), out=columns["first_edge"])
+                    raise Truncated(path, "truncated: the file ends inside the edges array")
+            elif key == "strings":
+                strings = _read_strings(reader, tick, mapped)
+            elif key in _SMALL_INT_SECTIONS:
+                sections[key] = _read_int_array(reader, key)
+            elif key == "trace_tree":
+                captured = bytearray()
+                reader.skip_value(captured, "the trace_tree")
+                trace_tree = bytes(captured)
+            else:
+                sections.setdefault("_skipped", []).append(key)
+                reader.skip_value(None, f"the {key} section")
+            tick()
+    except Truncated as error:
+        if not reader.salvage or meta is None or "edge_type" not in columns:
+            raise
+        if not any(note.startswith("the file ends") for note in reader.lost):
+            reader.lost.append(f"{error.problem.removeprefix('truncated: ')}: the sections after it are lost")
     if meta is None:
         raise SnapshotError(path, 'not a V8 heap snapshot: no "snapshot" header')
     for needed in ("node_type", "edge_type"):
         if needed not in columns:
             raise SnapshotError(path, f"not a V8 heap snapshot: no {needed.split('_')[0]}s array")
+    if strings is None and reader.salvage and reader.lost:
+        strings = StringTable(np.empty(0, dtype=np.uint8), *(np.empty(0, dtype=t) for t in
+                                                             (np.uint32, np.uint32, np.uint8, np.uint64)))
     if strings is None:
         raise SnapshotError(path, "not a V8 heap snapshot: no strings array")
+    if reader.lost:
+        _mark_lost(meta, columns, strings)
     raw = RawSnapshot(
         meta=meta,
         strings=strings,
@@ -406,10 +444,23 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
         trace_function_infos=sections.get("trace_function_infos", np.empty(0, dtype=np.int64)),
         trace_tree=trace_tree,
         file_size=file_size,
+        lost=tuple(reader.lost),
         **columns,
     )
     validate(raw, path)
     return raw
+
+
+def _mark_lost(meta: Meta, columns: dict[str, Any], strings: StringTable) -> None:
+    """After a salvaged read: names past the strings that were read become ``(lost)``."""
+    known = len(strings)
+    lost = strings.add(LOST)
+    name = columns["node_name"]
+    name[name >= known] = lost
+    numbered = meta.numbered_edge_types()
+    edge_name = columns["edge_name"]
+    by_name = ~numbered[columns["edge_type"]] & (edge_name >= known)
+    edge_name[by_name] = lost
 
 
 _NO_U8 = np.empty(0, dtype=np.uint8)
@@ -499,6 +550,14 @@ def _read_edges(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[s
     try:
         _scan_section(reader, "edges", m, meta.edge_field_count, meta.node_field_count, offsets, columns, tick,
                       state)
+    except Truncated:
+        if not reader.salvage:
+            raise
+        kept = int(state[scan.ST_POS]) // meta.edge_field_count
+        reader.lost.append(f"the file ends inside the edges array: {m - kept:,} of {m:,} edges are lost, and the "
+                           "sections after it")
+        return {"edge_type": columns["type"][:kept], "edge_name": columns["name"][:kept],
+                "edge_to": columns["to_node"][:kept], "edges_kept": kept}
     except SnapshotError as error:
         if "bad value in the edges" in error.problem:
             edge = int(state[scan.ST_POS]) // meta.edge_field_count
@@ -537,9 +596,9 @@ def validate(raw: RawSnapshot, path: object) -> None:
         raise SnapshotError(path, "meta disagrees with the data: the locations array does not fit location_fields")
 
 
-def read_snapshot_bytes(data: bytes, path: object = "<bytes>") -> RawSnapshot:
+def read_snapshot_bytes(data: bytes, path: object = "<bytes>", salvage: bool = False) -> RawSnapshot:
     """Read a snapshot held in memory (tests and fuzzing)."""
     if data[:2] == _GZIP_MAGIC:
         data = gzip.decompress(data)
     stream = io.BytesIO(data)
-    return _read(stream, stream.tell, len(data), path, no_progress, plain=True)
+    return _read(stream, stream.tell, len(data), path, no_progress, plain=True, salvage=salvage)

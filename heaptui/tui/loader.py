@@ -20,6 +20,7 @@ class Loader:
 
     paths: list[str]
     cache: Any = None  # engine.cache.CacheOptions, or None for no index cache
+    salvage: bool = False  # load what is complete of truncated files
     progress: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     snapshots: list = field(default_factory=list)
     error: str | None = None
@@ -63,7 +64,7 @@ class Loader:
 
         where = ", ".join(self.paths)
         try:
-            self.snapshots.extend(load_snapshots(self.paths, report_for, cache=self.cache))
+            self.snapshots.extend(load_snapshots(self.paths, report_for, cache=self.cache, salvage=self.salvage))
         except Cancelled:
             self.error = f"{where}: loading cancelled"
         except SnapshotError as error:

@@ -130,6 +130,8 @@ class MainScreen(Screen):
             sidebar.display = self.size.width >= SIDEBAR_FROM
 
     def on_mount(self) -> None:
+        for note in self.snapshot.lost:
+            self.notify(f"Salvaged a truncated snapshot: {note}", severity="warning", timeout=10)
         # Index every class's instances now, off the UI thread, so no expansion waits for it.
         threading.Thread(target=self.snapshot.instances_index, name="heaptui-instances", daemon=True).start()
         self.query_one("#view-tabs", Tabs).can_focus = False

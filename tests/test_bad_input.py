@@ -222,3 +222,15 @@ def test_salvage_loads_what_a_killed_writer_left(tmp_path):
     path.write_bytes(whole[: edges_at - 100])  # inside the nodes: nothing worth salvaging
     with pytest.raises(SnapshotError, match="truncated"):
         load_snapshot(path, salvage=True)
+
+
+def test_ctrl_c_during_a_load_is_one_line_and_status_130(monkeypatch):
+    import heaptui.engine.load as load_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load_module, "_load_file", interrupted)
+    result = CliRunner().invoke(main, ["summary", str(fixture_path("leaky-3"))])
+    assert result.exit_code == 130 and result.output.strip().endswith("cancelled")
+    assert result.output.count("\n") == 1

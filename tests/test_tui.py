@@ -224,3 +224,24 @@ async def test_heavy_expansion_runs_off_the_ui_thread(monkeypatch):
                 break
         assert row.expanded and not row.loading
         assert retainers.model.rows[index + 1].depth == row.depth + 1
+
+
+async def test_escape_cancels_a_load(monkeypatch):
+    """A long load (simulated: it reports progress until told to stop) ends cleanly on escape."""
+    import heaptui.engine.load as load_module
+
+    def endless(path, report, salvage=False):
+        while True:
+            report("parse", 1, 100)
+            time.sleep(0.01)
+
+    monkeypatch.setattr(load_module, "_load_file", endless)
+    app = HeapTUI([str(fixture_path("leaky-2"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.load_error:
+                break
+    assert app.load_error and "cancelled" in app.load_error and app.return_code == 1

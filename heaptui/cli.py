@@ -174,6 +174,20 @@ def _emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=True))
 
 
+def _answer(warnings: list[str], as_json: bool, to_json: Callable[[], dict[str, Any]], rows_key: str,
+            top: int | None, text: Callable[[], str]) -> None:
+    """Warnings on stderr, then the answer as JSON (its list ``rows_key`` cut to ``top``) or as text."""
+    for warning in warnings:
+        click.echo(f"heaptui: warning: {warning}", err=True)
+    if as_json:
+        data = to_json()
+        if top is not None:
+            data[rows_key] = data[rows_key][:top]
+        _emit_json(data)
+    else:
+        click.echo(text())
+
+
 def parse_node_id(text: str) -> int:
     value = text[1:] if text.startswith("@") else text
     if not value.isdigit():
@@ -337,17 +351,10 @@ def diff(base: str, file: str, top: int | None, limit: int | None, as_json: bool
 
     old, new = load_all_or_exit([base, file], progress)
     comparison = compare(old, new)
-    for warning in comparison.warnings:
-        click.echo(f"heaptui: warning: {warning}", err=True)
-    if as_json:
-        data = comparison.to_json()
-        if top is not None:
-            data["classes"] = data["classes"][:top]  # type: ignore[index]
-        _emit_json(data)
-    else:
-        from .textreport import comparison_table
+    from .textreport import comparison_table
 
-        click.echo(comparison_table(comparison, comparison.rows[:top] if top else comparison.rows))
+    _answer(comparison.warnings, as_json, comparison.to_json, "classes", top,
+            lambda: comparison_table(comparison, comparison.rows[:top] if top else comparison.rows))
     growth = comparison.totals.size_delta
     if limit is not None and growth > limit:
         _fail(f"{file}: the heap grew by {growth:,} bytes since {base}, more than {limit:,}", EXIT_GROWTH)
@@ -369,17 +376,10 @@ def leaks(baseline: str, target: str, final: str, top: int | None, limit: int | 
 
     snapshots = load_all_or_exit([baseline, target, final], progress)
     report = leak_report(*snapshots)
-    for warning in report.warnings:
-        click.echo(f"heaptui: warning: {warning}", err=True)
-    if as_json:
-        data = report.to_json()
-        if top is not None:
-            data["clusters"] = data["clusters"][:top]  # type: ignore[index]
-        _emit_json(data)
-    else:
-        from .textreport import leak_text
+    from .textreport import leak_text
 
-        click.echo(leak_text(report, report.clusters[:top] if top else report.clusters))
+    _answer(report.warnings, as_json, report.to_json, "clusters", top,
+            lambda: leak_text(report, report.clusters[:top] if top else report.clusters))
     if limit is not None and report.retained_size > limit:
         _fail(f"{final}: objects allocated between {baseline} and {target} still retain "
               f"{report.retained_size:,} bytes, more than {limit:,}", EXIT_GROWTH)

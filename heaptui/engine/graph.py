@@ -37,6 +37,20 @@ def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray |
     return np.searchsorted(first_edge, edges, side="right") - 1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def edge_owner(first_edge, e):
+    """In compiled code: the node whose edge range holds edge ``e`` (a binary search)."""
+    lo = 0
+    hi = first_edge.shape[0] - 1
+    while hi - lo > 1:  # first_edge[lo] <= e < first_edge[hi]
+        mid = (lo + hi) >> 1
+        if first_edge[mid] <= e:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 @njit(cache=True, nogil=True)
 def edges_of(first_edge, nodes):
     """All edge ordinals of the given nodes, in order."""

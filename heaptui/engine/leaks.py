@@ -29,6 +29,7 @@ from numba import njit
 
 from .compare import series_warnings
 from .format import BASE_UNREACHABLE_DISTANCE
+from .graph import edge_owner
 from .growth import GrowingCollection, growing_collections
 from .snapshot import Snapshot
 
@@ -163,42 +164,24 @@ def _shortest_path(v, first_retainer, retainer_edge, first_edge, edge_type, weak
     """Retaining edges from ``v`` up to a node next to the root, each to a retainer of least distance."""
     edges = np.empty(max_steps, dtype=np.int64)
     count = 0
-    n_nodes = first_edge.shape[0] - 1
-    seen_guard = 0
-    while count < max_steps and seen_guard < max_steps:
-        seen_guard += 1
+    while count < max_steps:
         best_edge = -1
+        best_source = -1
         best_distance = distances[v]
         for k in range(first_retainer[v], first_retainer[v + 1]):
             e = retainer_edge[k]
             if edge_type[e] == weak_edge:
                 continue
-            lo = 0
-            hi = n_nodes
-            while hi - lo > 1:  # the edge's source: first_edge[lo] <= e < first_edge[lo + 1]
-                mid = (lo + hi) >> 1
-                if first_edge[mid] <= e:
-                    lo = mid
-                else:
-                    hi = mid
-            if lo == root:
-                continue
-            if distances[lo] < best_distance:
-                best_distance = distances[lo]
+            source = edge_owner(first_edge, e)
+            if source != root and distances[source] < best_distance:
+                best_distance = distances[source]
                 best_edge = e
+                best_source = source
         if best_edge < 0:
             break
         edges[count] = best_edge
         count += 1
-        lo = 0
-        hi = n_nodes
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if first_edge[mid] <= best_edge:
-                lo = mid
-            else:
-                hi = mid
-        v = lo
+        v = best_source
     return edges[:count]
 
 

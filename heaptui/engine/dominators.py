@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .graph import bisect_edge
+
 
 @njit(cache=True, nogil=True)
 def essential_edges(root, first_edge, edge_type, edge_name, edge_to, node_id, page_owned,
@@ -114,15 +116,7 @@ def _evaluate(v, ancestor, label, semi):
 @njit(cache=True, nogil=True)
 def _retaining_node(e, first_edge, block_source):
     """The node whose edge range holds edge ``e`` (a binary search narrowed by a block table)."""
-    lo = block_source[e >> _BLOCK_SHIFT]
-    hi = block_source[(e >> _BLOCK_SHIFT) + 1] + 1
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if first_edge[mid] <= e:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return bisect_edge(first_edge, e, block_source[e >> _BLOCK_SHIFT], block_source[(e >> _BLOCK_SHIFT) + 1] + 1)
 
 
 @njit(cache=True, nogil=True)

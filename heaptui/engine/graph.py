@@ -38,17 +38,21 @@ def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray |
 
 
 @njit(cache=True, nogil=True, inline="always")
-def edge_owner(first_edge, e):
-    """In compiled code: the node whose edge range holds edge ``e`` (a binary search)."""
-    lo = 0
-    hi = first_edge.shape[0] - 1
-    while hi - lo > 1:  # first_edge[lo] <= e < first_edge[hi]
+def bisect_edge(first_edge, e, lo, hi):
+    """The node whose edge range holds edge ``e``, given first_edge[lo] <= e < first_edge[hi]."""
+    while hi - lo > 1:
         mid = (lo + hi) >> 1
         if first_edge[mid] <= e:
             lo = mid
         else:
             hi = mid
     return lo
+
+
+@njit(cache=True, nogil=True, inline="always")
+def edge_owner(first_edge, e):
+    """In compiled code: the node whose edge range holds edge ``e`` (a binary search)."""
+    return bisect_edge(first_edge, e, 0, first_edge.shape[0] - 1)
 
 
 @njit(cache=True, nogil=True)

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .format import BASE_UNREACHABLE_DISTANCE, NO_DISTANCE
+from .graph import bisect_edge
 from .jsnames import js_sort_key
 from .lazy_order import LazyOrder, NodeNames
 
@@ -44,15 +45,7 @@ def _gather(v, first_retainer, retainer_edge, first_edge, edge_type, weak_edge, 
             step = 1
             while w - step > 0 and first_edge[w - step] > e:
                 step *= 2
-            lo = max(w - step, 0)
-            hi = w
-            while hi - lo > 1:  # first_edge[lo] <= e < first_edge[hi]
-                mid = (lo + hi) >> 1
-                if first_edge[mid] <= e:
-                    lo = mid
-                else:
-                    hi = mid
-            w = lo
+            w = bisect_edge(first_edge, e, max(w - step, 0), w)
         while w + 2 < first_edge.shape[0] and first_edge[w + 1] <= e:
             w += 1
         if edge_type[e] == weak_edge or w == root:

@@ -183,3 +183,16 @@ async def test_single_snapshot_has_no_series_views_or_keys():
         await pilot.press("4", "b", "a", "right_square_bracket")
         await pilot.pause(0.1)
         assert app.screen is screen and screen.current_view == "summary"
+
+
+async def test_command_palette_switches_snapshots():
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        for ch in "Snapshot 1":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        screen = await ready(pilot)
+        assert screen.snapshot is loaded("leaky-1")

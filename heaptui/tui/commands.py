@@ -1,12 +1,15 @@
-"""Command palette (ctrl+p) entries: the views, and every class of the Summary."""
+"""Command palette (ctrl+p) entries: the views, the other snapshots, and every class of the Summary."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from ..textreport import human_size
 from .screens.main import MainScreen
+from .widgets.series import stem
 
 
 class HeapCommands(Provider):
@@ -16,22 +19,32 @@ class HeapCommands(Provider):
         """The Memory tab under the palette (the palette is a screen of its own)."""
         return next((s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen)), None)
 
+    def _commands(self, screen: MainScreen) -> list[tuple[str, Callable[[], None], str]]:
+        """(label, action, help) of the views and, with several snapshots open, of the snapshots."""
+        found = [(f"View: {title}", partial(screen.action_view, key), f"Show the {title} view")
+                 for key, title in screen.views]
+        if len(screen.snapshots) > 1:
+            found += [(f"Snapshot {i + 1}: {stem(s)}", partial(self.app.show_snapshot, i, screen.current_view),
+                       f"{human_size(s.total_size)} heap")
+                      for i, s in enumerate(screen.snapshots) if i != screen.index]
+        return found
+
     async def discover(self) -> Hits:
         screen = self._screen()
         if screen is None:
             return
-        for key, title in screen.views:
-            yield DiscoveryHit(f"View: {title}", partial(screen.action_view, key), help=f"Show the {title} view")
+        for label, action, help_text in self._commands(screen):
+            yield DiscoveryHit(label, action, help=help_text)
 
     async def search(self, query: str) -> Hits:
         screen = self._screen()
         if screen is None:
             return
         matcher = self.matcher(query)
-        for key, title in screen.views:
-            score = matcher.match(f"View: {title}")
+        for label, action, help_text in self._commands(screen):
+            score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(f"View: {title}"), partial(screen.action_view, key))
+                yield Hit(score, matcher.highlight(label), action, help=help_text)
         classes = screen.summary_model.all_classes
         for rank, i in enumerate(screen.matcher.best(query, limit=30)):
             row = classes[i]

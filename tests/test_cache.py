@@ -27,8 +27,8 @@ def snapshot_file(tmp_path):
     return path
 
 
-def options(tmp_path) -> CacheOptions:
-    return CacheOptions(directory=str(tmp_path / "cache"), min_source_size=0)
+def options(tmp_path, enabled: bool = True) -> CacheOptions:
+    return CacheOptions(directory=str(tmp_path / "cache"), min_source_size=0, enabled=enabled)
 
 
 def from_cache(s) -> bool:
@@ -47,8 +47,16 @@ def assert_same(a, b) -> None:
 
 
 def test_a_reopen_maps_the_cache_and_gives_the_same_numbers(tmp_path, snapshot_file):
-    fresh = load_snapshot(snapshot_file, cache=options(tmp_path))
-    assert not from_cache(fresh) and cache_file(snapshot_file, options(tmp_path)).exists()
+    fresh = load_snapshot(snapshot_file, cache=options(tmp_path, enabled=False))
+    written = load_snapshot(snapshot_file, cache=options(tmp_path))
+    assert not from_cache(written) and cache_file(snapshot_file, options(tmp_path)).exists()
+    # Once written, the fresh load's arrays are the cache file's (mapped), with the same values.
+    for name in ("retained", "edge_to", "first_retainer"):
+        array = getattr(written, name)
+        while isinstance(array.base, np.ndarray):
+            array = array.base
+        assert isinstance(array.base, memoryview), name  # a view of the mapped file
+    assert_same(fresh, written)
     again = load_snapshot(snapshot_file, cache=options(tmp_path))
     assert from_cache(again)
     assert_same(fresh, again)
@@ -84,7 +92,10 @@ def test_a_damaged_cache_is_rebuilt(tmp_path, snapshot_file, damage):
         data = bytearray()
     else:
         data = data.replace(b'"version":1', b'"version":9', 1)
-    path.write_bytes(bytes(data))
+    # Replaced, not rewritten in place (as heaptui writes caches): `fresh` maps the old file.
+    damaged = path.with_name("damaged")
+    damaged.write_bytes(bytes(data))
+    os.replace(damaged, path)
     rebuilt = load_snapshot(snapshot_file, cache=options(tmp_path))
     assert not from_cache(rebuilt)
     assert_same(fresh, rebuilt)

@@ -194,8 +194,11 @@ def _align(n: int) -> int:
 # ---------------------------------------------------------------- reading
 
 
-def load(source: str | os.PathLike[str], options: CacheOptions) -> Snapshot | None:
-    """The snapshot from its cache file, or None when there is none or it cannot be trusted."""
+def load(source: str | os.PathLike[str], options: CacheOptions, verify: bool = True) -> Snapshot | None:
+    """The snapshot from its cache file, or None when there is none or it cannot be trusted.
+
+    ``verify=False`` skips the arrays' CRCs: only for a file this process has just written.
+    """
     path = cache_file(source, options)
     try:
         with open(path, "rb") as f:
@@ -205,12 +208,12 @@ def load(source: str | os.PathLike[str], options: CacheOptions) -> Snapshot | No
     except (OSError, ValueError):
         return None
     try:
-        return _read(mapped, source)
+        return _read(mapped, source, verify)
     except (ValueError, KeyError, TypeError, IndexError, json.JSONDecodeError, OverflowError):
         return None
 
 
-def _read(mapped: mmap.mmap, source: str | os.PathLike[str]) -> Snapshot | None:
+def _read(mapped: mmap.mmap, source: str | os.PathLike[str], verify: bool = True) -> Snapshot | None:
     if mapped[:len(MAGIC)] != MAGIC:
         return None  # foreign
     at = len(MAGIC)
@@ -230,7 +233,7 @@ def _read(mapped: mmap.mmap, source: str | os.PathLike[str]) -> Snapshot | None:
         count = int(np.prod(entry["shape"])) if entry["shape"] else 1
         arrays[name] = np.frombuffer(buffer, dtype=np.dtype(entry["dtype"]), count=count,
                                      offset=entry["offset"]).reshape(entry["shape"])
-    if not _crcs_match(mapped, arrays, header["arrays"]):
+    if verify and not _crcs_match(mapped, arrays, header["arrays"]):
         return None  # corrupted
     return _snapshot(header, arrays, str(source))
 
@@ -288,4 +291,25 @@ def _snapshot(header: dict, a: dict[str, np.ndarray], path: str) -> Snapshot:
     return snapshot
 
 
-__all__ = ["CacheOptions", "cache_file", "load", "save"]
+def save_and_adopt(snapshot: Snapshot, options: CacheOptions) -> bool:
+    """Write the cache, then let the snapshot use the mapped arrays instead of its own.
+
+    The loaded index is then backed by the cache file: the pages the views
+    read are resident, the rest stays on disk (a 1 GB snapshot's index drops
+    from about 1.4 GB resident to what is touched). The values are the same,
+    so anyone holding an old array keeps a valid one until they let it go.
+    """
+    if save(snapshot, options) is None:
+        return False
+    mapped = load(snapshot.path, options, verify=False)
+    if mapped is None:
+        return False
+    for name in (*_ARRAYS, "samples"):
+        if getattr(snapshot, name) is not None and getattr(mapped, name) is not None:
+            setattr(snapshot, name, getattr(mapped, name))
+    # The string table stays as it is: its text and offsets must change together, and a reader on
+    # another thread could see one without the other. (An uncompressed file's text is mapped already.)
+    return True
+
+
+__all__ = ["CacheOptions", "cache_file", "load", "save", "save_and_adopt"]

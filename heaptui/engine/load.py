@@ -21,9 +21,8 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import classes as cls
-from .cache import CacheOptions
+from .cache import CacheOptions, save_and_adopt
 from .cache import load as load_cached
-from .cache import save as save_cache
 from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
@@ -66,11 +65,11 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
             return cached
     snapshot = _load_file(path, report, salvage)
     if use_cache and cache.background:  # type: ignore[union-attr]
-        threading.Thread(target=save_cache, args=(snapshot, cache), name="heaptui-cache", daemon=True).start()
+        threading.Thread(target=save_and_adopt, args=(snapshot, cache), name="heaptui-cache", daemon=True).start()
     elif use_cache:
         started = time.perf_counter()
         report("writing cache", 0, 1)
-        save_cache(snapshot, cache)  # type: ignore[arg-type]
+        save_and_adopt(snapshot, cache)  # type: ignore[arg-type]
         snapshot.timings["writing cache"] = time.perf_counter() - started
         report("writing cache", 1, 1)
     return snapshot

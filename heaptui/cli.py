@@ -97,13 +97,18 @@ def load_all_or_exit(paths: list[str], progress: bool | None = None) -> list[Sna
     return _or_exit(paths, progress, work)
 
 
-def cache_options(background: bool = False) -> Any:
-    """The index cache as the command line chose it (--cache-dir, --no-cache)."""
+def cache_options(app: bool = False) -> Any:
+    """The index cache as the command line chose it (--cache-dir, --no-cache).
+
+    Commands answer while the cache is written (and wait for it before exiting); the app writes it on
+    a thread a quit does not wait for.
+    """
     from .engine.cache import CacheOptions
 
     ctx = click.get_current_context(silent=True)
     params = ctx.find_root().params if ctx is not None else {}
-    return CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=background)
+    return CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=True,
+                        finish_at_exit=not app)
 
 
 def salvaging() -> bool:
@@ -286,7 +291,7 @@ def open_command(files: tuple[str, ...]) -> None:
     from .tui.loader import Loader
 
     # Reading starts while the app is built.
-    loader = Loader(list(files), cache=cache_options(background=True), salvage=salvaging()).start()
+    loader = Loader(list(files), cache=cache_options(app=True), salvage=salvaging()).start()
     from .tui.app import HeapTUI  # imported here so headless commands never load Textual
 
     app = HeapTUI(list(files), loader=loader)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -132,6 +133,9 @@ def test_cli_cache_dir_and_no_cache(tmp_path, snapshot_file, monkeypatch):
     directory = tmp_path / "cli-cache"
     runner = CliRunner()
     first = runner.invoke(main, ["summary", str(snapshot_file), "--json", "--cache-dir", str(directory)])
+    for thread in threading.enumerate():  # a command writes the cache while it answers
+        if thread.name == "heaptui-cache":
+            thread.join()
     second = runner.invoke(main, ["--cache-dir", str(directory), "summary", str(snapshot_file), "--json"])
     assert first.exit_code == second.exit_code == 0 and first.output == second.output
     assert len(list(directory.glob("*.index"))) == 1

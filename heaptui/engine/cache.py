@@ -63,8 +63,11 @@ class CacheOptions:
     directory: str | None = None  # None: $XDG_CACHE_HOME/heaptui
     enabled: bool = True
     min_source_size: int | None = None  # None: MIN_SOURCE_SIZE
-    # Write the cache on a daemon thread and return at once (the app: a quit must not wait for it).
+    # Write the cache on a thread and return at once: a command prints its answer while the cache is
+    # written, and the process waits for the writer at exit (finish_at_exit); the app does not wait (a
+    # quit must be instant), and a write cut short leaves only a temporary file.
     background: bool = False
+    finish_at_exit: bool = True
 
     def location(self) -> Path:
         if self.directory:

@@ -34,7 +34,8 @@ def build_retainers(first_edge, edge_to, node_count):
 
 def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray | int:
     """The node ordinal(s) owning the given edge ordinal(s)."""
-    return np.searchsorted(first_edge, edges, side="right") - 1
+    # In first_edge's own type: numpy would otherwise copy the whole array to search it.
+    return np.searchsorted(first_edge, np.asarray(edges, dtype=first_edge.dtype), side="right") - 1
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -103,7 +103,7 @@ def growing_collections(series: list[Snapshot], limit: int = 50) -> list[Growing
     present in every snapshot of the series count; V8's internal objects (held
     only through code or hidden system objects) are left out, as in the leak report.
     """
-    from .leaks import held_by_v8_only, shortest_path, steps_along
+    from .leaks import path_of
 
     if len(series) < 2:
         return []
@@ -127,15 +127,15 @@ def growing_collections(series: list[Snapshot], limit: int = 50) -> list[Growing
     found: list[GrowingCollection] = []
     for i in picked.tolist():
         v = int(nodes[i])
-        edges = shortest_path(last, v)
-        if held_by_v8_only(last, edges):
+        path, held_by_v8 = path_of(last, v)
+        if held_by_v8:
             continue
         retained = []
         for s in series:
             w = nodes_by_id(s, last.node_id[[v]])[0]
             retained.append(int(s.retained[w]))
         found.append(GrowingCollection(v, KIND_NAMES[int(kinds[i])], tuple(int(c[i]) for c in sizes),
-                                       tuple(retained), steps_along(last, v, edges)))
+                                       tuple(retained), path))
         if len(found) == limit:
             break
     return found

@@ -159,30 +159,54 @@ def _owners(dominator, root, candidate):
 
 
 @njit(cache=True, nogil=True)
-def _shortest_path(v, first_retainer, retainer_edge, first_edge, edge_type, weak_edge, root, distances,
-                   max_steps):
-    """Retaining edges from ``v`` up to a node next to the root, each to a retainer of least distance."""
-    edges = np.empty(max_steps, dtype=np.int64)
-    count = 0
-    while count < max_steps:
-        best_edge = -1
-        best_source = -1
-        best_distance = distances[v]
-        for k in range(first_retainer[v], first_retainer[v + 1]):
-            e = retainer_edge[k]
-            if edge_type[e] == weak_edge:
-                continue
-            source = edge_owner(first_edge, e)
-            if source != root and distances[source] < best_distance:
-                best_distance = distances[source]
-                best_edge = e
-                best_source = source
-        if best_edge < 0:
-            break
-        edges[count] = best_edge
-        count += 1
-        v = best_source
-    return edges[:count]
+def _shortest_paths(starts, first_retainer, retainer_edge, first_edge, edge_type, weak_edge, root, distances,
+                    internal, max_steps):
+    """Each start's shortest retainer path: at every node, the retainer of least distance (not weak).
+
+    Returns (first, edges, top, via_internal): start i's path is edges[first[i]:first[i + 1]], root side
+    first; top[i] is the node it starts from; via_internal[i] says whether a node on the way (neither end)
+    is ``internal``. A node's best retainer is found once however many paths cross it, so ten thousand
+    objects in one array cost one climb above the array.
+    """
+    n = distances.shape[0]
+    best_edge = np.full(n, -2, dtype=np.int64)  # -2: not looked at yet; -1: no retainer nearer the root
+    best_source = np.empty(n, dtype=np.int32)
+    first = np.zeros(starts.shape[0] + 1, dtype=np.int64)
+    for i in range(starts.shape[0]):
+        v = starts[i]
+        count = 0
+        while count < max_steps:
+            if best_edge[v] == -2:
+                best_edge[v] = -1
+                best_distance = distances[v]
+                for k in range(first_retainer[v], first_retainer[v + 1]):
+                    e = retainer_edge[k]
+                    if edge_type[e] == weak_edge:
+                        continue
+                    source = edge_owner(first_edge, e)
+                    if source != root and distances[source] < best_distance:
+                        best_distance = distances[source]
+                        best_edge[v] = e
+                        best_source[v] = source
+            if best_edge[v] < 0:
+                break
+            count += 1
+            v = best_source[v]
+        first[i + 1] = first[i] + count
+    edges = np.empty(first[-1], dtype=np.int64)
+    top = np.empty(starts.shape[0], dtype=np.int64)
+    via_internal = np.zeros(starts.shape[0], dtype=np.bool_)
+    for i in range(starts.shape[0]):
+        v = starts[i]
+        k = first[i + 1] - 1
+        while k >= first[i]:
+            edges[k] = best_edge[v]
+            v = best_source[v]
+            if k > first[i] and internal[v]:
+                via_internal[i] = True
+            k -= 1
+        top[i] = v
+    return first, edges, top, via_internal
 
 
 # ---------------------------------------------------------------- the report
@@ -223,16 +247,18 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakRe
     shapes: dict[int, str] = {}
     groups: dict[tuple, list[int]] = {}
     paths: dict[tuple, tuple[PathStep, ...]] = {}
-    for v in tops[np.argsort(-s.retained[tops], kind="stable")]:
-        v = int(v)
-        edges = shortest_path(s, v)
-        if held_by_v8_only(s, edges):
+    tops = tops[np.argsort(-s.retained[tops], kind="stable")]
+    first, all_edges, path_top, via_internal = shortest_paths(s, tops)
+    for i, v in enumerate(tops.tolist()):
+        if via_internal[i]:
             held_by_v8 += 1
             continue
-        key = _signature(s, v, edges, shapes)
+        edges = all_edges[first[i]:first[i + 1]]
+        start = int(path_top[i])
+        key = _signature(s, start, edges, shapes)
         if key not in groups:
             groups[key] = []
-            paths[key] = _steps(s, v, edges, candidate)
+            paths[key] = _steps(s, start, v, edges, candidate)
         groups[key].append(v)
     # Dominated candidates belong to the cluster of the candidate that dominates them.
     cluster_of_top = {v: key for key, members in groups.items() for v in members}
@@ -279,13 +305,29 @@ def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
         return []
     best = nodes[np.argpartition(-s.retained[nodes], k - 1)[:k]]
     best = best[np.lexsort((s.node_id[best], -s.retained[best].astype(np.int64)))]
-    return [LargeObject(int(v), steps_along(s, int(v), shortest_path(s, int(v)))) for v in best]
+    first, edges, top, _ = shortest_paths(s, best)
+    return [LargeObject(int(v), _steps(s, int(top[i]), int(v), edges[first[i]:first[i + 1]], _NONE))
+            for i, v in enumerate(best.tolist())]
 
 
-def shortest_path(s: Snapshot, v: int) -> np.ndarray:
-    """The edges of ``v``'s shortest retainer path, from the node next to the root down to ``v``."""
-    return _shortest_path(v, s.first_retainer, s.retainer_edge, s.first_edge, s.edge_type, s.types.weak_edge,
-                          s.root, s.distances, MAX_PATH)[::-1]
+_NONE = np.zeros(0, dtype=np.bool_)
+
+
+def shortest_paths(s: Snapshot, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The shortest retainer paths of ``nodes`` (see :func:`_shortest_paths`); a path through V8's own
+    objects (compiled code, hidden system objects) is flagged."""
+    internal = np.zeros(max(len(s.meta.node_types), 1), dtype=np.bool_)
+    for code in (s.types.code, s.types.hidden):
+        if code >= 0:
+            internal[code] = True
+    return _shortest_paths(np.asarray(nodes, dtype=np.int64), s.first_retainer, s.retainer_edge, s.first_edge,
+                           s.edge_type, s.types.weak_edge, s.root, s.distances, internal[s.node_type], MAX_PATH)
+
+
+def path_of(s: Snapshot, v: int) -> tuple[tuple[PathStep, ...], bool]:
+    """One object's shortest retainer path as steps, and whether V8's own objects are on the way."""
+    first, edges, top, via_internal = shortest_paths(s, np.array([v]))
+    return _steps(s, int(top[0]), v, edges, _NONE), bool(via_internal[0])
 
 
 def _edge_key(s: Snapshot, e: int, shapes: dict[int, str]) -> tuple[int, str]:
@@ -302,9 +344,8 @@ def _edge_key(s: Snapshot, e: int, shapes: dict[int, str]) -> tuple[int, str]:
     return t, shape
 
 
-def _signature(s: Snapshot, v: int, edges: np.ndarray, shapes: dict[int, str]) -> tuple:
+def _signature(s: Snapshot, start: int, edges: np.ndarray, shapes: dict[int, str]) -> tuple:
     """The path's shape: edges (numbers left out) and classes, runs of one repeated hop kept once."""
-    start = int(s.edge_source(int(edges[0]))) if edges.shape[0] else v
     hops: list[tuple] = [(int(s.class_id[start]),)]
     for e in edges.tolist():
         hop = (*_edge_key(s, e, shapes), int(s.class_id[int(s.edge_to[e])]))
@@ -313,22 +354,8 @@ def _signature(s: Snapshot, v: int, edges: np.ndarray, shapes: dict[int, str]) -
     return tuple(hops)
 
 
-def held_by_v8_only(s: Snapshot, edges: np.ndarray) -> bool:
-    """Whether a shortest path runs through compiled code or a hidden system object (V8's, not the program's)."""
-    if edges.shape[0] < 2:
-        return False
-    passed = s.node_type[s.edge_to[edges[:-1]]]
-    return bool(((passed == s.types.code) | (passed == s.types.hidden)).any())
-
-
-def steps_along(s: Snapshot, v: int, edges: np.ndarray) -> tuple[PathStep, ...]:
-    """A shortest path as steps, root side first."""
-    return _steps(s, v, edges, np.zeros(0, dtype=np.bool_))
-
-
-def _steps(s: Snapshot, v: int, edges: np.ndarray, candidate: np.ndarray) -> tuple[PathStep, ...]:
-    """The path shown for a cluster: root side first, then on through the leaked objects it dominates."""
-    start = int(s.edge_source(int(edges[0]))) if edges.shape[0] else v
+def _steps(s: Snapshot, start: int, v: int, edges: np.ndarray, candidate: np.ndarray) -> tuple[PathStep, ...]:
+    """The path shown: root side first, then on through the leaked objects ``v`` dominates (``candidate``)."""
     steps = [PathStep(-1, start, "", s.class_name(start))]
     steps += [_step(s, e) for e in edges.tolist()]
     # Follow the largest leaked object this one dominates, while there is one (e.g. {url, date} → date → Date).
@@ -356,4 +383,4 @@ def _step(s: Snapshot, e: int) -> PathStep:
 
 
 __all__ = ["LargeObject", "LeakCluster", "LeakReport", "PathStep", "candidate_mask", "largest_objects", "leak_report",
-           "new_in", "path_text", "shortest_path", "held_by_v8_only", "steps_along"]
+           "new_in", "path_of", "path_text", "shortest_paths"]

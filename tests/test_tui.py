@@ -245,3 +245,15 @@ async def test_escape_cancels_a_load(monkeypatch):
             if app.load_error:
                 break
     assert app.load_error and "cancelled" in app.load_error and app.return_code == 1
+
+
+async def test_quitting_just_as_the_load_ends_is_clean():
+    """The Memory tab may still be mounting when the app closes (q pressed as loading ends)."""
+    for _ in range(5):
+        app = HeapTUI([str(fixture_path("leaky-2"))])
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(3000):
+                await pilot.pause(0.01)
+                if isinstance(app.screen, MainScreen):
+                    break
+        assert app.return_code in (0, None) and app._exception is None

@@ -134,8 +134,11 @@ class MainScreen(Screen):
             self.notify(f"Salvaged a truncated snapshot: {note}", severity="warning", timeout=10)
         # Index every class's instances now, off the UI thread, so no expansion waits for it.
         threading.Thread(target=self.snapshot.instances_index, name="heaptui-instances", daemon=True).start()
-        self.query_one("#view-tabs", Tabs).can_focus = False
-        table = self.query_one("#summary-table", TreeTable)
+        tabs = next(self.query("#view-tabs").results(Tabs), None)
+        table = next(self.query("#summary-table").results(TreeTable), None)
+        if tabs is None or table is None:
+            return  # the app is closing before this screen finished mounting (a quit as loading ends)
+        tabs.can_focus = False
         table.sort_column, table.sort_descending = self.summary_model.sort, self.summary_model.descending
         table.focus()
 

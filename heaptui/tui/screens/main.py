@@ -110,7 +110,9 @@ class MainScreen(Screen):
                                     id="filter")
                         yield TreeTable(self.summary_model, id="summary-table")
                     with Vertical(id="containment"):
-                        yield TreeTable(ContainmentModel(s), name_title="Object", id="containment-table")
+                        # Its model is made when the view is first shown: nothing compiled runs before the
+                        # first paint.
+                        yield TreeTable(None, name_title="Object", id="containment-table")
                     yield StatisticsView(s, id="statistics")
                     if many:
                         yield ComparisonView(self.snapshots, self.index, id="comparison")
@@ -132,8 +134,9 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         for note in self.snapshot.lost:
             self.notify(f"Salvaged a truncated snapshot: {note}", severity="warning", timeout=10)
-        # Index every class's instances now, off the UI thread, so no expansion waits for it.
-        threading.Thread(target=self.snapshot.instances_index, name="heaptui-instances", daemon=True).start()
+        # Index every class's instances once the screen is up, off the UI thread, so no expansion waits.
+        self.call_after_refresh(lambda: threading.Thread(target=self.snapshot.instances_index,
+                                                         name="heaptui-instances", daemon=True).start())
         tabs = next(self.query("#view-tabs").results(Tabs), None)
         table = next(self.query("#summary-table").results(TreeTable), None)
         if tabs is None or table is None:
@@ -159,6 +162,10 @@ class MainScreen(Screen):
         key = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "summary"
         self.query_one("#views", ContentSwitcher).current = key
         self.query_one("#retainers").display = key != "statistics"
+        if key == "containment":
+            containment = self.query_one("#containment-table", TreeTable)
+            if containment.model is None:
+                containment.set_model(ContainmentModel(self.snapshot))
         if key in ("comparison", "leaks"):
             self.query_one(f"#{key}", ComparisonView if key == "comparison" else LeaksView).ensure()
         table = self.main_table

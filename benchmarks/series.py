@@ -90,8 +90,8 @@ def checks(res, leak):
         out.append((new == leak, f"heaptui diff S2 S3: {new} new Date (expected {leak})"))
         if has("hs diff"):
             hs = hs_rows(res["hs diff"]["out"])
-            out.append((hs.get("Date", (None,))[0] == leak, f"hs diff S3 S2: {hs.get('Date', ('none',))[0]} new Date"
-                        f" (expected {leak})"))
+            hs_new = hs.get("Date", (None, None))[0]
+            out.append((hs_new == leak, f"hs diff S3 S2: {hs_new} new Date (expected {leak})"))
             # heaptui names detached Node objects "Detached Node / X", hs "Node / X": compare them merged.
             ours = {}
             for k, c in classes.items():
@@ -129,7 +129,7 @@ def bench_series(files, leak, tools, runs, cache_dir):
     if tools.get("hs"):
         cmds["hs diff"] = [tools["hs"], "diff", s3, s2]
     if tools.get("memlab"):
-        work = cache_dir + "-memlab"  # emptied before each run: memlab reads the clusters of earlier runs
+        work = cache_dir + "-memlab"  # emptied before each run: memlab keeps state (clusters, logs) there
         cmds["memlab find-leaks"] = ["sh", "-c", 'rm -rf "$0" && mkdir -p "$0" && exec "$@" --work-dir "$0" 2>&1',
                                      work, "node", peers.NODE_HEAP, tools["memlab"], "find-leaks", "--baseline", s1,
                                      "--target", s2, "--final", s3, "--trace-all-objects"]
@@ -164,6 +164,8 @@ def main():
     print(f"{args.only} series (SCALE {scale}, LEAK {leak}): " + " / ".join(f"{s / MB:.0f} MB" for s in sizes)
           + f"; numba cache warmed first ({warm:.2f} s); files pre-read into the page cache; each figure a fresh"
           " process")
+    load = round(os.getloadavg()[0], 2)  # well above 0 here: something else is running, figures may be off
+    print(f"1-minute load average before timing: {load}")
     res = bench_series(files, leak, tools, args.runs, os.path.join(args.data_dir, f"series-cache-{args.only}"))
 
     print(f"\n  {'command':<24}{'wall best':>11}{'wall median':>13}{'peak RSS median':>17}  (of {args.runs} run(s))")
@@ -178,6 +180,7 @@ def main():
     for ok, text in found:
         print(f"  {'NOTE' if ok is None else 'PASS' if ok else 'FAIL'}  {text}")
     print(json.dumps({"series": args.only, "scale": scale, "leak": leak, "bytes": sizes, "runs": args.runs,
+                      "loadavg_before": load,
                       "numba_warmup_seconds": round(warm, 3),
                       "results": {k: {m: v for m, v in r.items() if m != "out"} for k, r in res.items()},
                       "checks": [{"ok": ok, "check": text} for ok, text in found]}))

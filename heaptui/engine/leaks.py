@@ -230,10 +230,22 @@ def candidate_mask(s: Snapshot) -> np.ndarray:
 
 
 def new_in(target: Snapshot, baseline: Snapshot, final: Snapshot) -> np.ndarray:
-    """A mask over ``final``'s nodes: ids the target has and the baseline lacks."""
-    target_ids = np.unique(target.node_id)
-    fresh = target_ids[~np.isin(target_ids, baseline.node_id, assume_unique=False)]
-    return np.isin(final.node_id, fresh)
+    """A mask over ``final``'s nodes: ids the target has and the baseline lacks.
+
+    Binary searches in the snapshots' sorted ids (sorted once, and kept for lookups by id):
+    numpy's unique/isin take seconds per call on ten million ids.
+    """
+    target_ids = target.ids_sorted[0]
+    fresh = target_ids[~_among(target_ids, baseline.ids_sorted[0])]
+    return _among(final.node_id, fresh)
+
+
+def _among(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``sorted_ids`` (ascending)."""
+    if sorted_ids.shape[0] == 0:
+        return np.zeros(values.shape[0], dtype=np.bool_)
+    at = np.minimum(np.searchsorted(sorted_ids, values), sorted_ids.shape[0] - 1)
+    return sorted_ids[at] == values
 
 
 def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakReport:

@@ -272,15 +272,19 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakRe
             groups[key] = []
             paths[key] = _steps(s, start, v, edges, candidate)
         groups[key].append(v)
-    # Dominated candidates belong to the cluster of the candidate that dominates them.
-    cluster_of_top = {v: key for key, members in groups.items() for v in members}
+    # Dominated candidates belong to the cluster of the candidate that dominates them: count
+    # (cluster, class) pairs with numpy, not a Python loop per leaked object.
+    keys = list(groups)
+    cluster_of = np.full(s.node_count, -1, dtype=np.int64)
+    for c, key in enumerate(keys):
+        cluster_of[groups[key]] = c
+    cluster = cluster_of[owner[leaked]]
+    kept = cluster >= 0
+    pairs, pair_counts = np.unique(np.stack([cluster[kept], s.class_id[leaked][kept].astype(np.int64)]), axis=1,
+                                   return_counts=True)
     counts: dict[tuple, Counter[str]] = {key: Counter() for key in groups}
-    owners = owner[leaked]
-    class_ids = s.class_id[leaked]
-    for top_node, class_index in zip(owners.tolist(), class_ids.tolist()):
-        key = cluster_of_top.get(top_node)
-        if key is not None:
-            counts[key][s.classes[class_index].name] += 1
+    for (c, class_index), count in zip(pairs.T.tolist(), pair_counts.tolist()):
+        counts[keys[c]][s.classes[class_index].name] += count
     clusters = []
     for key, members in groups.items():
         nodes = np.array(members, dtype=np.int32)

@@ -161,6 +161,21 @@ def test_cli_no_traceback_in_a_real_process(tmp_path):
     assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1 and str(bad) in proc.stderr
 
 
+def test_the_command_ends_with_its_answer_and_its_status(tmp_path):
+    """The console script leaves with os._exit: all output must be out, and every status kept."""
+    a, b = fixture_path("leaky-2"), fixture_path("leaky-3")
+
+    def heaptui(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "heaptui", *args], capture_output=True, text=True, timeout=120)
+
+    args = ["--no-cache", "top", str(a), "--top", "3000", "--json"]  # 2.4 MB of output, many pipes' worth
+    full, in_process = heaptui(*args), CliRunner().invoke(main, args)
+    assert full.returncode == 0 and full.stdout == in_process.output and len(full.stdout) > 1_000_000
+    assert heaptui("--no-cache", "diff", str(a), str(b), "--fail-on-growth", "1kB").returncode == 3
+    assert heaptui("--no-cache", "summary", str(tmp_path / "missing")).returncode == 1
+    assert heaptui("summary").returncode == 2  # click's usage error
+
+
 def test_unknown_object_id(leaky3):
     result = CliRunner().invoke(main, ["object", str(fixture_path("leaky-3")), "@4"])
     assert result.exit_code == 1 and "no object @4" in result.output

@@ -246,6 +246,6 @@ def test_ctrl_c_during_a_load_is_one_line_and_status_130(monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(load_module, "_load_file", interrupted)
-    result = CliRunner().invoke(main, ["summary", str(fixture_path("leaky-3"))])
+    result = CliRunner().invoke(main, ["--no-cache", "summary", str(fixture_path("leaky-3"))])
     assert result.exit_code == 130 and result.output.strip().endswith("cancelled")
     assert result.output.count("\n") == 1

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from builder import node_like
 from conftest import fixture_path
 from heaptui.cli import main
 from heaptui.engine import cache as index_cache
@@ -122,7 +123,9 @@ def test_a_cancelled_write_leaves_no_cache(tmp_path, snapshot_file, monkeypatch)
 
 
 def test_small_files_and_no_cache_write_nothing(tmp_path, snapshot_file):
-    load_snapshot(snapshot_file, cache=CacheOptions(directory=str(tmp_path / "c1")))  # under the size floor
+    tiny, *_ = node_like()
+    tiny_file = tiny.write(tmp_path / "tiny.heapsnapshot")
+    load_snapshot(tiny_file, cache=CacheOptions(directory=str(tmp_path / "c1")))  # under the size floor
     load_snapshot(snapshot_file, cache=CacheOptions(directory=str(tmp_path / "c2"), enabled=False,
                                                     min_source_size=0))
     assert not (tmp_path / "c1").exists() and not (tmp_path / "c2").exists()

@@ -257,3 +257,53 @@ async def test_quitting_just_as_the_load_ends_is_clean():
                 if isinstance(app.screen, MainScreen):
                     break
         assert app.return_code in (0, None) and app._exception is None
+
+
+OPEN_FROM_CACHE = """
+import asyncio, sys, threading
+from heaptui.engine import jit
+from heaptui.engine.cache import CacheOptions
+from heaptui.tui.app import HeapTUI
+from heaptui.tui.loader import Loader
+
+first_start = []
+start = jit.start
+def recorded_start():
+    if not first_start:
+        first_start.append(threading.current_thread().name)
+    start()
+jit.start = recorded_start
+
+async def main():
+    loader = Loader([sys.argv[1]], cache=CacheOptions(directory=sys.argv[2], background=True)).start()
+    app = HeapTUI([sys.argv[1]], loader=loader)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if app.screen.query("#summary-table") and first_start:
+                break
+        print(loader.snapshots[0].timings, first_start, type(app.screen).__name__)
+
+asyncio.run(main())
+"""
+
+
+def test_a_cached_snapshot_is_on_screen_before_the_compiler_starts(tmp_path):
+    """From the index cache, nothing compiled runs before the Summary is drawn: numba starts after it.
+
+    numba's start (import, registries, kernels from disk) takes about a second of a fresh
+    process; the first screen must not wait for it. A fresh interpreter: this one started numba.
+    """
+    import subprocess
+    import sys
+
+    from heaptui.engine.cache import CacheOptions
+    from heaptui.engine.load import load_snapshot
+
+    path, cache = str(fixture_path("leaky-3")), str(tmp_path / "cache")
+    load_snapshot(path, cache=CacheOptions(directory=cache))  # writes the cache
+    run = subprocess.run([sys.executable, "-c", OPEN_FROM_CACHE, path, cache], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "'cache'" in run.stdout  # opened from the cache
+    assert "['heaptui-instances'] MainScreen" in run.stdout, run.stdout  # the first kernel call: after the paint

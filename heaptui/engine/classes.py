@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from .format import Meta
+from .jit import njit
 from .jsnames import format_property_name, js_length, js_sort_key
 from .strings import StringTable
 

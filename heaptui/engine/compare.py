@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from numba import njit
 
 from .classes import ClassInfo, classify
+from .jit import njit
 from .jsnames import js_sort_key
 from .snapshot import Snapshot
 

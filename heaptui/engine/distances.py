@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from .format import BASE_SYSTEM_DISTANCE, NO_DISTANCE
 from .graph import edges_of
+from .jit import njit
 from .names import descriptor_edge_allowed
 
 if TYPE_CHECKING:

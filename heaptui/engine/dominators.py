@@ -14,9 +14,9 @@ those corner cases the retained sizes are DevTools' own.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from .graph import bisect_edge
+from .jit import njit
 
 
 @njit(cache=True, nogil=True)

@@ -10,7 +10,8 @@ so for them this pass changes nothing.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import njit
 
 UNKNOWN, ATTACHED, DETACHED = 0, 1, 2
 

@@ -10,7 +10,8 @@ retainers, and heaptui lists them in DevTools' order.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import njit
 
 
 @njit(cache=True, nogil=True)

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from .jit import njit
 from .snapshot import Snapshot
 
 ARRAY, MAP, SET, OBJECT = 0, 1, 2, 3

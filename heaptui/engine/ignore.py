@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
 from .distances import devtools_distances
 from .format import NO_DISTANCE
+from .jit import njit
 from .snapshot import Snapshot
 
 

@@ -9,7 +9,8 @@ orders a class's instances) within each class, gives every class its slice.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import njit
 
 
 @njit(cache=True, nogil=True)

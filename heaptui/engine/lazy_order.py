@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from .classes import _splitmix
+from .jit import njit
 from .jsnames import js_sort_key
 
 if TYPE_CHECKING:

@@ -25,12 +25,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
 from .compare import series_warnings
 from .format import BASE_UNREACHABLE_DISTANCE
 from .graph import edge_owner
 from .growth import GrowingCollection, growing_collections
+from .jit import njit
 from .snapshot import Snapshot
 
 CANDIDATE_TYPES = ("object", "closure", "array", "regexp")

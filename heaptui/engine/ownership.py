@@ -16,7 +16,8 @@ hands its size to that owner. DevTools shows the owner's size that way (an
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import njit
 
 _UNVISITED = 0xFFFFFFFF
 _MULTIPLE = 0xFFFFFFFE

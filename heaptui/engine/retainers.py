@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from .format import BASE_UNREACHABLE_DISTANCE, NO_DISTANCE
 from .graph import bisect_edge
+from .jit import njit
 from .jsnames import js_sort_key
 from .lazy_order import LazyOrder, NodeNames
 

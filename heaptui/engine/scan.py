@@ -18,7 +18,8 @@ State layout shared by the integer scanners (``ST_*`` indices):
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import njit
 
 ST_POS, ST_VALUE, ST_IN_NUMBER, ST_DONE, ST_ERROR, ST_SIGN = 0, 1, 2, 3, 4, 5
 STATE_SIZE = 8

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from numba import njit
+from .jit import njit
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 
+import numpy as np
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,7 +66,7 @@ class MainScreen(Screen):
     """One snapshot's views."""
 
     BINDINGS = [
-        *(Binding(str(i + 1), f"view('{key}')", title, show=False) for i, (key, title) in enumerate(VIEWS)),
+        *(Binding(str(number), f"view_number({number})", show=False) for number in range(1, 10)),
         Binding("tab", "switch_pane", "Pane", priority=True),
         Binding("slash", "search", "Filter"),
         Binding("s", "cycle_sort", "Sort"),
@@ -88,6 +90,7 @@ class MainScreen(Screen):
         self.matcher = ClassMatcher([row.name for row in self.summary_model.all_classes])
         self.filters = allocation_filters(self.snapshots, self.index)
         self.filter_index = 0
+        self._filter_generation = 0
         self._pending: Timer | None = None
         self._filtering = False
 
@@ -151,6 +154,13 @@ class MainScreen(Screen):
     def current_view(self) -> str:
         return self.query_one("#views", ContentSwitcher).current or "summary"
 
+    def action_view_number(self, number: int) -> None:
+        """Number keys follow the view list in the header (which views it has depends on the files)."""
+        if number <= len(self.views):
+            self.action_view(self.views[number - 1][0])
+        elif len(self.snapshots) < 3:
+            self.action_view("comparison" if len(self.snapshots) < 2 else "leaks")
+
     def action_view(self, key: str) -> None:
         if any(key == k for k, _ in self.views):
             self.query_one("#view-tabs", Tabs).active = f"tab-{key}"
@@ -203,26 +213,38 @@ class MainScreen(Screen):
             if len(self.filters) < 2:
                 self.notify("Open several snapshots to filter by when objects were allocated.", timeout=3)
             return
-        self.action_view("summary")
         self.filter_index = (self.filter_index + 1) % len(self.filters)
         label, window = self.filters[self.filter_index]
+        snapshot = self.snapshot
+        self.filter_summary(None if window is None else label,
+                            None if window is None else lambda: snapshot.allocated_between(*window))
+
+    def filter_summary(self, label: str | None, mask_of: Callable[[], np.ndarray] | None,
+                       hint: str = "a: next filter") -> None:
+        """Show the Summary of the objects ``mask_of()`` keeps (all objects for None), under a banner.
+
+        The mask and the classes' rows are computed on a thread; the newest
+        request wins when several overlap.
+        """
+        self.action_view("summary")
         banner = self.query_one("#summary-filter", Static)
-        banner.update(f"[b]{escape(label)}[/b]  [dim](a: next filter)[/dim]" if window else "")
-        banner.display = window is not None
+        banner.update(f"[b]{escape(label)}[/b]  [dim]({hint})[/dim]" if label else "")
+        banner.display = label is not None
         self._filtering = True
-        snapshot, wanted = self.snapshot, self.filter_index
+        self._filter_generation += 1
+        snapshot, wanted = self.snapshot, self._filter_generation
 
         def work() -> None:
-            mask = None if window is None else snapshot.allocated_between(*window)
+            mask = None if mask_of is None else mask_of()
             rows = snapshot.summary(mask)
             self.app.call_from_thread(self._apply_filter, wanted, rows, mask)
 
-        threading.Thread(target=work, name="heaptui-allocation-filter", daemon=True).start()
+        threading.Thread(target=work, name="heaptui-summary-filter", daemon=True).start()
 
     def _apply_filter(self, wanted: int, rows: list, mask) -> None:
-        self._filtering = False
-        if wanted != self.filter_index:
+        if wanted != self._filter_generation:
             return
+        self._filtering = False
         sort, descending = self.summary_model.sort, self.summary_model.descending
         self.summary_model = SummaryModel(self.snapshot, rows, mask)
         self.summary_model.set_sort(sort, descending)

@@ -55,7 +55,8 @@ STALE_TEMP_SECONDS = 3600
 
 _ARRAYS = ("node_type", "node_name", "node_id", "shallow", "first_edge", "node_trace_id", "node_detachedness",
            "edge_type", "edge_name", "edge_to", "first_retainer", "retainer_edge", "distances", "dominator",
-           "retained", "class_id", "locations", "samples", "numbered_edge", "is_object_name")
+           "retained", "class_id", "locations", "samples", "numbered_edge", "is_object_name",
+           "trace_function_infos")
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,8 @@ def _snapshot(header: dict, a: dict[str, np.ndarray], path: str) -> Snapshot:
         numbered_edge=a["numbered_edge"], is_object_name=a["is_object_name"],
         ephemerons=EphemeronNames(a["ephemeron_part"], a["ephemeron_table_id"], header["ephemeron_part_count"]),
         samples=a.get("samples"), trace_tree=a["trace_tree"].tobytes() if "trace_tree" in a else None,
+        # Required: a cache written before it was kept lacks it and is rebuilt (KeyError -> None).
+        trace_function_infos=a["trace_function_infos"],
     )
     snapshot.summary_rows = snapshot.rows_from(*a["summary"])
     return snapshot

@@ -180,7 +180,8 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             class_id=class_id, classes=class_table, interfaces=interfaces, locations=raw.locations,
             statistics=statistics,
             numbered_edge=numbered_edge, is_object_name=strings.mask_of(["Object"]), ephemerons=ephemerons,
-            timings=timings, samples=raw.samples, trace_tree=raw.trace_tree, lost=raw.lost,
+            timings=timings, samples=raw.samples, trace_tree=raw.trace_tree,
+            trace_function_infos=raw.trace_function_infos, lost=raw.lost,
         )
         snapshot.summary_rows = snapshot.summary_from(class_retained, no_mask)
     return snapshot

@@ -142,6 +142,7 @@ class Snapshot:
     timings: dict[str, float] = field(default_factory=dict)
     samples: np.ndarray | None = None
     trace_tree: bytes | None = None
+    trace_function_infos: np.ndarray | None = None  # int64, flat, trace_function_info_fields per row
     lost: tuple[str, ...] = ()  # what a salvaged load of a truncated file could not recover
     _instances: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _instances_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -1,0 +1,251 @@
+"""A ``.heapprofile``: V8's sampling heap profile (``HeapProfiler.stopSampling``), aggregated by function.
+
+The file is the JSON DevTools saves for "Allocation sampling" (plain or
+gzipped): ``{"head": node, "samples": [...]}``, each node ``{callFrame:
+{functionName, scriptId, url, lineNumber, columnNumber}, selfSize, id,
+children}``, each sample ``{size, nodeId, ordinal}``. V8 keeps only the
+samples of objects still alive when sampling stops (unless asked otherwise),
+so ``selfSize`` is an estimate of the live bytes allocated by that stack.
+
+DevTools shows it bottom-up ("Heavy", ``BottomUpProfileDataGridTree``), and
+:meth:`SamplingProfile.by_function` gives that view's top level:
+
+- a function is a ``callUID``: name, script id, line and column (not the URL);
+  the root node is not a function of its own;
+- its self size sums ``selfSize`` over all its nodes; its total size sums the
+  nodes' totals (self plus descendants), skipping a node that has the same
+  function among its ancestors (recursion is counted once);
+- functions with nothing below them (total 0) are pruned away, as DevTools'
+  ``pruneEmptyBranches`` does; the view sorts by self size, largest first.
+
+Line and column are 1-based here (0: unknown), as DevTools shows them and as
+the allocation timeline's rows are; the protocol's ``callFrame`` has them 0-based.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SnapshotError
+
+ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
+
+
+@dataclass(frozen=True)
+class SampledFunction:
+    """A function of a sampling heap profile with the sampled bytes it allocated that still live."""
+
+    function: str
+    script: str  # the script's URL
+    script_id: str
+    line: int  # 1-based, 0 when unknown
+    column: int  # 1-based, 0 when unknown
+    self_size: int  # DevTools' "Self Size": allocated by the function itself
+    total_size: int  # DevTools' "Total Size": by it and what it called
+    samples: int  # how many samples were taken in it (each stands for about samplingInterval bytes)
+
+    @property
+    def location(self) -> str:
+        if not self.script:
+            return ""
+        if not self.line:
+            return self.script
+        return f"{self.script}:{self.line}:{self.column}" if self.column else f"{self.script}:{self.line}"
+
+    def to_json(self) -> dict[str, object]:
+        """The Allocation view's keys: only live objects are sampled, so live and allocated figures are the same."""
+        return {"function": self.function, "script": self.script, "line": self.line, "column": self.column,
+                "live_count": self.samples, "live_size": self.self_size, "count": self.samples,
+                "size": self.self_size, "total_size": self.total_size}
+
+
+@dataclass(frozen=True)
+class SamplingProfile:
+    """The profile's call tree as pre-order columns, with a function table."""
+
+    path: str
+    node_id: np.ndarray  # int64, the profile's node ids
+    parent: np.ndarray  # int32, -1 for the root
+    function: np.ndarray  # int32, index into the function table (the root's too)
+    self_size: np.ndarray  # int64
+    total_size: np.ndarray  # int64: self plus all descendants
+    sample_count: np.ndarray  # int64: samples whose nodeId is this node
+    function_name: tuple[str, ...]
+    script: tuple[str, ...]
+    script_id: tuple[str, ...]
+    line: tuple[int, ...]  # 1-based, 0 unknown
+    column: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        """Every sampled byte (the root's total)."""
+        return int(self.total_size[0]) if self.total_size.size else 0
+
+    def by_function(self) -> list[SampledFunction]:
+        """DevTools' bottom-up (Heavy) view's rows: self size descending, then total size, then first seen."""
+        n = self.parent.shape[0]
+        functions = len(self.function_name)
+        self_sum = np.zeros(functions, dtype=np.int64)
+        total_sum = np.zeros(functions, dtype=np.int64)
+        samples = np.zeros(functions, dtype=np.int64)
+        seen = np.zeros(functions, dtype=np.bool_)
+        first_seen = np.full(functions, n, dtype=np.int64)
+        on_stack = np.zeros(functions, dtype=np.int64)
+        stack: list[int] = []  # positions of the current node's ancestors (pre-order: a parent comes first)
+        parent, function = self.parent.tolist(), self.function.tolist()
+        for v in range(1, n):  # the root is not a row
+            while stack and stack[-1] != parent[v]:
+                on_stack[function[stack.pop()]] -= 1
+            f = function[v]
+            self_sum[f] += self.self_size[v]
+            samples[f] += self.sample_count[v]
+            if not on_stack[f]:
+                total_sum[f] += self.total_size[v]
+            if not seen[f]:
+                seen[f] = True
+                first_seen[f] = v
+            stack.append(v)
+            on_stack[f] += 1
+        kept = np.flatnonzero(seen & (total_sum > 0)).tolist()
+        kept.sort(key=lambda f: (-int(self_sum[f]), -int(total_sum[f]), int(first_seen[f])))
+        return [SampledFunction(self.function_name[f], self.script[f], self.script_id[f], self.line[f],
+                                self.column[f], int(self_sum[f]), int(total_sum[f]), int(samples[f]))
+                for f in kept]
+
+
+def is_heapprofile(path: str | os.PathLike[str]) -> bool:
+    """Does the file (plain or gzipped) look like a sampling heap profile rather than a heap snapshot?
+
+    A profile's JSON starts with its ``head`` (``{"head":``, as V8's and DevTools'
+    JSON.stringify write it), a snapshot's with ``{"snapshot":``. Only the first
+    bytes are read; unreadable files are "no" (the loader then says what is wrong).
+    """
+    try:
+        with open(path, "rb") as raw:
+            magic = raw.read(2)
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
+            start = stream.read(256)
+    except (OSError, EOFError):
+        return False
+    text = start.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith(b"{"):
+        return False
+    return text[1:].lstrip(b" \t\r\n").startswith((b'"head"', b'"profile"'))
+
+
+def _load_json(path: str | os.PathLike[str]) -> object:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise SnapshotError(path, "no such file") from None
+    except IsADirectoryError:
+        raise SnapshotError(path, "is a directory, not a profile") from None
+    except PermissionError:
+        raise SnapshotError(path, "permission denied") from None
+    except OSError as error:
+        raise SnapshotError(path, f"cannot open: {error.strerror or error}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise SnapshotError(path, f"cannot read: {error}") from None
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise SnapshotError(path, "the profile's call tree is too deep to read") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SnapshotError(path, f"not JSON: {str(error).splitlines()[0] if str(error) else 'bad data'}") from None
+
+
+def _call_frame(node: dict) -> tuple[str, str, str, int, int]:
+    """(name, script id, url, line, column) with 1-based line and column (0 unknown)."""
+    frame = node.get("callFrame")
+    if isinstance(frame, dict):  # the protocol's form: 0-based, -1 unknown
+        line, column = frame.get("lineNumber", -1), frame.get("columnNumber", -1)
+        source = frame
+        line, column = int(line) + 1, int(column) + 1
+    else:  # an old profile's form, fields on the node itself, 1-based
+        source = node
+        line, column = int(node.get("lineNumber", 0)), int(node.get("columnNumber", 0))
+    return (str(source.get("functionName", "")), str(source.get("scriptId", "")), str(source.get("url", "")),
+            max(line, 0), max(column, 0))
+
+
+def read_heapprofile(path: str | os.PathLike[str]) -> SamplingProfile:
+    """Read a ``.heapprofile`` (optionally gzipped); raises :class:`SnapshotError` for bad input."""
+    data = _load_json(path)
+    if isinstance(data, dict) and "profile" in data and "head" not in data:
+        data = data["profile"]  # the whole stopSampling reply
+    if not isinstance(data, dict) or not isinstance(data.get("head"), dict):
+        raise SnapshotError(path, 'not a sampling heap profile: no "head" node')
+    node_ids: list[int] = []
+    parents: list[int] = []
+    functions: list[int] = []
+    selfs: list[int] = []
+    table: dict[tuple[str, str, int, int], int] = {}
+    names: list[str] = []
+    urls: list[str] = []
+    script_ids: list[str] = []
+    lines: list[int] = []
+    columns: list[int] = []
+    stack: list[tuple[dict, int]] = [(data["head"], -1)]
+    try:
+        while stack:
+            node, parent = stack.pop()
+            name, script_id, url, line, column = _call_frame(node)
+            key = (name, script_id, line, column)  # DevTools' callUID
+            f = table.get(key)
+            if f is None:
+                f = table[key] = len(names)
+                names.append(name)
+                urls.append(url)
+                script_ids.append(script_id)
+                lines.append(line)
+                columns.append(column)
+            me = len(node_ids)
+            node_ids.append(int(node.get("id", me)))
+            parents.append(parent)
+            functions.append(f)
+            selfs.append(int(node.get("selfSize", 0)))
+            children = node.get("children", [])
+            if not isinstance(children, list):
+                raise TypeError
+            for child in reversed(children):
+                if not isinstance(child, dict):
+                    raise TypeError
+                stack.append((child, me))
+    except (TypeError, ValueError, AttributeError):
+        raise SnapshotError(path, "not a sampling heap profile: a node is malformed") from None
+    n = len(node_ids)
+    parent = np.array(parents, dtype=np.int32)
+    self_size = np.array(selfs, dtype=np.int64)
+    total = self_size.copy()
+    for v in range(n - 1, 0, -1):  # pre-order: children after their parent, so backwards sums up
+        total[parent[v]] += total[v]
+    ids = np.array(node_ids, dtype=np.int64)
+    sample_count = np.zeros(n, dtype=np.int64)
+    samples = data.get("samples", [])
+    if isinstance(samples, list) and samples:
+        try:
+            sampled = np.array([int(s["nodeId"]) for s in samples], dtype=np.int64)
+        except (TypeError, KeyError, ValueError):
+            raise SnapshotError(path, "not a sampling heap profile: a sample is malformed") from None
+        order = np.argsort(ids, kind="stable")
+        where = np.minimum(np.searchsorted(ids[order], sampled), n - 1)
+        hit = ids[order][where] == sampled
+        np.add.at(sample_count, order[where[hit]], 1)
+    return SamplingProfile(
+        path=str(path), node_id=ids, parent=parent, function=np.array(functions, dtype=np.int32),
+        self_size=self_size, total_size=total, sample_count=sample_count, function_name=tuple(names),
+        script=tuple(urls), script_id=tuple(script_ids), line=tuple(lines), column=tuple(columns),
+    )
+
+
+__all__ = ["ROW_KEYS", "SampledFunction", "SamplingProfile", "is_heapprofile", "read_heapprofile"]

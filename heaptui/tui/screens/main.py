@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from ...engine.snapshot import Snapshot
+from ...engine.timeline import interval_id_range
 from ...textreport import human_size
 from ..search import ClassMatcher
 from ..series_models import COMPARISON_SORTS, ComparisonModel, LeaksModel
@@ -31,19 +32,28 @@ from ..tree_model import CLASS, MORE, RETAINER, ContainmentModel, Row, SummaryMo
 from ..widgets.retainers import RetainersPane
 from ..widgets.series import ComparisonView, LeaksView, SnapshotList, stem
 from ..widgets.statistics import StatisticsView
+from ..widgets.timeline import TimelineChart, TimelineView, interval_text
 from ..widgets.tree_table import TreeTable
 
 VIEWS = (("summary", "Summary"), ("containment", "Containment"), ("statistics", "Statistics"),
-         ("comparison", "Comparison"), ("leaks", "Leaks"))
+         ("comparison", "Comparison"), ("leaks", "Leaks"), ("timeline", "Timeline"))
 SORTS = ("retained", "shallow", "count", "distance", "name")
 RETAINERS_DELAY = 0.08
 GRIDS = ("summary-table", "containment-table", "comparison-table", "leaks-table")
 SIDEBAR_FROM = 110  # columns: below this the snapshot list would take too much room from the grids
 
 
-def views_for(count: int) -> tuple[tuple[str, str], ...]:
-    """The views that make sense with ``count`` snapshots open."""
-    return tuple(v for v in VIEWS if (v[0] != "comparison" or count > 1) and (v[0] != "leaks" or count > 2))
+def views_for(count: int, snapshot: Snapshot | None = None) -> tuple[tuple[str, str], ...]:
+    """The views that make sense with ``count`` snapshots open, ``snapshot`` being the one shown.
+
+    The Timeline needs a recording's samples (a ``.heaptimeline``).
+    """
+    wanted = {"comparison": count > 1, "leaks": count > 2, "timeline": has_timeline(snapshot)}
+    return tuple(v for v in VIEWS if wanted.get(v[0], True))
+
+
+def has_timeline(snapshot: Snapshot | None) -> bool:
+    return snapshot is not None and snapshot.samples is not None and snapshot.samples.size > 0
 
 
 def allocation_filters(snapshots: list[Snapshot], index: int) -> list[tuple[str, tuple[int, int] | None]]:
@@ -85,12 +95,13 @@ class MainScreen(Screen):
         self.snapshots = [snapshots] if isinstance(snapshots, Snapshot) else list(snapshots)
         self.index = len(self.snapshots) - 1 if index is None else index
         self.snapshot = self.snapshots[self.index]
-        self.views = views_for(len(self.snapshots))
+        self.views = views_for(len(self.snapshots), self.snapshot)
         self.summary_model = SummaryModel(self.snapshot)
         self.matcher = ClassMatcher([row.name for row in self.summary_model.all_classes])
         self.filters = allocation_filters(self.snapshots, self.index)
         self.filter_index = 0
         self._filter_generation = 0
+        self.summary_filter: str | None = None  # the Summary filter's banner, None for all objects
         self._pending: Timer | None = None
         self._filtering = False
 
@@ -121,11 +132,15 @@ class MainScreen(Screen):
                         yield ComparisonView(self.snapshots, self.index, id="comparison")
                     if len(self.snapshots) > 2:
                         yield LeaksView(self.snapshots, self.index, id="leaks")
+                    if has_timeline(s):
+                        yield TimelineView(s, id="timeline")
                 yield RetainersPane(id="retainers")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys for several snapshots are hidden (and do nothing) when only one is open."""
+        if action == "cycle_allocation_filter" and self.summary_filter is not None:
+            return True  # it also undoes a filter chosen in another view (Timeline)
         if action in ("cycle_allocation_filter", "cycle_base", "snapshot") and len(self.snapshots) < 2:
             return False
         return True
@@ -178,6 +193,10 @@ class MainScreen(Screen):
                 containment.set_model(ContainmentModel(self.snapshot))
         if key in ("comparison", "leaks"):
             self.query_one(f"#{key}", ComparisonView if key == "comparison" else LeaksView).ensure()
+        if key == "timeline":
+            self.query_one(TimelineView).ensure()
+            self.query_one("#retainers").display = False
+            return
         table = self.main_table
         if table is not None:
             table.focus()
@@ -186,7 +205,19 @@ class MainScreen(Screen):
     @property
     def main_table(self) -> TreeTable | None:
         view = self.current_view
-        return None if view == "statistics" else self.query_one(f"#{view}-table", TreeTable)
+        return None if view in ("statistics", "timeline") else self.query_one(f"#{view}-table", TreeTable)
+
+    def on_timeline_chart_chosen(self, event: TimelineChart.Chosen) -> None:
+        """Enter in the Timeline: the Summary of the objects allocated in the selected intervals."""
+        view = self.query_one(TimelineView)
+        if view.timeline is None or event.first is None or event.last is None:
+            return
+        window = interval_id_range(view.timeline, event.first, event.last)
+        snapshot = self.snapshot
+        self.filter_index = 0
+        self.filter_summary(f"Objects allocated in {interval_text(view.timeline, event.first, event.last)} "
+                            "of the recording", lambda: snapshot.allocated_between(*window),
+                            hint="a: all objects")
 
     @property
     def series_ready(self) -> bool:
@@ -209,6 +240,9 @@ class MainScreen(Screen):
 
     def action_cycle_allocation_filter(self) -> None:
         """DevTools' Summary filter: all objects, or those allocated before or between snapshots."""
+        if self.summary_filter is not None and self.filter_index == 0:  # a view's own (Timeline): undo it
+            self.filter_summary(None, None)
+            return
         if len(self.filters) < 2 or self._filtering:
             if len(self.filters) < 2:
                 self.notify("Open several snapshots to filter by when objects were allocated.", timeout=3)
@@ -227,6 +261,8 @@ class MainScreen(Screen):
         request wins when several overlap.
         """
         self.action_view("summary")
+        self.summary_filter = label
+        self.refresh_bindings()
         banner = self.query_one("#summary-filter", Static)
         banner.update(f"[b]{escape(label)}[/b]  [dim]({hint})[/dim]" if label else "")
         banner.display = label is not None

@@ -1,0 +1,97 @@
+"""The Timeline view of a recorded allocation timeline, driven with the Pilot."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import FIXTURES
+from heaptui.engine.load import load_snapshot
+from heaptui.engine.timeline import interval_id_range, timeline_intervals
+from heaptui.tui.app import HeapTUI
+from heaptui.tui.screens.main import MainScreen, views_for
+from heaptui.tui.widgets.timeline import TimelineChart, TimelineView, columns_for
+from test_tui import table
+
+TIMELINE = FIXTURES / "timeline-leaky.heaptimeline.gz"
+REQUESTS = 200  # tests/fixtures/timeline.js: N requests, each leaving one {url, date} and one Date
+
+
+async def wait_for(pilot, ready, what: str) -> None:
+    for _ in range(400):
+        await pilot.pause(0.05)
+        if ready():
+            return
+    raise AssertionError(f"{what} never happened")
+
+
+def counts(screen: MainScreen) -> dict[str, int]:
+    return {row.name: row.count for row in screen.summary_model.all_classes}
+
+
+def test_columns_keep_every_interval_once():
+    timeline = timeline_intervals(load_snapshot(TIMELINE))
+    for width in (1, 7, 40, 200, 5000):
+        columns = columns_for(timeline, width)
+        assert int(columns.size.sum()) == int(timeline.live_size[1:].sum())  # interval 0 is not drawn
+        used = np.flatnonzero(columns.first >= 0)
+        spans = [range(int(columns.first[c]), int(columns.last[c]) + 1) for c in used]
+        assert [i for span in spans for i in span] == list(range(1, len(timeline)))  # in order, no gaps
+
+
+async def test_selecting_the_recording_filters_the_summary_to_what_it_allocated():
+    snapshot = load_snapshot(TIMELINE)
+    assert [key for key, _ in views_for(1, snapshot)][3] == "timeline"
+    app = HeapTUI([str(TIMELINE)], [snapshot])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        everything = counts(app.screen)
+        await pilot.press("4")
+        view = app.screen.query_one(TimelineView)
+        await wait_for(pilot, lambda: view.ready and app.screen.query(TimelineChart), "the timeline")
+        await pilot.pause(0.1)
+        chart = app.screen.query_one(TimelineChart)
+        assert chart.has_focus
+        await pilot.press("home", "shift+end")
+        first, last = chart.selection()
+        assert (first, last) == (1, len(view.timeline) - 1)
+        info = str(app.screen.query_one(".timeline-info").render())
+        assert f"intervals 1–{last}" in info
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.filter_settled, "the filtered Summary")
+        screen = app.screen
+        assert screen.current_view == "summary" and "Objects allocated in" in screen.summary_filter
+        filtered = counts(screen)
+        # Every request's objects were allocated while recording, and nothing of before it is listed.
+        assert filtered["Date"] >= REQUESTS and filtered["{url, date}"] >= REQUESTS
+        low, high = interval_id_range(view.timeline, first, last)
+        ids = snapshot.node_id[screen.summary_model.mask & (snapshot.shallow > 0)]
+        assert ids.size and ids.min() > low and ids.max() <= high
+        assert sum(filtered.values()) < sum(everything.values())
+        assert "{url, date}" in [row.label.split(" ×")[0] for row in table(app, "summary").model.rows]
+        await pilot.press("a")  # back to all objects
+        await wait_for(pilot, lambda: screen.filter_settled and screen.summary_filter is None, "all objects")
+        assert counts(screen) == everything
+
+
+async def test_one_interval_and_the_keys_that_move():
+    snapshot = load_snapshot(TIMELINE)
+    timeline = timeline_intervals(snapshot)
+    app = HeapTUI([str(TIMELINE)], [snapshot])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        view = app.screen.query_one(TimelineView)
+        await wait_for(pilot, lambda: view.ready and app.screen.query(TimelineChart), "the timeline")
+        await pilot.pause(0.1)
+        chart = app.screen.query_one(TimelineChart)
+        tallest = chart.selection()  # the cursor starts on the tallest bar
+        assert tallest is not None and chart.columns.size[chart.cursor] == chart.columns.size.max()
+        await pilot.press("end")
+        assert chart.selection()[1] == len(timeline) - 1
+        await pilot.press("left")
+        first, last = chart.selection()
+        assert last < len(timeline) - 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.filter_settled, "the filtered Summary")
+        low, high = interval_id_range(timeline, first, last)
+        expected = snapshot.summary(snapshot.allocated_between(low, high))
+        assert counts(app.screen) == {row.name: row.count for row in expected}

@@ -442,6 +442,47 @@ def top(file: str, count: int, as_json: bool, progress: bool | None) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N functions with most live size.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_progress_option
+def allocations(file: str, top: int | None, as_json: bool, progress: bool | None) -> None:
+    """The functions that allocated the live objects, by live size.
+
+    FILE is an allocation timeline recorded with stacks (.heaptimeline, as
+    `heaptui record` or DevTools' "Allocations on timeline" with "Allocation
+    stack traces" write it; also any snapshot of `node --track-heap-objects`)
+    or a sampling profile (.heapprofile).
+    """
+    from .engine.errors import SnapshotError
+    from .engine.heapprofile import is_heapprofile, read_heapprofile
+
+    if not os.path.exists(file):
+        _fail(f"{file}: no such file", EXIT_BAD_INPUT)
+    reason = None
+    if is_heapprofile(file):
+        try:
+            profile = read_heapprofile(file)
+        except SnapshotError as error:
+            _fail(str(error), EXIT_BAD_INPUT)
+        rows = [f.to_json() for f in profile.by_function()]  # a sampling profile holds only live objects
+    else:
+        from .engine.allocation import allocation_tree
+
+        tree = allocation_tree(load_or_exit(file, progress))
+        reason = tree.reason
+        rows = [r.to_json() for r in tree.sorted_rows(tree.tops(), "live_size")]
+    total = len(rows)
+    rows = rows[:top] if top is not None else rows
+    if as_json:
+        _emit_json({"file": file, "reason": reason, "functions": rows})
+    else:
+        from .textreport import allocations_table
+
+        click.echo(allocations_table(file, rows, reason, total))
+
+
+@main.command()
+@click.argument("file", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_progress_option
 def stats(file: str, as_json: bool, progress: bool | None) -> None:

@@ -172,3 +172,21 @@ def largest_text(snapshot: Snapshot, found: list[LargeObject]) -> str:
 
 def path_text_of(item: LargeObject) -> str:
     return path_text(item.path)
+
+
+def allocations_table(path: str, rows: list[dict[str, object]], note: str | None = None, total: int | None = None,
+                      width: int = 110) -> str:
+    """The allocating functions (rows as ``AllocationRow.to_json`` gives them), live size first."""
+    count = len(rows) if total is None else total
+    lines = [f"{path}: {count:,} functions allocated objects that are still alive" if note is None
+             else f"{path}: {note}"]
+    if not rows:
+        return "\n".join(lines)
+    name_width = max(20, width - 50)
+    lines.append(f"{'Live Size':>12} {'Live Count':>10} {'Size':>12} {'Count':>9}  Function")
+    for row in rows:
+        where = f"{row['script']}:{row['line']}:{row['column']}" if row["script"] and row["line"] else row["script"]
+        label = f"{row['function'] or '(anonymous)'}  {where}" if where else str(row["function"] or "(anonymous)")
+        lines.append(f"{row['live_size']:>12,} {row['live_count']:>10,} {row['size']:>12,} {row['count']:>9,}  "
+                     f"{_truncate(label, name_width)}")
+    return "\n".join(lines)

@@ -26,9 +26,11 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import interval_id_range
 from ...textreport import human_size
+from ..allocation_model import FUNCTION, AllocationModel
 from ..search import ClassMatcher
 from ..series_models import COMPARISON_SORTS, ComparisonModel, LeaksModel
 from ..tree_model import CLASS, MORE, RETAINER, ContainmentModel, Row, SummaryModel
+from ..widgets.allocation import AllocationView
 from ..widgets.retainers import RetainersPane
 from ..widgets.series import ComparisonView, LeaksView, SnapshotList, stem
 from ..widgets.statistics import StatisticsView
@@ -36,19 +38,25 @@ from ..widgets.timeline import TimelineChart, TimelineView, interval_text
 from ..widgets.tree_table import TreeTable
 
 VIEWS = (("summary", "Summary"), ("containment", "Containment"), ("statistics", "Statistics"),
-         ("comparison", "Comparison"), ("leaks", "Leaks"), ("timeline", "Timeline"))
+         ("comparison", "Comparison"), ("leaks", "Leaks"), ("timeline", "Timeline"), ("allocation", "Allocation"))
 SORTS = ("retained", "shallow", "count", "distance", "name")
 RETAINERS_DELAY = 0.08
-GRIDS = ("summary-table", "containment-table", "comparison-table", "leaks-table")
+GRIDS = ("summary-table", "containment-table", "comparison-table", "leaks-table", "allocation-table")
 SIDEBAR_FROM = 110  # columns: below this the snapshot list would take too much room from the grids
 
 
 def views_for(count: int, snapshot: Snapshot | None = None) -> tuple[tuple[str, str], ...]:
     """The views that make sense with ``count`` snapshots open, ``snapshot`` being the one shown.
 
-    The Timeline needs a recording's samples (a ``.heaptimeline``).
+    The Timeline needs a recording's samples (a ``.heaptimeline``); the
+    Allocation view is there for a recording (saying why it is empty when it
+    was made without allocation stacks, as DevTools' default recording is) and
+    for any snapshot with stacks (``node --track-heap-objects``).
     """
-    wanted = {"comparison": count > 1, "leaks": count > 2, "timeline": has_timeline(snapshot)}
+    stacks = snapshot is not None and snapshot.trace_function_infos is not None and \
+        snapshot.trace_function_infos.size > 0
+    wanted = {"comparison": count > 1, "leaks": count > 2, "timeline": has_timeline(snapshot),
+              "allocation": has_timeline(snapshot) or stacks}
     return tuple(v for v in VIEWS if wanted.get(v[0], True))
 
 
@@ -134,6 +142,8 @@ class MainScreen(Screen):
                         yield LeaksView(self.snapshots, self.index, id="leaks")
                     if has_timeline(s):
                         yield TimelineView(s, id="timeline")
+                    if any(key == "allocation" for key, _ in self.views):
+                        yield AllocationView(s, id="allocation")
                 yield RetainersPane(id="retainers")
         yield Footer()
 
@@ -186,13 +196,15 @@ class MainScreen(Screen):
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         key = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "summary"
         self.query_one("#views", ContentSwitcher).current = key
-        self.query_one("#retainers").display = key != "statistics"
+        self.query_one("#retainers").display = key not in ("statistics", "allocation")
         if key == "containment":
             containment = self.query_one("#containment-table", TreeTable)
             if containment.model is None:
                 containment.set_model(ContainmentModel(self.snapshot))
         if key in ("comparison", "leaks"):
             self.query_one(f"#{key}", ComparisonView if key == "comparison" else LeaksView).ensure()
+        if key == "allocation":
+            self.query_one(AllocationView).ensure()
         if key == "timeline":
             self.query_one(TimelineView).ensure()
             self.query_one("#retainers").display = False
@@ -310,7 +322,7 @@ class MainScreen(Screen):
         if self._pending is not None:
             self._pending.stop()
         table = table or self.main_table
-        node = row.node if row is not None and row.kind not in (CLASS, MORE) else None
+        node = row.node if row is not None and row.kind not in (CLASS, MORE) and row.node >= 0 else None
         snapshot = table.model.snapshot_of(row) if table is not None and table.model and row else self.snapshot
         if delay:
             self._pending = self.set_timer(delay, lambda: self._show_retainers(node, snapshot))
@@ -347,12 +359,25 @@ class MainScreen(Screen):
             column = event.column
             descending = not self.summary_model.descending if column == self.summary_model.sort else None
             self._sort(column, descending)
+        elif isinstance(event.table.model, AllocationModel) and event.column in AllocationModel.SORTS:
+            event.table.model.set_sort(event.column)
+            event.table.sort_column, event.table.sort_descending = event.column, True
+            event.table.set_model(event.table.model)
         elif event.table.id == "comparison-table" and isinstance(event.table.model, ComparisonModel):
             model = event.table.model
             self._sort_comparison(event.table, event.column, not model.descending if event.column == model.sort
                                   else None)
 
     def action_cycle_sort(self) -> None:
+        if self.current_view == "allocation":
+            table = self.query_one("#allocation-table", TreeTable)
+            if isinstance(table.model, AllocationModel):
+                sorts = AllocationModel.SORTS
+                table.model.set_sort(sorts[(sorts.index(table.model.sort) + 1) % len(sorts)])
+                table.sort_column, table.sort_descending = table.model.sort, True
+                table.set_model(table.model)
+                self.notify(f"Sorted by {table.model.sort.replace('_', ' ')}", timeout=1.5)
+            return
         if self.current_view == "comparison":
             table = self.query_one("#comparison-table", TreeTable)
             if isinstance(table.model, ComparisonModel):
@@ -432,8 +457,16 @@ class MainScreen(Screen):
         self._follow(table.current, delay=0)
 
     def action_goto(self) -> None:
-        """Jump from a retainer or an edge to its object in the Summary (DevTools' "Reveal in Summary")."""
+        """Jump from a retainer or an edge to its object in the Summary (DevTools' "Reveal in Summary").
+
+        On a function of the Allocation view: the Summary of the live objects it allocated.
+        """
         focused = self.focused
+        if isinstance(focused, TreeTable) and isinstance(focused.model, AllocationModel):
+            row = focused.current
+            if row is not None and row.kind == FUNCTION:
+                self.show_allocated_by(focused.model, row)
+            return
         if not isinstance(focused, TreeTable) or focused.current is None or focused.current.node < 0:
             return
         row = focused.current
@@ -442,6 +475,14 @@ class MainScreen(Screen):
             self.reveal(row.node)
         else:  # an object of another snapshot (deleted in the Comparison): show it there
             self.app.show_snapshot(self.snapshots.index(holder), "summary", row.node)  # type: ignore
+
+    def show_allocated_by(self, model: AllocationModel, row: Row) -> None:
+        """The Summary of the objects a function (with the callers on the way to it) allocated."""
+        found = row.values[0]
+        where = f" ({found.location.rsplit('/', 1)[-1]})" if found.location else ""
+        self.filter_index = 0
+        self.filter_summary(f"Objects allocated by {found.function or '(anonymous)'}{where}",
+                            lambda: model.tree.live_mask(found), hint="a: all objects")
 
     def show_class(self, class_index: int) -> None:
         """From the command palette: filter the Summary to one class and expand it."""

@@ -317,6 +317,12 @@ def open_command(files: tuple[str, ...]) -> None:
     for path in files:
         if not os.path.exists(path):
             _fail(f"{path}: no such file", EXIT_BAD_INPUT)
+    from .engine.heapprofile import is_heapprofile
+
+    profiles = [path for path in files if is_heapprofile(path)]
+    if profiles:
+        _open_profile(profiles[0], len(files))
+        return
     _or_exit(list(files), False, lambda reporter: check_memory(list(files)))
     from .tui.loader import Loader
 
@@ -328,6 +334,22 @@ def open_command(files: tuple[str, ...]) -> None:
     app.run()
     if app.load_error:
         _fail(app.load_error, EXIT_BAD_INPUT)
+
+
+def _open_profile(path: str, files: int) -> None:
+    """A sampling heap profile (.heapprofile) opens alone, on its own screen."""
+    from .engine.errors import SnapshotError
+    from .engine.heapprofile import read_heapprofile
+
+    if files > 1:
+        _fail(f"{path}: a sampling heap profile opens on its own, not with other files", EXIT_BAD_INPUT)
+    try:
+        profile = read_heapprofile(path)
+    except SnapshotError as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+    from .tui.app import HeapTUI
+
+    HeapTUI([path], profile=profile).run()
 
 
 @main.command()

@@ -99,3 +99,36 @@ async def test_a_recording_without_stacks_says_why_its_allocation_view_is_empty(
         await pilot.pause(0.05)
         assert "without allocation stacks" in str(view.query_one(".allocation-title").render())
         assert not table(app, "allocation").display
+
+
+def test_profile_callers_share_out_what_the_function_allocated():
+    from heaptui.engine.heapprofile import read_heapprofile
+
+    profile = read_heapprofile(PROFILE)
+    handler = next(f for f in profile.by_function() if f.function == "handleRequest")
+    callers = profile.callers(handler)
+    assert [c.function for c in callers] == ["emit"]  # the http server's 'request' event
+    assert sum(c.self_size for c in callers) == handler.self_size
+    assert profile.callers(callers[0])[0].path == (*callers[0].path, profile.callers(callers[0])[0].path[-1])
+
+
+async def test_a_sampling_profile_opens_on_its_own_screen():
+    from heaptui.engine.heapprofile import read_heapprofile
+    from heaptui.tui.screens.profile import ProfileScreen
+
+    profile = read_heapprofile(PROFILE)
+    app = HeapTUI([str(PROFILE)], profile=profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ProfileScreen)
+        grid = table(app, "profile")
+        rows = grid.model.rows
+        assert [r.values[0].self_size for r in rows] == sorted((r.values[0].self_size for r in rows), reverse=True)
+        at = next(i for i, r in enumerate(rows) if r.values[0].function == "handleRequest")
+        for _ in range(at):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert grid.model.rows[at + 1].depth == 1 and grid.model.rows[at + 1].values[0].function == "emit"
+        await pilot.press("q")
+    result = CliRunner().invoke(main, ["open", str(PROFILE), str(TIMELINE)])
+    assert result.exit_code == 1 and "opens on its own" in result.output

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,6 +48,7 @@ class SampledFunction:
     self_size: int  # DevTools' "Self Size": allocated by the function itself
     total_size: int  # DevTools' "Total Size": by it and what it called
     samples: int  # how many samples were taken in it (each stands for about samplingInterval bytes)
+    path: tuple[int, ...] = field(default=(), compare=False)  # function indices: this one, then its callers
 
     @property
     def location(self) -> str:
@@ -114,8 +115,38 @@ class SamplingProfile:
         kept = np.flatnonzero(seen & (total_sum > 0)).tolist()
         kept.sort(key=lambda f: (-int(self_sum[f]), -int(total_sum[f]), int(first_seen[f])))
         return [SampledFunction(self.function_name[f], self.script[f], self.script_id[f], self.line[f],
-                                self.column[f], int(self_sum[f]), int(total_sum[f]), int(samples[f]))
+                                self.column[f], int(self_sum[f]), int(total_sum[f]), int(samples[f]), (f,))
                 for f in kept]
+
+    def callers(self, row: SampledFunction) -> list[SampledFunction]:
+        """Bottom-up, one level: who called ``row``'s function (along ``row.path``) when it allocated.
+
+        Each caller's ``self_size`` and ``samples`` are those of the allocations
+        made in the row's function under that chain of calls; its ``total_size``
+        is the same figure (what the chain allocated, not all the caller did).
+        Largest first, ties in function order; the profile's root is not a caller.
+        """
+        at = np.flatnonzero(self.function == row.path[0])
+        tops = at
+        for f in row.path[1:]:
+            up = self.parent[at]
+            keep = up >= 0
+            keep[keep] = self.function[up[keep]] == f
+            tops, at = tops[keep], up[keep]
+        up = self.parent[at]
+        keep = up > 0  # position 0 is the root
+        tops, up = tops[keep], up[keep]
+        callers = self.function[up]
+        found = []
+        for f in np.unique(callers).tolist():
+            mine = tops[callers == f]
+            size = int(self.self_size[mine].sum())
+            if size:
+                found.append(SampledFunction(self.function_name[f], self.script[f], self.script_id[f],
+                                             self.line[f], self.column[f], size, size,
+                                             int(self.sample_count[mine].sum()), (*row.path, f)))
+        found.sort(key=lambda r: -r.self_size)
+        return found
 
 
 def is_heapprofile(path: str | os.PathLike[str]) -> bool:

@@ -90,8 +90,11 @@ class ProfileModel(TreeModel):
     def __init__(self, profile: SamplingProfile) -> None:
         super().__init__(None)  # type: ignore[arg-type]  # no heap snapshot behind a sampling profile
         self.profile = profile
-        self.rows = [Row(FUNCTION, 0, function_label(f.function, f.location), count=f.samples, values=(f,))
-                     for f in profile.by_function()]
+        self.rows = [self.function_row(f, 0) for f in profile.by_function()]
+
+    def function_row(self, found: SampledFunction, depth: int) -> Row:
+        return Row(FUNCTION, depth, function_label(found.function, found.location), count=found.samples,
+                   expandable=True, values=(found,))
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return PROFILE_NARROW if narrow else PROFILE_WIDE
@@ -104,4 +107,7 @@ class ProfileModel(TreeModel):
         return False
 
     def children(self, row: Row) -> list[Row]:
-        return []
+        callers = self.profile.callers(row.values[0])
+        if not callers:
+            row.expandable = False
+        return [self.function_row(f, row.depth + 1) for f in callers]

@@ -15,11 +15,13 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from ..engine.heapprofile import SamplingProfile
 from ..engine.snapshot import Snapshot
 from .commands import HeapCommands
 from .loader import Loader
 from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
+from .screens.profile import ProfileScreen
 
 
 class HeapTUI(App):
@@ -36,15 +38,18 @@ class HeapTUI(App):
     ]
 
     def __init__(self, paths: list[str], snapshots: list[Snapshot] | None = None,
-                 loader: Loader | None = None) -> None:
+                 loader: Loader | None = None, profile: SamplingProfile | None = None) -> None:
         super().__init__()
         self.paths = paths
         self.snapshots: list[Snapshot] = list(snapshots or [])
         self.loader = loader
+        self.profile = profile  # a .heapprofile opens on its own screen
         self.load_error: str | None = None
 
     def on_mount(self) -> None:
-        if self.snapshots:
+        if self.profile is not None:
+            self.push_screen(ProfileScreen(self.profile))
+        elif self.snapshots:
             self.push_screen(self._screen_for(len(self.snapshots) - 1))
         else:
             loader = (self.loader or Loader(self.paths)).start()

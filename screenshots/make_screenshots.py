@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from heaptui.engine import load_snapshots
+from heaptui.engine import load_snapshot, load_snapshots
 from heaptui.tui.app import HeapTUI
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = [HERE.parent / "examples" / f"leaky-server-{i}.heapsnapshot.gz" for i in (1, 2, 3)]
 SIZE = (120, 36)
 
-# (file name, how many of the three examples to open, keys to press) — each from a freshly opened app.
+# (file name, how many of the three examples to open or "timeline", keys to press), each from a freshly
+# opened app.
 SHOTS = [
     ("summary.svg", 1, []),
     ("summary-date-retainers.svg", 1, ["slash", *"Date", "enter", "down", "right", "down"]),
@@ -26,11 +27,17 @@ SHOTS = [
     ("comparison.svg", 3, ["4", "down", "down", "right", "down"]),
     ("leaks.svg", 3, ["5", "right", "down"]),
     ("allocated-between.svg", 3, ["a", "a", "a"]),
+    ("timeline.svg", "timeline", ["4", "home", "right", "shift+right", "shift+right"]),
+    ("allocation.svg", "timeline", ["5", "s", "enter"]),
 ]
+TIMELINE = HERE.parent / "examples" / "leaky-server.heaptimeline.gz"
 
 
-async def shoot(snapshots, name: str, count: int, keys: list[str]) -> None:
-    opened = snapshots[-count:] if count == 1 else snapshots[:count]
+async def shoot(snapshots, name: str, count: int | str, keys: list[str]) -> None:
+    if count == "timeline":
+        opened = [load_snapshot(str(TIMELINE))]
+    else:
+        opened = snapshots[-count:] if count == 1 else snapshots[:count]
     app = HeapTUI([s.path for s in opened], opened)
     async with app.run_test(size=SIZE) as pilot:
         for key in keys:
@@ -41,6 +48,8 @@ async def shoot(snapshots, name: str, count: int, keys: list[str]) -> None:
         await pilot.pause(0.4)
         while hasattr(app.screen, "retainers_settled") and not app.screen.retainers_settled:
             await pilot.pause(0.05)
+        app.clear_notifications()
+        await pilot.pause(0.1)
         app.save_screenshot(str(HERE / name))
 
 

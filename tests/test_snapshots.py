@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import fixture_path, loaded
+from conftest import FIXTURES, fixture_path, loaded
 from heaptui.tui.app import HeapTUI
 
 SIZES = [(80, 24), (160, 50)]
@@ -97,3 +97,34 @@ def test_leaks_report(snap_compare, size):
         await series_settle(pilot)
 
     assert snap_compare(three(), terminal_size=size, run_before=run_before)
+
+
+def timeline_app() -> HeapTUI:
+    from heaptui.engine.load import load_snapshot
+
+    path = FIXTURES / "timeline-leaky.heaptimeline.gz"
+    return HeapTUI([str(path)], [load_snapshot(path)])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_with_a_selection(snap_compare, size):
+    async def run_before(pilot):
+        await pilot.press("4")
+        await series_settle(pilot)
+        await pilot.press("home", "right", "shift+right", "shift+right")
+        await settle(pilot)
+
+    assert snap_compare(timeline_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_allocation_with_callers(snap_compare, size):
+    async def run_before(pilot):
+        await pilot.press("5")
+        await series_settle(pilot)
+        await pilot.press("s", "enter")  # by live size: the request handler first, and its callers
+        await series_settle(pilot)
+        pilot.app.clear_notifications()  # "Sorted by live size" would stay or not depending on the timing
+        await pilot.pause(0.1)
+
+    assert snap_compare(timeline_app(), terminal_size=size, run_before=run_before)

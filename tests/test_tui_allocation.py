@@ -62,7 +62,7 @@ async def test_allocation_view_lists_functions_and_filters_the_summary_to_one():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("5")
         view = app.screen.query_one(AllocationView)
-        await wait_for(pilot, lambda: view.ready, "the allocation tree")
+        await wait_for(pilot, lambda: view.allocations is not None, "the allocation tree")
         grid = table(app, "allocation")
         assert isinstance(grid.model, AllocationModel) and grid.has_focus
         top = grid.model.rows[0].values[0]
@@ -95,7 +95,7 @@ async def test_a_recording_without_stacks_says_why_its_allocation_view_is_empty(
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("5")
         view = app.screen.query_one(AllocationView)
-        await wait_for(pilot, lambda: view.ready, "the allocation tree")
+        await wait_for(pilot, lambda: view.allocations is not None, "the allocation tree")
         await pilot.pause(0.05)
         assert "without allocation stacks" in str(view.query_one(".allocation-title").render())
         assert not table(app, "allocation").display

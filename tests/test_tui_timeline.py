@@ -47,7 +47,7 @@ async def test_selecting_the_recording_filters_the_summary_to_what_it_allocated(
         everything = counts(app.screen)
         await pilot.press("4")
         view = app.screen.query_one(TimelineView)
-        await wait_for(pilot, lambda: view.ready and app.screen.query(TimelineChart), "the timeline")
+        await wait_for(pilot, lambda: view.timeline is not None and app.screen.query(TimelineChart), "the timeline")
         await pilot.pause(0.1)
         chart = app.screen.query_one(TimelineChart)
         assert chart.has_focus
@@ -80,7 +80,7 @@ async def test_one_interval_and_the_keys_that_move():
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("4")
         view = app.screen.query_one(TimelineView)
-        await wait_for(pilot, lambda: view.ready and app.screen.query(TimelineChart), "the timeline")
+        await wait_for(pilot, lambda: view.timeline is not None and app.screen.query(TimelineChart), "the timeline")
         await pilot.pause(0.1)
         chart = app.screen.query_one(TimelineChart)
         tallest = chart.selection()  # the cursor starts on the tallest bar

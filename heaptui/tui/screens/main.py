@@ -234,7 +234,8 @@ class MainScreen(Screen):
     @property
     def series_ready(self) -> bool:
         """The Comparison and Leaks views have shown what they were computing (tests wait for this)."""
-        return all(view.ready for view in self.query("ComparisonView, LeaksView").results())  # type: ignore
+        views = self.query("ComparisonView, LeaksView, TimelineView, AllocationView").results()
+        return all(view.ready for view in views)  # type: ignore[attr-defined]
 
     # ---------------------------------------------------------------- several snapshots
 

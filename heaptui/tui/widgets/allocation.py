@@ -39,7 +39,8 @@ class AllocationView(Vertical):
 
     @property
     def ready(self) -> bool:
-        return self.allocations is not None
+        """Nothing is being computed (tests and scripts wait for this)."""
+        return not self.computing
 
     def ensure(self) -> None:
         """Build the tree the first time the view is shown (parsing the trace tree takes a moment)."""

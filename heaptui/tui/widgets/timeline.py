@@ -256,7 +256,8 @@ class TimelineView(Vertical):
 
     @property
     def ready(self) -> bool:
-        return self.timeline is not None
+        """Nothing is being computed (tests and scripts wait for this)."""
+        return not self.computing
 
     @property
     def chart(self) -> TimelineChart | None:

@@ -360,13 +360,25 @@ def _open_profile(path: str, files: int) -> None:
                    "\"Objects allocated between OLDER and FILE\").")
 @click.option("--before", "before", type=click.Path(), default=None, metavar="OLDER",
               help="Only objects allocated before the snapshot OLDER was taken.")
+@click.option("--filter", "filter_name", default=None, metavar="NAME",
+              help="One of DevTools' Summary filters: duplicated-strings, detached-dom, contexts, console, "
+                   "event-handlers, shared-native-context, no-native-context, native-context=@ID.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_progress_option
-def summary(file: str, top: int | None, since: str | None, before: str | None, as_json: bool,
-            progress: bool | None) -> None:
-    """Classes by retained size, as DevTools' Summary view groups them."""
+def summary(file: str, top: int | None, since: str | None, before: str | None, filter_name: str | None,
+            as_json: bool, progress: bool | None) -> None:
+    """Classes by retained size, as DevTools' Summary view groups them.
+
+    --filter applies one of DevTools' Summary filters: duplicated-strings,
+    detached-dom (objects retained by detached DOM nodes), contexts, console,
+    event-handlers, shared-native-context, no-native-context, or
+    native-context=@ID (objects attributed to that native context).
+    """
     if since and before:
         raise click.UsageError("--since and --before cannot be used together")
+    if filter_name is not None and (since or before):
+        raise click.UsageError("--filter cannot be used with --since or --before")
+    devtools_filter = None if filter_name is None else _devtools_filter_name(filter_name)
     bound = max_id_or_exit(since or before, progress) if since or before else None  # type: ignore[arg-type]
     snapshot = load_or_exit(file, progress)
     allocated = None
@@ -374,6 +386,13 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, a
         low, high = (bound, snapshot.max_js_node_id) if since else (0, bound)
         allocated = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
         rows = snapshot.summary(snapshot.allocated_between(low, high))
+    elif devtools_filter is not None:
+        from .engine.filters import filter_mask
+
+        try:
+            rows = snapshot.summary(filter_mask(snapshot, devtools_filter))
+        except ValueError as error:
+            _fail(f"{file}: {error}", EXIT_BAD_INPUT)
     else:
         rows = snapshot.summary()
     if top is not None:
@@ -382,6 +401,8 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, a
         data: dict[str, Any] = {"snapshot": snapshot.describe()}
         if allocated is not None:
             data["allocated"] = allocated
+        if devtools_filter is not None:
+            data["filter"] = devtools_filter
         data["classes"] = [r.to_json() for r in rows]
         _emit_json(data)
     else:
@@ -390,7 +411,39 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, a
         if allocated is not None:
             click.echo(f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
                        f"{'after' if since else 'before'} {since or before} was taken")
+        if devtools_filter is not None:
+            click.echo(f"filter: {_filter_label(devtools_filter)}")
         click.echo(summary_table(snapshot, rows))
+
+
+FILTER_ALIASES = {
+    "duplicated-strings": "duplicatedStrings", "detached-dom": "objectsRetainedByDetachedDomNodes",
+    "contexts": "objectsRetainedByContexts", "console": "objectsRetainedByConsole",
+    "event-handlers": "objectsRetainedByEventHandlers", "shared-native-context": "sharedNativeContext",
+    "no-native-context": "noNativeContext",
+}
+
+
+def _devtools_filter_name(text: str) -> str:
+    """A --filter value as DevTools' code names the filter (its own names are accepted too)."""
+    if text in FILTER_ALIASES.values():
+        return text
+    if text in FILTER_ALIASES:
+        return FILTER_ALIASES[text]
+    if text.startswith(("native-context=", "nativeContext_")):
+        node = text.split("=", 1)[1] if "=" in text else text.removeprefix("nativeContext_")
+        return f"nativeContext_{parse_node_id(node)}"
+    raise click.BadParameter(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID",
+                             param_hint="--filter")
+
+
+def _filter_label(name: str) -> str:
+    from .engine.filters import FILTERS
+
+    labels = {f.name: f.label for f in FILTERS}
+    if name.startswith("nativeContext_"):
+        return f"Objects attributed to the native context @{name.removeprefix('nativeContext_')}"
+    return labels[name]
 
 
 @main.command()
@@ -501,6 +554,31 @@ def allocations(file: str, top: int | None, as_json: bool, progress: bool | None
         from .textreport import allocations_table
 
         click.echo(allocations_table(file, rows, reason, total))
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N texts that waste most.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_progress_option
+def strings(file: str, top: int | None, as_json: bool, progress: bool | None) -> None:
+    """Duplicated strings: texts held by several string objects, by the bytes all but one copy waste.
+
+    DevTools' "Duplicated strings" filter only lists the copies; this groups them.
+    """
+    from .engine.filters import duplicated_string_groups
+
+    snapshot = load_or_exit(file, progress)
+    groups = duplicated_string_groups(snapshot)
+    total_wasted = sum(g.wasted for g in groups)
+    shown = groups[:top] if top is not None else groups
+    if as_json:
+        _emit_json({"snapshot": snapshot.describe(), "wasted": total_wasted,
+                    "strings": [g.to_json() for g in shown]})
+    else:
+        from .textreport import strings_table
+
+        click.echo(strings_table(snapshot, shown, len(groups), total_wasted))
 
 
 @main.command()

@@ -190,3 +190,16 @@ def allocations_table(path: str, rows: list[dict[str, object]], note: str | None
         lines.append(f"{row['live_size']:>12,} {row['live_count']:>10,} {row['size']:>12,} {row['count']:>9,}  "
                      f"{_truncate(label, name_width)}")
     return "\n".join(lines)
+
+
+def strings_table(snapshot: Snapshot, groups: list, total: int, wasted: int, width: int = 110) -> str:
+    """Duplicated strings (``filters.DuplicatedString``), most wasted bytes first."""
+    lines = [f"{snapshot.path}: {total:,} texts are held more than once, wasting {human_size(wasted)} "
+             f"({wasted:,} bytes)"]
+    if groups:
+        lines.append(f"{'Wasted':>12} {'Size':>12} {'Count':>8}  Value")
+        value_width = max(20, width - 36)
+        for g in groups:
+            text = '"' + g.value.replace("\n", "\\n") + '"' + ("…" if g.truncated else "")
+            lines.append(f"{g.wasted:>12,} {g.size:>12,} {g.count:>8,}  {_truncate(text, value_width)}")
+    return "\n".join(lines)

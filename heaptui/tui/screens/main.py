@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from rich.markup import escape
@@ -23,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
+from ...engine.filters import FILTERS, filter_mask, native_contexts
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import interval_id_range
 from ...textreport import human_size
@@ -36,6 +38,7 @@ from ..widgets.series import ComparisonView, LeaksView, SnapshotList, stem
 from ..widgets.statistics import StatisticsView
 from ..widgets.timeline import TimelineChart, TimelineView, interval_text
 from ..widgets.tree_table import TreeTable
+from .filter_picker import FilterPicker
 
 VIEWS = (("summary", "Summary"), ("containment", "Containment"), ("statistics", "Statistics"),
          ("comparison", "Comparison"), ("leaks", "Leaks"), ("timeline", "Timeline"), ("allocation", "Allocation"))
@@ -92,6 +95,7 @@ class MainScreen(Screen):
         Binding("i", "ignore", "Ignore"),
         Binding("r", "reset_ignored", "Reset ignored", show=False),
         Binding("a", "cycle_allocation_filter", "Allocated"),
+        Binding("f", "pick_filter", "Filters"),
         Binding("b", "cycle_base", "Base"),
         Binding("left_square_bracket", "snapshot(-1)", "Prev snapshot", show=False),
         Binding("right_square_bracket", "snapshot(1)", "Next snapshot", show=False),
@@ -265,6 +269,34 @@ class MainScreen(Screen):
         snapshot = self.snapshot
         self.filter_summary(None if window is None else label,
                             None if window is None else lambda: snapshot.allocated_between(*window))
+
+    def summary_filters(self) -> list[tuple[str, Callable[[], np.ndarray] | None]]:
+        """DevTools' filter menu: all objects, allocated before/between snapshots, the named filters."""
+        snapshot = self.snapshot
+        options: list[tuple[str, Callable[[], np.ndarray] | None]] = []
+        for label, window in self.filters:
+            options.append((label, None if window is None else partial(snapshot.allocated_between, *window)))
+        for named in FILTERS:
+            options.append((named.label, partial(filter_mask, snapshot, named.name)))
+        for v in native_contexts(snapshot):
+            options.append((f"Objects attributed to {snapshot.name(v)} @{int(snapshot.node_id[v])}",
+                            partial(filter_mask, snapshot, f"nativeContext_{int(snapshot.node_id[v])}")))
+        return options
+
+    def action_pick_filter(self) -> None:
+        """The filter menu (key f): every Summary filter DevTools has, in one list."""
+        options = self.summary_filters()
+        labels = [label for label, _ in options]
+        current = labels.index(self.summary_filter) if self.summary_filter in labels else 0
+
+        def picked(index: int | None) -> None:
+            if index is None:
+                return
+            label, mask_of = options[index]
+            self.filter_index = index if index < len(self.filters) else 0
+            self.filter_summary(None if mask_of is None else label, mask_of, hint="f: filters, a: next")
+
+        self.app.push_screen(FilterPicker(labels, current), picked)
 
     def filter_summary(self, label: str | None, mask_of: Callable[[], np.ndarray] | None,
                        hint: str = "a: next filter") -> None:

@@ -1,0 +1,418 @@
+"""DevTools' named Summary filters: which objects each keeps (``createNamedFilter`` in ``HeapSnapshot.ts``).
+
+Most of them answer "what would no longer be reachable if X were cut": a
+breadth-first walk from the root over non-weak edges that refuses some edges
+(those into a context, a detached DOM node or an event handler, or the
+DevTools console's globals) marks what it reaches, and the filter keeps the
+other objects, except those unreachable anyway. The others: strings whose
+text occurs more than once, and the native-context attribution (which
+JavaScript realm, if any, an object belongs to).
+
+Each filter is a boolean per node; ``Snapshot.summary(mask)`` is then the
+Summary DevTools shows with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .format import NO_DISTANCE
+from .jit import njit
+from .snapshot import Snapshot
+from .strings import StringTable
+
+DETACHED = 2  # domstate.DETACHED: a node's detachedness after DevTools' propagation
+NO_NATIVE_CONTEXT, SHARED_NATIVE_CONTEXT = -1, -2
+
+
+@dataclass(frozen=True)
+class NamedFilter:
+    """One of DevTools' Summary filters: its name in DevTools' code, and its label in the filter menu."""
+
+    name: str
+    label: str
+
+
+FILTERS = (
+    NamedFilter("duplicatedStrings", "Duplicated strings"),
+    NamedFilter("objectsRetainedByDetachedDomNodes", "Objects retained by detached DOM nodes"),
+    NamedFilter("objectsRetainedByContexts", "Objects retained by contexts"),
+    NamedFilter("objectsRetainedByConsole", "Objects retained by DevTools Console"),
+    NamedFilter("objectsRetainedByEventHandlers", "Objects retained by event handlers"),
+    NamedFilter("sharedNativeContext", "Objects shared by several native contexts"),
+    NamedFilter("noNativeContext", "Objects not attributed to a native context"),
+)
+# Also "nativeContext_<node id>": the objects attributed to that native context (see native_contexts()).
+
+
+@njit(cache=True, nogil=True)
+def reached_avoiding(first_edge, edge_type, edge_to, root, weak_type, blocked_node, blocked_edge):
+    """DevTools' ``bfs`` from the root, skipping weak edges and edges into a blocked node or along a blocked edge."""
+    n = first_edge.shape[0] - 1
+    seen = np.zeros(n, dtype=np.uint8)
+    queue = np.empty(n, dtype=np.int32)
+    check_edges = blocked_edge.shape[0] > 0
+    seen[root] = 1
+    queue[0] = root
+    head, tail = 0, 1
+    while head < tail:
+        v = queue[head]
+        head += 1
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == weak_type:
+                continue
+            w = edge_to[e]
+            if seen[w] or blocked_node[w] or (check_edges and blocked_edge[e]):
+                continue
+            seen[w] = 1
+            queue[tail] = w
+            tail += 1
+    return seen
+
+
+@njit(cache=True, nogil=True)
+def native_context_attribution(is_native_context, map_of, native_context_of, first_edge, edge_type, edge_to,
+                               shortcut_type, weak_type):
+    """DevTools' ``calculateNativeContextAttribution``: per node, its native context's ordinal, -1 or -2 (shared).
+
+    Fixed first: a native context is its own; an object whose map's map (the
+    meta map, one per native context) has a ``native_context`` edge belongs to
+    that one. Then owners spread over non-shortcut, non-weak edges to nodes not
+    fixed; a node reached from two owners is shared, and spreads that.
+    """
+    n = is_native_context.shape[0]
+    owner = np.full(n, -1, dtype=np.int32)
+    fixed = np.zeros(n, dtype=np.uint8)
+    queue_size = n
+    queue = np.empty(queue_size, dtype=np.int32)
+    tail = 0
+    for v in range(n):
+        if is_native_context[v]:
+            owner[v] = v
+            fixed[v] = 1
+        else:
+            m = map_of[v]
+            if m >= 0:
+                meta = map_of[m]
+                if meta >= 0 and native_context_of[meta] >= 0:
+                    owner[v] = native_context_of[meta]
+                    fixed[v] = 1
+        if fixed[v]:
+            queue[tail] = v
+            tail += 1
+    head = 0
+    while head < tail:
+        v = queue[head]
+        head += 1
+        current = owner[v]
+        for e in range(first_edge[v], first_edge[v + 1]):
+            t = edge_type[e]
+            if t == shortcut_type or t == weak_type:
+                continue
+            w = edge_to[e]
+            if w == v or fixed[w]:
+                continue
+            before = owner[w]
+            if before == -2 or current == -2:
+                merged = -2
+            elif before == -1:
+                merged = current
+            elif before == current:
+                merged = before
+            else:
+                merged = -2
+            if merged != before:
+                owner[w] = merged
+                if tail == queue_size:  # a node is queued at most three times (none, one owner, shared)
+                    grown = np.empty(queue_size * 2, dtype=np.int32)
+                    grown[:tail] = queue[:tail]
+                    queue = grown
+                    queue_size *= 2
+                queue[tail] = w
+                tail += 1
+    return owner
+
+
+@njit(cache=True, nogil=True)
+def _internal_targets(first_edge, edge_type, edge_name, edge_to, internal_type, native_context_name, map_name,
+                      is_native_context):
+    """Per node, the target of its first internal ``native_context`` edge (to a native context) and ``map`` edge."""
+    n = first_edge.shape[0] - 1
+    native_context_of = np.full(n, -1, dtype=np.int32)
+    map_of = np.full(n, -1, dtype=np.int32)
+    for v in range(n):
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] != internal_type:
+                continue
+            name = edge_name[e]
+            w = edge_to[e]
+            if name == native_context_name and native_context_of[v] == -1 and is_native_context[w]:
+                native_context_of[v] = w
+            elif name == map_name and map_of[v] == -1:
+                map_of[v] = w
+    return native_context_of, map_of
+
+
+def prefix_mask(strings: StringTable, texts: tuple[str, ...], prefixes: tuple[str, ...]) -> np.ndarray:
+    """Per string index: equal to one of ``texts`` or starting with one of ``prefixes`` (ASCII)."""
+    mask = strings.mask_of(list(texts))
+    blob, starts, ends = strings.blob, strings.starts, strings.ends
+    for prefix in prefixes:
+        wanted = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+        long_enough = np.flatnonzero((ends - starts) >= wanted.shape[0])
+        hit = np.ones(long_enough.shape[0], dtype=np.bool_)
+        for i, byte in enumerate(wanted.tolist()):
+            hit &= blob[starts[long_enough] + i] == byte
+        mask[long_enough[hit]] = True
+    return mask
+
+
+def _keep_unreached(s: Snapshot, blocked_node: np.ndarray, blocked_edge: np.ndarray | None = None) -> np.ndarray:
+    """The objects only reachable through what is blocked (unreachable ones excluded, as DevTools)."""
+    edges = np.zeros(0, dtype=np.uint8) if blocked_edge is None else blocked_edge.view(np.uint8)
+    reached = reached_avoiding(s.first_edge, s.edge_type, s.edge_to, s.root, s.types.weak_edge,
+                               blocked_node.view(np.uint8), edges)
+    return (reached == 0) & (s.distances != NO_DISTANCE)
+
+
+def _name_mask(s: Snapshot, texts: tuple[str, ...], prefixes: tuple[str, ...] = ()) -> np.ndarray:
+    """Per node: is its raw name one of ``texts`` or does it start with one of ``prefixes``?"""
+    names = prefix_mask(s.strings, texts, prefixes)
+    return names[s.node_name]
+
+
+def _edge_targets_named(s: Snapshot, sources: np.ndarray, name: str) -> np.ndarray:
+    """Per source node: the target of its first edge named ``name`` (as DevTools' ``edge.name()``), or -1."""
+    out = np.full(sources.shape[0], -1, dtype=np.int64)
+    for i, v in enumerate(sources.tolist()):
+        for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
+            if s.edge_name_of(e) == name:
+                out[i] = int(s.edge_to[e])
+                break
+    return out
+
+
+def _has_edge_named(s: Snapshot, v: int, name: str) -> bool:
+    return any(s.edge_name_of(e) == name for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])))
+
+
+def event_handlers(s: Snapshot) -> np.ndarray:
+    """DevTools' event handler functions: what each ``V8EventListener``'s ``callback_object_`` (edge ``1``) holds.
+
+    The callback itself when it has a ``code`` edge (a function); else its
+    first child that has one (a framework's wrapper); else the callback.
+    """
+    handlers = np.zeros(s.node_count, dtype=np.bool_)
+    listeners = np.flatnonzero(_name_mask(s, ("V8EventListener",)))
+    for callback in _edge_targets_named(s, listeners, "1").tolist():
+        if callback < 0:
+            continue
+        if _has_edge_named(s, callback, "code"):
+            handlers[callback] = True
+            continue
+        for e in range(int(s.first_edge[callback]), int(s.first_edge[callback + 1])):
+            child = int(s.edge_to[e])
+            if _has_edge_named(s, child, "code"):
+                handlers[child] = True
+                break
+        else:
+            handlers[callback] = True
+    return handlers
+
+
+def native_context_owners(s: Snapshot) -> np.ndarray:
+    """Per node: the ordinal of the native context it is attributed to, -1 (none) or -2 (shared)."""
+    is_native_context = _name_mask(s, ("system / NativeContext", "Detached system / NativeContext"),
+                                   ("system / NativeContext / ", "Detached system / NativeContext / "))
+    native_context_name = _first_index(s.strings, "native_context")
+    map_name = _first_index(s.strings, "map")
+    native_context_of, map_of = _internal_targets(s.first_edge, s.edge_type, s.edge_name, s.edge_to,
+                                                  s.types.internal_edge, native_context_name, map_name,
+                                                  is_native_context)
+    return native_context_attribution(is_native_context, map_of, native_context_of, s.first_edge, s.edge_type,
+                                      s.edge_to, s.types.shortcut_edge, s.types.weak_edge)
+
+
+def _first_index(strings: StringTable, text: str) -> int:
+    """``strings.indexOf(text)`` as DevTools looks it up: the first index, or -1."""
+    found = strings.find_all(text)
+    return int(found[0]) if found.size else -1
+
+
+def native_contexts(s: Snapshot) -> list[int]:
+    """The native contexts' ordinals, in node order (DevTools' ``nativeContext_<index>`` filters)."""
+    mask = _name_mask(s, ("system / NativeContext", "Detached system / NativeContext"),
+                      ("system / NativeContext / ", "Detached system / NativeContext / "))
+    return np.flatnonzero(mask).tolist()
+
+
+def duplicated_strings(s: Snapshot) -> np.ndarray:
+    """DevTools' ``createDuplicatedStringsFilter``: strings whose text another string node also has.
+
+    Strings and concatenated strings count; flat concatenations (one part
+    empty) and zero-size nodes (numbers' names) do not. Texts compare whole;
+    a string V8 wrote truncated compares by its shown text, length and hash.
+    """
+    groups = string_groups(s)
+    mask = np.zeros(s.node_count, dtype=np.bool_)
+    for members in groups.values():
+        if len(members) > 1:
+            mask[members] = True
+    return mask
+
+
+@dataclass(frozen=True)
+class DuplicatedString:
+    """A text held by several string nodes: what all the copies cost and what all but one waste."""
+
+    value: str
+    count: int
+    size: int  # the copies' shallow sizes together
+    wasted: int  # size less the smallest copy (the one that would be kept)
+    truncated: bool  # V8 wrote the text cut short (copies match by length and hash too)
+    nodes: tuple[int, ...]  # ordinals, in node order
+
+    def to_json(self) -> dict[str, object]:
+        return {"value": self.value, "count": self.count, "size": self.size, "wasted": self.wasted}
+
+
+def duplicated_string_groups(s: Snapshot) -> list[DuplicatedString]:
+    """Duplicated strings (DevTools' rules for which strings count), most wasted bytes first."""
+    found = []
+    for key, members in string_groups(s).items():
+        if len(members) < 2:
+            continue
+        members = sorted(members)
+        sizes = s.shallow[members].astype(np.int64)
+        total = int(sizes.sum())
+        found.append(DuplicatedString(key[1], len(members), total, total - int(sizes.min()),
+                                      key[0] == "truncated", tuple(members)))
+    found.sort(key=lambda d: (-d.wasted, -d.count, d.value))
+    return found
+
+
+def string_groups(s: Snapshot) -> dict[tuple, list[int]]:
+    """String nodes grouped as DevTools groups duplicates: by text, or (text, length, hash) when truncated."""
+    t = s.types
+    kind = s.node_type
+    candidates = np.flatnonzero(((kind == t.string) | (kind == t.cons_string)) & (s.shallow > 0))
+    groups: dict[tuple, list[int]] = {}
+    plain = candidates[kind[candidates] == t.string]
+    # Plain strings: their name is their text; equal texts usually share a string index (V8 interns
+    # them), so group by index first and only compare decoded texts across indices.
+    for name_index, members in _by_value(s.node_name[plain], plain):
+        text = s.strings[name_index]
+        key = _truncation_key(s, members[0], text)
+        if key[0] == "truncated":
+            for v in members:
+                groups.setdefault(_truncation_key(s, v, text), []).append(v)
+        else:
+            groups.setdefault(key, []).extend(members)
+    for v in candidates[kind[candidates] == t.cons_string].tolist():
+        if _is_flat_cons_string(s, v):
+            continue
+        text = s.name(v)
+        groups.setdefault(_truncation_key(s, v, text), []).append(v)
+    return groups
+
+
+def _by_value(keys: np.ndarray, values: np.ndarray) -> list[tuple[int, list[int]]]:
+    if not keys.size:
+        return []
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], keys.size]
+    return [(int(keys[a]), values[a:b].tolist()) for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+def _internal_target(s: Snapshot, v: int, name: str) -> int:
+    for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
+        if int(s.edge_type[e]) == s.types.internal_edge and s.edge_name_of(e) == name:
+            return int(s.edge_to[e])
+    return -1
+
+
+def _number_value(s: Snapshot, v: int, kind: str) -> str | None:
+    """A ``number`` node named ``int``/``bool`` keeps its value in the name of its ``value`` child."""
+    if v < 0 or int(s.node_type[v]) != s.types.number or s.raw_name(v) != kind:
+        return None
+    value = _internal_target(s, v, "value")
+    return None if value < 0 else s.raw_name(value)
+
+
+def _truncation_key(s: Snapshot, v: int, text: str) -> tuple:
+    if not _has_internal_edges(s, v):
+        return ("text", text)
+    if _number_value(s, _internal_target(s, v, "truncated"), "bool") != "true":
+        return ("text", text)
+    length = _number_value(s, _internal_target(s, v, "length"), "int")
+    hash_ = _number_value(s, _internal_target(s, v, "hash"), "int")
+    return ("truncated", text, length, hash_)
+
+
+def _has_internal_edges(s: Snapshot, v: int) -> bool:
+    start, end = int(s.first_edge[v]), int(s.first_edge[v + 1])
+    return end > start and bool((s.edge_type[start:end] == s.types.internal_edge).any())
+
+
+def _is_flat_cons_string(s: Snapshot, v: int) -> bool:
+    for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
+        if int(s.edge_type[e]) != s.types.internal_edge or s.edge_name_of(e) not in ("first", "second"):
+            continue
+        if s.name(int(s.edge_to[e])) == "":
+            return True
+    return False
+
+
+def filter_mask(s: Snapshot, name: str) -> np.ndarray:
+    """The objects DevTools' Summary keeps with the named filter (its name in DevTools' code)."""
+    if name == "duplicatedStrings":
+        return duplicated_strings(s)
+    if name == "objectsRetainedByContexts":
+        return _keep_unreached(s, _name_mask(s, ("system / Context",), ("system / Context / ",)))
+    if name == "objectsRetainedByDetachedDomNodes":
+        detached = np.zeros(s.node_count, dtype=np.bool_) if s.node_detachedness is None \
+            else s.node_detachedness == DETACHED
+        return _keep_unreached(s, detached)
+    if name == "objectsRetainedByConsole":
+        return _keep_unreached(s, np.zeros(s.node_count, dtype=np.bool_), _console_edges(s))
+    if name == "objectsRetainedByEventHandlers":
+        return _keep_unreached(s, event_handlers(s))
+    if name in ("sharedNativeContext", "noNativeContext"):
+        wanted = SHARED_NATIVE_CONTEXT if name == "sharedNativeContext" else NO_NATIVE_CONTEXT
+        return native_context_owners(s) == wanted
+    if name.startswith("nativeContext_"):
+        target = s.node_for_id(int(name.removeprefix("nativeContext_")))
+        if target is None:
+            raise ValueError(f"no native context @{name.removeprefix('nativeContext_')}")
+        return native_context_owners(s) == target
+    raise ValueError(f"unknown filter {name!r}")
+
+
+def _console_edges(s: Snapshot) -> np.ndarray:
+    """Edges from a synthetic node with a string name ending in `` / DevTools console`` (the console's globals).
+
+    DevTools' ``hasStringName``: not an element or hidden edge, and for a
+    shortcut edge, a name that ``parseInt`` does not read as a number.
+    """
+    blocked = np.zeros(s.edge_count, dtype=np.bool_)
+    t = s.types
+    for v in np.flatnonzero(s.node_type == t.synthetic).tolist():
+        for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
+            kind = int(s.edge_type[e])
+            if kind in (t.element_edge, t.hidden_edge):
+                continue
+            name = s.strings[int(s.edge_name[e])]
+            if not name.endswith(" / DevTools console"):
+                continue
+            if kind == t.shortcut_edge and _JS_INT.match(name):
+                continue
+            blocked[e] = True
+    return blocked
+
+
+_JS_INT = re.compile(r"\s*[+-]?\d")  # what parseInt(name, 10) reads a number from

@@ -61,15 +61,19 @@ class AllocationRow:
 
     @property
     def location(self) -> str:
-        """``script:line:column`` (what is known of it), or '' when there is no script."""
-        if not self.script:
-            return ""
-        if not self.line:
-            return self.script
-        return f"{self.script}:{self.line}:{self.column}" if self.column else f"{self.script}:{self.line}"
+        return source_location(self.script, self.line, self.column)
 
     def to_json(self) -> dict[str, object]:
         return {key: getattr(self, key) for key in ROW_KEYS}
+
+
+def source_location(script: str, line: int, column: int) -> str:
+    """``script:line:column`` (what is known of it, 1-based), or '' when there is no script."""
+    if not script:
+        return ""
+    if not line:
+        return script
+    return f"{script}:{line}:{column}" if column else f"{script}:{line}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .allocation import source_location
 from .errors import SnapshotError
 
 ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
@@ -52,11 +53,7 @@ class SampledFunction:
 
     @property
     def location(self) -> str:
-        if not self.script:
-            return ""
-        if not self.line:
-            return self.script
-        return f"{self.script}:{self.line}:{self.column}" if self.column else f"{self.script}:{self.line}"
+        return source_location(self.script, self.line, self.column)
 
     def to_json(self) -> dict[str, object]:
         """The Allocation view's keys: only live objects are sampled, so live and allocated figures are the same."""

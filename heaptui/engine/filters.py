@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .format import NO_DISTANCE
+from .graph import edge_source
 from .jit import njit
 from .snapshot import Snapshot
 from .strings import StringTable
@@ -295,28 +296,75 @@ def duplicated_string_groups(s: Snapshot) -> list[DuplicatedString]:
 
 
 def string_groups(s: Snapshot) -> dict[tuple, list[int]]:
-    """String nodes grouped as DevTools groups duplicates: by text, or (text, length, hash) when truncated."""
+    """String nodes grouped as DevTools groups duplicates: by text, or (text, length, hash) when truncated.
+
+    V8 interns the strings table, so plain strings with one text share a name
+    index: they are grouped by index without decoding. Concatenated strings
+    have their text built (DevTools' ``name()``), and join a plain group
+    when a plain string has the same text. The few strings V8 marked truncated
+    (an internal ``truncated`` edge) are keyed by their length and hash too.
+    """
     t = s.types
     kind = s.node_type
     candidates = np.flatnonzero(((kind == t.string) | (kind == t.cons_string)) & (s.shallow > 0))
+    marked = _with_internal_edge(s, "truncated")
     groups: dict[tuple, list[int]] = {}
-    plain = candidates[kind[candidates] == t.string]
-    # Plain strings: their name is their text; equal texts usually share a string index (V8 interns
-    # them), so group by index first and only compare decoded texts across indices.
-    for name_index, members in _by_value(s.node_name[plain], plain):
-        text = s.strings[name_index]
-        key = _truncation_key(s, members[0], text)
-        if key[0] == "truncated":
-            for v in members:
-                groups.setdefault(_truncation_key(s, v, text), []).append(v)
-        else:
-            groups.setdefault(key, []).extend(members)
-    for v in candidates[kind[candidates] == t.cons_string].tolist():
-        if _is_flat_cons_string(s, v):
-            continue
+    plain = candidates[(kind[candidates] == t.string) & ~marked[candidates]]
+    by_index = dict(_by_value(s.node_name[plain], plain))
+    cons = candidates[kind[candidates] == t.cons_string]
+    cons = cons[~_flat_cons_strings(s, cons)]
+    for v in cons.tolist():
         text = s.name(v)
-        groups.setdefault(_truncation_key(s, v, text), []).append(v)
+        key = _truncation_key(s, v, text) if marked[v] else ("text", text)
+        groups.setdefault(key, []).append(v)
+    # plain strings of the same text as a concatenated one join its group, the others group by index
+    plain_hashes = s.strings.by_hash(np.array(list(by_index), dtype=np.int64))
+    for key, members in list(groups.items()):
+        if key[0] != "text":
+            continue
+        for index in s.strings.find_all(key[1], plain_hashes).tolist():
+            members.extend(by_index.pop(index, []))
+    # V8 does not promise one index per text: a lone string whose stored bytes hash like another index's
+    # may be that text's second copy, so it is decoded too; the rest stay undecoded.
+    indices = np.array(list(by_index), dtype=np.int64)
+    hashes = s.strings.hashes[indices] if indices.size else np.zeros(0, dtype=np.uint64)
+    values, counts = np.unique(hashes, return_counts=True)
+    shared = set(indices[np.isin(hashes, values[counts > 1])].tolist())
+    for index, members in by_index.items():
+        if len(members) > 1 or index in shared:
+            groups.setdefault(("text", s.strings[index]), []).extend(members)
+    for v in candidates[(kind[candidates] == t.string) & marked[candidates]].tolist():
+        groups.setdefault(_truncation_key(s, v, s.strings[int(s.node_name[v])]), []).append(v)
     return groups
+
+
+def _with_internal_edge(s: Snapshot, name: str) -> np.ndarray:
+    """Per node: does it have an internal edge called ``name``?"""
+    names = s.strings.find_all(name)
+    hit = (s.edge_type == s.types.internal_edge) & np.isin(s.edge_name, names)
+    mask = np.zeros(s.node_count, dtype=np.bool_)
+    if hit.any():
+        mask[edge_source(s.first_edge, np.flatnonzero(hit))] = True
+    return mask
+
+
+def _flat_cons_strings(s: Snapshot, cons: np.ndarray) -> np.ndarray:
+    """DevTools' ``isFlatConsString`` for each of ``cons``: an internal ``first``/``second`` edge to an empty text."""
+    if not cons.size:
+        return np.zeros(0, dtype=np.bool_)
+    parts = np.isin(s.edge_name, s.strings.find_all("first")) | np.isin(s.edge_name, s.strings.find_all("second"))
+    empty = np.zeros(len(s.strings), dtype=np.bool_)
+    empty[s.strings.find_all("")] = True
+    counts = (s.first_edge[cons + 1] - s.first_edge[cons]).astype(np.int64)
+    edges = np.repeat(s.first_edge[cons].astype(np.int64), counts) + \
+        (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    owner = np.repeat(np.arange(cons.shape[0]), counts)
+    targets = s.edge_to[edges]
+    flat_edge = (s.edge_type[edges] == s.types.internal_edge) & parts[edges] & \
+        empty[s.node_name[targets]] & (s.node_type[targets] != s.types.cons_string)
+    flat = np.zeros(cons.shape[0], dtype=np.bool_)
+    flat[owner[flat_edge]] = True
+    return flat
 
 
 def _by_value(keys: np.ndarray, values: np.ndarray) -> list[tuple[int, list[int]]]:
@@ -345,27 +393,11 @@ def _number_value(s: Snapshot, v: int, kind: str) -> str | None:
 
 
 def _truncation_key(s: Snapshot, v: int, text: str) -> tuple:
-    if not _has_internal_edges(s, v):
-        return ("text", text)
     if _number_value(s, _internal_target(s, v, "truncated"), "bool") != "true":
         return ("text", text)
     length = _number_value(s, _internal_target(s, v, "length"), "int")
     hash_ = _number_value(s, _internal_target(s, v, "hash"), "int")
     return ("truncated", text, length, hash_)
-
-
-def _has_internal_edges(s: Snapshot, v: int) -> bool:
-    start, end = int(s.first_edge[v]), int(s.first_edge[v + 1])
-    return end > start and bool((s.edge_type[start:end] == s.types.internal_edge).any())
-
-
-def _is_flat_cons_string(s: Snapshot, v: int) -> bool:
-    for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
-        if int(s.edge_type[e]) != s.types.internal_edge or s.edge_name_of(e) not in ("first", "second"):
-            continue
-        if s.name(int(s.edge_to[e])) == "":
-            return True
-    return False
 
 
 def filter_mask(s: Snapshot, name: str) -> np.ndarray:

@@ -67,23 +67,33 @@ class StringTable:
             self._added_index[text] = index
         return index
 
-    def find_all(self, text: str) -> np.ndarray:
+    def find_all(self, text: str, by_hash: dict[int, list[int]] | None = None) -> np.ndarray:
         """Indices of the strings equal to ``text`` (V8 does not promise uniqueness).
 
-        Compares hashes first, so only the few candidates' bytes are read.
+        Compares hashes first, so only the few candidates' bytes are read;
+        ``by_hash`` (from :meth:`by_hash`) limits and speeds up the search for
+        many texts.
         """
         plain = text.encode("utf-8", "surrogatepass")
         encoded = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "surrogatepass")
         hits: list[int] = []
         for wanted in {plain, encoded}:
             h = hash_bytes(np.frombuffer(wanted, dtype=np.uint8))
-            for index in np.flatnonzero(self.hashes == h):
+            candidates = np.flatnonzero(self.hashes == h) if by_hash is None else by_hash.get(int(h), ())
+            for index in candidates:
                 if self.raw_bytes(int(index)) == wanted:
                     hits.append(int(index))
         added = self._added_index.get(text)
         if added is not None:
             hits.append(added)
         return np.array(sorted(set(hits)), dtype=np.int64)
+
+    def by_hash(self, indices: np.ndarray) -> dict[int, list[int]]:
+        """The given file strings' indices by the hash of their stored bytes (for :meth:`find_all`)."""
+        found: dict[int, list[int]] = {}
+        for index, h in zip(indices.tolist(), self.hashes[indices].tolist()):
+            found.setdefault(h, []).append(index)
+        return found
 
     def mask_of(self, texts: set[str] | list[str] | tuple[str, ...]) -> np.ndarray:
         """A boolean per string index (file and added): is the string one of ``texts``?"""

@@ -387,8 +387,14 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, f
         allocated = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
         rows = snapshot.summary(snapshot.allocated_between(low, high))
     elif devtools_filter is not None:
-        from .engine.filters import filter_mask
+        from .engine.filters import filter_mask, native_context_filter
 
+        if devtools_filter.startswith("nativeContext_"):  # given as @id, named by node index
+            node_id = int(devtools_filter.removeprefix("nativeContext_"))
+            v = snapshot.node_for_id(node_id)
+            if v is None:
+                _fail(f"{file}: no native context @{node_id}", EXIT_BAD_INPUT)
+            devtools_filter = native_context_filter(snapshot, v)  # type: ignore[arg-type]
         try:
             rows = snapshot.summary(filter_mask(snapshot, devtools_filter))
         except ValueError as error:
@@ -412,7 +418,8 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, f
             click.echo(f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
                        f"{'after' if since else 'before'} {since or before} was taken")
         if devtools_filter is not None:
-            click.echo(f"filter: {_filter_label(devtools_filter)}")
+            click.echo(f"filter: {_filter_label(devtools_filter)}"
+                       + (f" (@{filter_name.split('=', 1)[1].lstrip('@')})" if "=" in filter_name else ""))
         click.echo(summary_table(snapshot, rows))
 
 
@@ -430,9 +437,8 @@ def _devtools_filter_name(text: str) -> str:
         return text
     if text in FILTER_ALIASES:
         return FILTER_ALIASES[text]
-    if text.startswith(("native-context=", "nativeContext_")):
-        node = text.split("=", 1)[1] if "=" in text else text.removeprefix("nativeContext_")
-        return f"nativeContext_{parse_node_id(node)}"
+    if text.startswith("native-context="):  # an id here; summary() turns it into DevTools' node index
+        return f"nativeContext_{parse_node_id(text.split('=', 1)[1])}"
     raise click.BadParameter(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID",
                              param_hint="--filter")
 
@@ -442,7 +448,7 @@ def _filter_label(name: str) -> str:
 
     labels = {f.name: f.label for f in FILTERS}
     if name.startswith("nativeContext_"):
-        return f"Objects attributed to the native context @{name.removeprefix('nativeContext_')}"
+        return "Objects attributed to one native context"
     return labels[name]
 
 

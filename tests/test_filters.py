@@ -15,6 +15,7 @@ from heaptui.engine.filters import (
     FILTERS,
     duplicated_string_groups,
     filter_mask,
+    native_context_filter,
     native_context_owners,
     native_contexts,
 )
@@ -78,7 +79,7 @@ def test_node_has_no_console_and_no_event_listeners_and_one_native_context():
     owners = native_context_owners(s)
     assert set(np.unique(owners).tolist()) <= {-1, contexts[0]}
     assert not filter_mask(s, "sharedNativeContext").any()
-    mine = filter_mask(s, f"nativeContext_{int(s.node_id[contexts[0]])}")
+    mine = filter_mask(s, native_context_filter(s, contexts[0]))
     none = filter_mask(s, "noNativeContext")
     assert not (mine & none).any() and (mine | none).all()
     # the request logs belong to the one realm
@@ -96,7 +97,7 @@ def test_summary_filter_option_and_strings_command():
     assert result.exit_code == 0 and data["filter"] == "objectsRetainedByContexts" and data["classes"] == expected
     context = int(s.node_id[native_contexts(s)[0]])
     result = runner.invoke(main, ["summary", path, "--filter", f"native-context=@{context}", "--no-progress"])
-    assert result.exit_code == 0 and f"native context @{context}" in result.output.splitlines()[0]
+    assert result.exit_code == 0 and result.output.splitlines()[0].endswith(f"native context (@{context})")
     assert runner.invoke(main, ["summary", path, "--filter", "native-context=@4", "--no-progress"]).exit_code == 1
     assert runner.invoke(main, ["summary", path, "--filter", "bogus"]).exit_code == 2
     result = runner.invoke(main, ["strings", path, "--json", "--top", "3", "--no-progress"])
@@ -117,7 +118,7 @@ async def test_the_filter_menu_applies_a_named_filter():
         picker = app.screen
         labels = picker.labels
         assert labels[0] == "All objects" and [f.label for f in FILTERS] == labels[1:1 + len(FILTERS)]
-        assert labels[-1].startswith("Objects attributed to system / NativeContext")
+        assert labels[-1].startswith("Native context @")
         for _ in range(labels.index("Objects retained by contexts")):
             await pilot.press("down")
         await pilot.press("enter")

@@ -43,10 +43,25 @@ FILTERS = (
     NamedFilter("objectsRetainedByContexts", "Objects retained by contexts"),
     NamedFilter("objectsRetainedByConsole", "Objects retained by DevTools Console"),
     NamedFilter("objectsRetainedByEventHandlers", "Objects retained by event handlers"),
-    NamedFilter("sharedNativeContext", "Objects shared by several native contexts"),
+    NamedFilter("sharedNativeContext", "Objects shared between native contexts"),
     NamedFilter("noNativeContext", "Objects not attributed to a native context"),
 )
-# Also "nativeContext_<node id>": the objects attributed to that native context (see native_contexts()).
+# Also "nativeContext_<node index>": the objects attributed to that native context (see native_contexts()).
+
+
+def native_context_filter(s: Snapshot, v: int) -> str:
+    """DevTools' name of the filter for native context ``v`` (an ordinal): its node index in the file."""
+    return f"nativeContext_{v * len(s.meta.node_fields)}"
+
+
+def native_context_label(s: Snapshot, v: int) -> str:
+    """DevTools' menu label for native context ``v``: ``Native context <url> @id``."""
+    name = s.raw_name(v)
+    for prefix in ("Detached system / NativeContext", "system / NativeContext"):
+        if name.startswith(prefix):
+            name = name[len(prefix):].removeprefix(" / ")
+            break
+    return f"Native context {name} @{int(s.node_id[v])}" if name else f"Native context @{int(s.node_id[v])}"
 
 
 @njit(cache=True, nogil=True)
@@ -417,10 +432,12 @@ def filter_mask(s: Snapshot, name: str) -> np.ndarray:
     if name in ("sharedNativeContext", "noNativeContext"):
         wanted = SHARED_NATIVE_CONTEXT if name == "sharedNativeContext" else NO_NATIVE_CONTEXT
         return native_context_owners(s) == wanted
-    if name.startswith("nativeContext_"):
-        target = s.node_for_id(int(name.removeprefix("nativeContext_")))
-        if target is None:
-            raise ValueError(f"no native context @{name.removeprefix('nativeContext_')}")
+    if name.startswith("nativeContext_"):  # DevTools names it by the context's node index (ordinal x fields)
+        index = int(name.removeprefix("nativeContext_"))
+        fields = len(s.meta.node_fields)
+        target = index // fields
+        if index % fields or target not in native_contexts(s):
+            raise ValueError(f"no native context at node index {index}")
         return native_context_owners(s) == target
     raise ValueError(f"unknown filter {name!r}")
 

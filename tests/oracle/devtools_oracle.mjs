@@ -12,6 +12,7 @@
 //
 // Usage: node tests/oracle/devtools_oracle.mjs FILE [--object ID]... [--dump-nodes]
 //        [--dump-names] [--base BASEFILE] [--min-node-id A --max-node-id B]
+//        [--filter NAME]... [--duplicated-strings]
 //        [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
 
 import {execFileSync} from 'node:child_process';
@@ -31,6 +32,7 @@ const BUNDLE_RECIPE = 1;
 
 const USAGE = `usage: devtools_oracle.mjs FILE [--object ID]... [--dump-nodes] [--dump-names]
                           [--base BASEFILE] [--min-node-id A --max-node-id B]
+                          [--filter NAME]... [--duplicated-strings]
                           [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
                           [--setup-only]
 
@@ -44,6 +46,16 @@ Prints Chrome DevTools' numbers for a V8 heap snapshot as JSON on stdout.
                       against it (FILE is the snapshot shown, BASEFILE the base)
   --min-node-id A     with --max-node-id B, also report the Summary rows for
   --max-node-id B     DevTools' node id filter: ids in (A, B]
+  --filter NAME       also report the Summary rows for one of the Summary's named
+                      filters, as the filter dropdown applies it (repeatable):
+                      duplicatedStrings, objectsRetainedByDetachedDomNodes,
+                      objectsRetainedByContexts, objectsRetainedByConsole,
+                      objectsRetainedByEventHandlers, sharedNativeContext,
+                      noNativeContext, nativeContext_<nodeIndex> (as DevTools names
+                      it) or nativeContext@<nodeId>; "all" = every named filter
+                      the dropdown lists for this snapshot, in its order
+  --duplicated-strings  also report getDuplicateStrings(): DevTools' groups of
+                      duplicated strings (value, count, sizes, node ids)
   --pretty/--compact  indent the JSON or not (default: pretty on a TTY)
   --devtools-version  chrome-devtools-frontend npm version (default ${DEFAULT_DEVTOOLS_VERSION},
                       or $HEAPTUI_DEVTOOLS_VERSION; "latest" resolves via npm)
@@ -73,6 +85,8 @@ function parseArgs(argv) {
     base: null,
     minNodeId: null,
     maxNodeId: null,
+    filters: [],
+    duplicatedStrings: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -103,6 +117,15 @@ function parseArgs(argv) {
         die(`bad ${a}: ${v}`);
       }
       opts[a === '--min-node-id' ? 'minNodeId' : 'maxNodeId'] = id;
+    } else if (a === '--filter') {
+      for (const part of next().split(',')) {
+        if (!part) {
+          die(`bad --filter name: ${JSON.stringify(part)}`);
+        }
+        opts.filters.push(part);
+      }
+    } else if (a === '--duplicated-strings') {
+      opts.duplicatedStrings = true;
     } else if (a === '--pretty') {
       opts.pretty = true;
     } else if (a === '--compact') {
@@ -418,6 +441,128 @@ function nodeIdFilter(dt, minNodeId, maxNodeId) {
   return new dt.HeapSnapshotModel.NodeFilter(minNodeId, maxNodeId);
 }
 
+// The Summary's named filters. The filter dropdown (HeapSnapshotView.updateFilterOptions)
+// lists, after "All objects" and the "Objects allocated before/between" options, a
+// separator, HeapSnapshotView.alwaysAvailableFilters (these five, in this order), and
+// if the snapshot has native contexts, a separator and updateNativeContextFilters()'s
+// options. Picking one calls HeapSnapshotConstructorsDataGrid.filterSelectIndexChanged,
+// which builds new NodeFilter() with .filterName set, and the worker's
+// aggregatesWithFilter() -> createFilter() -> createNamedFilter(filterName) keeps the
+// nodes the predicate accepts (then, as for every Summary, only nodes with a shallow
+// size). The labels are DevTools' en-US UIStrings.
+const ALWAYS_AVAILABLE_FILTERS = [
+  ['duplicatedStrings', 'Duplicated strings'],
+  ['objectsRetainedByDetachedDomNodes', 'Objects retained by detached DOM nodes'],
+  ['objectsRetainedByContexts', 'Objects retained by contexts'],
+  ['objectsRetainedByConsole', 'Objects retained by DevTools Console'],
+  ['objectsRetainedByEventHandlers', 'Objects retained by event handlers'],
+];
+
+// HeapSnapshotView.updateNativeContextFilters(): one option per native context, by
+// attributed size descending (toSorted is stable: ties keep getNativeContextSizes()'
+// order, i.e. node order), then "Objects shared between native contexts" and "Objects
+// not attributed to a native context". DevTools' label is 'Native context {PH1}@{PH2}
+// ({PH3})': PH1 the node name without "Detached " and "system / NativeContext( / )",
+// plus a space if not empty, PH2 the node id, PH3 bytesToString(attributedSize); the
+// label below stops before " (PH3)" (the size is given in bytes instead).
+function nativeContextOptions(snapshot) {
+  const sizes = snapshot.getNativeContextSizes();
+  const contexts = sizes.nativeContexts.toSorted((a, b) => b.attributedSize - a.attributedSize);
+  const options = contexts.map(c => {
+    let name = c.nodeName;
+    if (name.startsWith('Detached ')) {
+      name = name.substring('Detached '.length);
+    }
+    if (name.startsWith('system / NativeContext / ')) {
+      name = name.substring('system / NativeContext / '.length);
+    } else if (name.startsWith('system / NativeContext')) {
+      name = name.substring('system / NativeContext'.length);
+    }
+    return {
+      filter_name: `nativeContext_${c.nodeIndex}`,
+      label: `Native context ${name ? `${name} ` : ''}@${c.nodeId}`,
+      node_id: c.nodeId,
+      node_index: c.nodeIndex,
+      name: c.nodeName,
+      attributed_size: c.attributedSize,
+      retained_size: c.retainedSize,
+      self_size: c.selfSize,
+    };
+  });
+  options.push({
+    filter_name: 'sharedNativeContext',
+    label: 'Objects shared between native contexts',
+    attributed_size: sizes.sharedSize,
+  });
+  options.push({
+    filter_name: 'noNativeContext',
+    label: 'Objects not attributed to a native context',
+    attributed_size: sizes.noAttributionSize,
+  });
+  return options;
+}
+
+// --filter names -> [{filter_name, label, ...}] in the order asked ("all": the
+// dropdown's order). Unknown names are usage errors rather than the worker's
+// 'Invalid filter name'.
+function resolveFilters(snapshot, names) {
+  const fixed = new Map(ALWAYS_AVAILABLE_FILTERS.map(([name, label]) => [name, {filter_name: name, label}]));
+  const contextOptions = nativeContextOptions(snapshot);
+  const byName = new Map(contextOptions.map(o => [o.filter_name, o]));
+  const out = [];
+  const add = option => {
+    if (!out.includes(option)) {
+      out.push(option);
+    }
+  };
+  for (const name of names) {
+    if (name === 'all') {
+      fixed.forEach(add);
+      contextOptions.forEach(add);
+    } else if (fixed.has(name)) {
+      add(fixed.get(name));
+    } else if (byName.has(name)) {
+      add(byName.get(name));
+    } else if (name.startsWith('nativeContext@')) {
+      const id = Number(name.substring('nativeContext@'.length));
+      const option = contextOptions.find(o => o.node_id === id && o.node_index !== undefined);
+      if (!option) {
+        die(`--filter ${name}: no native context with node id ${id}`);
+      }
+      add(option);
+    } else if (name.startsWith('nativeContext_')) {
+      die(`--filter ${name}: no native context at node index ${name.substring('nativeContext_'.length)} ` +
+          `(native contexts: ${contextOptions.filter(o => o.node_index !== undefined).map(o => o.filter_name).join(', ')})`);
+    } else {
+      die(`unknown --filter ${name}\n${USAGE}`);
+    }
+  }
+  return out;
+}
+
+function namedFilter(dt, filterName) {
+  const nodeFilter = new dt.HeapSnapshotModel.NodeFilter();
+  nodeFilter.filterName = filterName;
+  return nodeFilter;
+}
+
+// getDuplicateStrings(): the worker's own grouping of the strings the
+// 'duplicatedStrings' filter keeps (by name(); truncated strings by name, length and
+// hash), sorted by total retained size descending (stable: untruncated groups first,
+// in first-occurrence order, then the truncated ones).
+function duplicatedStrings(snapshot) {
+  return snapshot.getDuplicateStrings().map(g => ({
+    value: g.value,
+    count: g.count,
+    total_self_size: g.totalSelfSize,
+    total_retained_size: g.totalRetainedSize,
+    truncated: g.truncated,
+    length: g.length ?? null,
+    hash: g.hash ?? null,
+    node_ids: g.nodes.map(n => n.id),
+  }));
+}
+
 // Any number works as the base uid: calculateSnapshotDiff only uses it as the
 // key of its cache (the UI passes the base proxy's uid).
 const BASE_SNAPSHOT_UID = 1;
@@ -562,6 +707,11 @@ function dumpNodes(snapshot, withNames) {
     retained_size: new Array(n),
     distance: new Array(n),
     dominator_id: new Array(n),
+    // DOMLinkState after propagateDOMState(): 0 unknown, 1 attached, 2 detached.
+    detachedness: new Array(n),
+    // nodeNativeContext(): the node id of the native context the node is attributed
+    // to, or -1 (NO_NATIVE_CONTEXT) / -2 (SHARED_NATIVE_CONTEXT).
+    native_context_id: new Array(n),
   };
   if (withNames) {
     out.name = new Array(n);
@@ -587,6 +737,14 @@ function dumpNodes(snapshot, withNames) {
     out.retained_size[i] = node.retainedSize();
     out.distance[i] = node.distance();
     out.dominator_id[i] = dom.id();
+    out.detachedness[i] = node.detachedness();
+    const nativeContext = snapshot.nodeNativeContext(node.nodeIndex);
+    if (nativeContext < 0) {
+      out.native_context_id[i] = nativeContext;
+    } else {
+      dom.nodeIndex = nativeContext;
+      out.native_context_id[i] = dom.id();
+    }
     if (withNames) {
       out.name[i] = node.name();
     }
@@ -659,6 +817,34 @@ async function main() {
     result.filtered_summary_total_count = filtered.totalCount;
     result.filtered_summary_total_shallow_size = filtered.totalSelf;
     result.filtered_summary = filtered.rows;
+  }
+  if (opts.filters.length) {
+    const options = resolveFilters(snapshot, opts.filters);
+    const sizes = snapshot.getNativeContextSizes();
+    result.native_contexts = nativeContextOptions(snapshot).filter(o => o.node_index !== undefined);
+    result.native_context_shared_size = sizes.sharedSize;
+    result.native_context_no_attribution_size = sizes.noAttributionSize;
+    result.filters = {};
+    for (const option of options) {
+      const filtered = summary(dt, snapshot, namedFilter(dt, option.filter_name));
+      result.filters[option.filter_name] = {
+        label: option.label,
+        filtered_summary_total_count: filtered.totalCount,
+        filtered_summary_total_shallow_size: filtered.totalSelf,
+        filtered_summary: filtered.rows,
+      };
+    }
+    // One named filter (and no node id range): also the flat keys, as for --min-node-id.
+    if (options.length === 1 && opts.minNodeId === null) {
+      const only = result.filters[options[0].filter_name];
+      result.filter_name = options[0].filter_name;
+      result.filtered_summary_total_count = only.filtered_summary_total_count;
+      result.filtered_summary_total_shallow_size = only.filtered_summary_total_shallow_size;
+      result.filtered_summary = only.filtered_summary;
+    }
+  }
+  if (opts.duplicatedStrings) {
+    result.duplicated_strings = duplicatedStrings(snapshot);
   }
   // The Comparison comes last: everything above is computed on `snapshot`
   // before calculateSnapshotDiff touches it (it only sorts the cached "All

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
-from ...engine.filters import FILTERS, filter_mask, native_contexts
+from ...engine.filters import FILTERS, filter_mask, native_context_filter, native_context_label, native_contexts
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import interval_id_range
 from ...textreport import human_size
@@ -279,8 +279,8 @@ class MainScreen(Screen):
         for named in FILTERS:
             options.append((named.label, partial(filter_mask, snapshot, named.name)))
         for v in native_contexts(snapshot):
-            options.append((f"Objects attributed to {snapshot.name(v)} @{int(snapshot.node_id[v])}",
-                            partial(filter_mask, snapshot, f"nativeContext_{int(snapshot.node_id[v])}")))
+            options.append((native_context_label(snapshot, v),
+                            partial(filter_mask, snapshot, native_context_filter(snapshot, v))))
         return options
 
     def action_pick_filter(self) -> None:

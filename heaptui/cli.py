@@ -314,6 +314,11 @@ def main(force: bool, cache_dir: str | None, no_cache: bool, salvage: bool) -> N
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 def open_command(files: tuple[str, ...]) -> None:
     """Open snapshots in the terminal app."""
+    _open_files(files)
+
+
+def _open_files(files: tuple[str, ...], view: str = "summary") -> None:
+    """The app on these files, showing the newest snapshot's ``view``."""
     for path in files:
         if not os.path.exists(path):
             _fail(f"{path}: no such file", EXIT_BAD_INPUT)
@@ -330,10 +335,163 @@ def open_command(files: tuple[str, ...]) -> None:
     loader = Loader(list(files), cache=cache_options(app=True), salvage=salvaging()).start()
     from .tui.app import HeapTUI  # imported here so headless commands never load Textual
 
-    app = HeapTUI(list(files), loader=loader)
+    app = HeapTUI(list(files), loader=loader, view=view)
     app.run()
     if app.load_error:
         _fail(app.load_error, EXIT_BAD_INPUT)
+
+
+class _CaptureProgress:
+    """One stderr line, redrawn in place on a terminal: what the capture is doing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        if phase == "writing":
+            text = f"writing {done / 1e6:,.1f} MB"
+        elif phase == "recording":
+            text = f"recording {done / 1000:.1f} of {total / 1000:.1f} s"
+        else:
+            text = f"{phase} {100 * done // total if total else 0}%"
+        click.echo(f"\r\033[K{text}", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.enabled:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
+def _capture_or_exit(work: Callable[[_CaptureProgress], T]) -> T:
+    """Run a capture; its CaptureError (or ctrl+c) becomes one line on stderr and a non-zero status."""
+    from .capture import CaptureError
+
+    progress = _CaptureProgress(sys.stderr.isatty())
+    try:
+        return work(progress)
+    except CaptureError as error:
+        progress.done()
+        _fail(str(error), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        progress.done()
+        _fail("capture cancelled (nothing was written)", EXIT_CANCELLED)
+    finally:
+        progress.done()
+    raise AssertionError("unreachable")
+
+
+def _warn(message: str) -> None:
+    click.echo(f"heaptui: warning: {message}", err=True)
+
+
+def _open_after(paths: list[str], no_open: bool) -> None:
+    """Say where the files are, then open them in the app (unless --no-open, or stdout is not a terminal):
+    a series in the Comparison view."""
+    for path in paths:
+        click.echo(path)
+    if no_open or not sys.stdout.isatty():
+        return
+    _open_files(tuple(paths), "comparison" if len(paths) > 1 else "summary")
+
+
+@main.command()
+@click.argument("pid", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write (default: heap-PID-DATE-TIME.heapsnapshot here); with --count, "
+                   "{n} in it is the number, else -1, -2, ... go before the suffix.")
+@click.option("--signal", "signal_name", default=None, metavar="SIGNAL",
+              help="Instead of the inspector, send SIGNAL to a process started with "
+                   "--heapsnapshot-signal=SIGNAL and collect the file it writes.")
+@click.option("--every", default=None, metavar="DURATION", help="With --count: time between snapshots (30s, 2m).")
+@click.option("--count", type=click.IntRange(min=1), default=1, help="How many snapshots (a leak hunt takes 3).")
+@click.option("--gc", "collect_garbage", is_flag=True, help="Collect garbage before each snapshot.")
+@click.option("--no-open", is_flag=True, help="Only write the files; do not open them.")
+def capture(pid: int, output: str | None, signal_name: str | None, every: str | None, count: int,
+            collect_garbage: bool, no_open: bool) -> None:
+    """Take heap snapshots of the running Node process PID, then open them.
+
+    heaptui opens the process's inspector (SIGUSR1, after checking in /proc
+    that PID is a Node process it may signal), checks it reached PID, streams
+    the snapshot to disk and closes the inspector again if it was closed. A
+    file appears under its final name only when whole.
+    """
+    from .capture import (
+        CaptureError,
+        default_output,
+        parse_duration,
+        signal_snapshot,
+        take_series,
+        take_snapshot,
+    )
+
+    try:
+        interval = parse_duration(every) if every is not None else 0.0
+    except CaptureError as error:
+        raise click.BadParameter(str(error), param_hint="--every") from None
+    if count > 1 and every is None:
+        raise click.UsageError("--count needs --every (the time between snapshots)")
+    if signal_name is not None and count > 1:
+        raise click.UsageError("--signal takes one snapshot at a time")
+    target = output or str(default_output(pid))
+    if signal_name is not None:
+        path = _capture_or_exit(lambda progress: signal_snapshot(pid, target, signal=signal_name,
+                                                                 progress=progress))
+        _open_after([str(path)], no_open)
+    elif count == 1:
+        path = _capture_or_exit(lambda progress: take_snapshot(pid, target, progress=progress,
+                                                               collect_garbage=collect_garbage, warn=_warn))
+        _open_after([str(path)], no_open)
+    else:
+        def taken(n: int, path: Any) -> None:
+            click.echo(f"heaptui: snapshot {n} of {count}: {path}", err=True)
+
+        paths = _capture_or_exit(lambda progress: take_series(
+            pid, interval, count, target, on_snapshot=taken, progress=progress,
+            collect_garbage=collect_garbage, warn=_warn))
+        _open_after([str(p) for p in paths], no_open)
+
+
+@main.command()
+@click.argument("pid", type=int)
+@click.option("--duration", default="20s", show_default=True, metavar="DURATION",
+              help="How long to record (20s, 2m).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write (default: heap-PID-DATE-TIME.heaptimeline, or .heapprofile).")
+@click.option("--sampling", is_flag=True,
+              help="Sample allocations (HeapProfiler.startSampling: low overhead, for production) and write "
+                   "a .heapprofile, instead of tracking every allocation with its stack.")
+@click.option("--interval", type=ByteCount(), default="32kB", show_default=True,
+              help="With --sampling: bytes allocated between two samples.")
+@click.option("--no-open", is_flag=True, help="Only write the file; do not open it.")
+def record(pid: int, duration: str, output: str | None, sampling: bool, interval: int, no_open: bool) -> None:
+    """Record what the running Node process PID allocates, then open it.
+
+    By default, DevTools' "Allocations on timeline" with allocation stacks
+    (a .heaptimeline: the Timeline and Allocation views); with --sampling,
+    its "Allocation sampling" (a .heapprofile).
+    """
+    from .capture import CaptureError, default_output, parse_duration
+    from .capture.record import record_sampling, record_timeline
+
+    try:
+        seconds = parse_duration(duration)
+    except CaptureError as error:
+        raise click.BadParameter(str(error), param_hint="--duration") from None
+    suffix = ".heapprofile" if sampling else ".heaptimeline"
+    target = output or str(default_output(pid).with_suffix(suffix))
+    if sampling:
+        path = _capture_or_exit(lambda progress: record_sampling(pid, target, seconds, interval=interval,
+                                                                 progress=progress, warn=_warn))
+    else:
+        path = _capture_or_exit(lambda progress: record_timeline(pid, target, seconds, progress=progress,
+                                                                 warn=_warn))
+    _open_after([str(path)], no_open)
 
 
 def _open_profile(path: str, files: int) -> None:

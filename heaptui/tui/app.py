@@ -38,12 +38,14 @@ class HeapTUI(App):
     ]
 
     def __init__(self, paths: list[str], snapshots: list[Snapshot] | None = None,
-                 loader: Loader | None = None, profile: SamplingProfile | None = None) -> None:
+                 loader: Loader | None = None, profile: SamplingProfile | None = None,
+                 view: str = "summary") -> None:
         super().__init__()
         self.paths = paths
         self.snapshots: list[Snapshot] = list(snapshots or [])
         self.loader = loader
         self.profile = profile  # a .heapprofile opens on its own screen
+        self.initial_view = view  # the view the newest snapshot opens in (a captured series: comparison)
         self.load_error: str | None = None
 
     def on_mount(self) -> None:
@@ -57,7 +59,7 @@ class HeapTUI(App):
 
     def _loaded(self, snapshots: list[Snapshot]) -> None:
         self.snapshots = snapshots
-        self.switch_screen(self._screen_for(len(snapshots) - 1))
+        self.show_snapshot(len(snapshots) - 1, self.initial_view)
 
     def _screen_for(self, index: int) -> str:
         """The installed Memory tab of snapshot ``index`` (kept while the app runs, with its state)."""

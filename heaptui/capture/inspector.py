@@ -1,0 +1,338 @@
+"""Attach to a running Node process over the V8 inspector protocol, and leave it as it was.
+
+``SIGUSR1`` makes Node open its inspector (on 127.0.0.1:9229, or its own
+``--inspect-port``; port 0 picks a free one). heaptui waits for the listening
+socket *that process* owns (so a port held by another process is a clear
+error, not a connection to the wrong program), asks the inspector's HTTP
+endpoint for the target, connects to its websocket and checks ``process.pid``
+over that connection. When the inspector was closed before, it is closed again
+afterwards: an open inspector lets any local user run code in the process.
+``inspector.close()`` waits until no session is left, so its reply never comes
+while heaptui's own session is open; it is sent without waiting, then the
+connection is closed, then heaptui watches the port go away.
+
+Only the standard library and ``websockets`` (its synchronous client).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.sync.client import ClientConnection, connect
+
+from . import proc as procfs
+from .errors import CaptureError
+from .proc import Listener, NodeProcess
+
+DEFAULT_TIMEOUT = 10.0  # seconds for each step of attaching (port, HTTP, websocket, small calls)
+CLOSE_TIMEOUT = 5.0  # seconds to wait for the inspector's port to go away after closing it
+MAX_MESSAGE = 64 * 1024 * 1024  # a snapshot arrives in chunks of ~100 kB; nothing else is large
+POLL = 0.02
+
+# Loads Node's `inspector` module whatever the program is (CommonJS, ES modules, a REPL): the builtin loader
+# of Node >= 20.16, else the `require` Node adds to the inspector's command-line API, else the main module's.
+#
+# `close()` runs on a timer, once heaptui's session has ended. Closed while a session is still connected, the
+# inspector sends that session a close frame while the client's own close frame may be on its way, and Node
+# (20.x, seen in WsHandler::OnCloseFrameWritten on its I/O thread) then crashes with SIGSEGV: in 1 to 4
+# captures of 20 when `close()` ran inside the evaluation or from setImmediate. With nobody connected there is
+# no frame to cross. The delay only has to outlast heaptui's closing handshake, a millisecond on loopback.
+CLOSE_DELAY_MS = 200
+CLOSE_EXPRESSION = (
+    "(() => {"
+    " const load = (name) =>"
+    " (typeof process.getBuiltinModule === 'function' && process.getBuiltinModule(name))"
+    " || (typeof require === 'function' && require(name))"
+    " || (process.mainModule && process.mainModule.require(name));"
+    " const inspector = load('inspector');"
+    f" setTimeout(() => inspector.close(), {CLOSE_DELAY_MS}).unref();"
+    " return true;"
+    " })()"
+)
+
+Warn = Callable[[str], None]
+EventHandler = Callable[[str, dict[str, Any]], None]
+
+
+def no_warning(message: str) -> None:
+    """The default ``warn``: say nothing."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """An inspectable target as the inspector's ``/json/list`` lists it."""
+
+    id: str
+    title: str
+    websocket_url: str
+
+
+def connect_host(listener: Listener) -> str:
+    """The address to reach a listening socket at: a wildcard bind is reached over loopback."""
+    if listener.host == "0.0.0.0":
+        return "127.0.0.1"
+    if listener.host == "::":
+        return "::1"
+    return listener.host
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def exited(proc: NodeProcess) -> CaptureError:
+    return CaptureError(f"process {proc.pid} exited during the capture")
+
+
+def _check_alive(proc: NodeProcess) -> None:
+    if not procfs.is_alive(proc.pid, proc.start_time):
+        raise exited(proc)
+
+
+def _busy(proc: NodeProcess, port: int, inode: int) -> CaptureError:
+    owner = procfs.socket_owner(inode)
+    held = f"process {owner} ({procfs.comm(owner)})" if owner is not None else "another process"
+    return CaptureError(f"inspector port busy: port {port}, where process {proc.pid} would open its inspector, "
+                        f"is held by {held}")
+
+
+def _wait_for_handler(proc: NodeProcess, timeout: float) -> None:
+    """Wait (briefly) until Node has installed its SIGUSR1 handler: before that, the signal kills it."""
+    deadline = time.monotonic() + min(timeout, 2.0)
+    while not procfs.catches_signal(proc.pid, signal.SIGUSR1):
+        _check_alive(proc)
+        if time.monotonic() > deadline:
+            raise CaptureError(f"process {proc.pid} does not handle SIGUSR1, which would kill it: "
+                               "its inspector cannot be opened (a Node built without it, or not started yet)")
+        time.sleep(POLL)
+
+
+def _answers_as_inspector(listener: Listener, timeout: float) -> bool:
+    try:
+        version = _get_json(listener, "/json/version", timeout)
+    except CaptureError:
+        return False
+    return isinstance(version, dict) and "Protocol-Version" in version
+
+
+def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT) -> tuple[Listener, bool]:
+    """The inspector's listening socket, opened with SIGUSR1 unless it was open: (socket, was it open before)."""
+    port = proc.options.inspect.port
+    entries = procfs.listeners(proc.pid)  # before the fds: a socket listens only after its fd exists
+    mine = procfs.socket_inodes(proc.pid)
+    before = [entry for entry in entries if entry.inode in mine]
+    if port != 0:
+        for listener in entries:
+            if listener.port == port:
+                if listener.inode in mine:
+                    return listener, True
+                raise _busy(proc, port, listener.inode)
+    known = {listener.inode for listener in before}
+    _wait_for_handler(proc, timeout)
+    procfs.check_may_signal(proc)
+    try:
+        os.kill(proc.pid, signal.SIGUSR1)
+    except ProcessLookupError:
+        raise exited(proc) from None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _check_alive(proc)
+        entries = procfs.listeners(proc.pid)
+        mine = procfs.socket_inodes(proc.pid)
+        for listener in entries:
+            if listener.inode in mine and listener.inode not in known and port in (0, listener.port):
+                return listener, False
+            if port != 0 and listener.port == port and listener.inode not in mine:
+                raise _busy(proc, port, listener.inode)  # taken by someone else while Node started its inspector
+        time.sleep(POLL)
+    if port == 0:
+        # --inspect-port=0 and no new socket: the inspector may have been open already, on a port only it knows.
+        for listener in before:
+            if _answers_as_inspector(listener, timeout):
+                return listener, True
+    where = f"port {port}" if port else "a free port (--inspect-port=0)"
+    raise CaptureError(f"timeout: process {proc.pid} did not open its inspector on {where} within {timeout:g} s "
+                       "of SIGUSR1 (does it handle SIGUSR1 itself?)")
+
+
+def _get_json(listener: Listener, path: str, timeout: float) -> Any:
+    """GET a JSON document from the inspector's HTTP endpoint (never through a proxy)."""
+    conn = http.client.HTTPConnection(connect_host(listener), listener.port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise CaptureError(f"the inspector on port {listener.port} answered {path} with HTTP {response.status}")
+        return json.loads(body)
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        raise CaptureError(f"the inspector on port {listener.port} did not answer {path} ({error})") from None
+    finally:
+        conn.close()
+
+
+def find_target(listener: Listener, timeout: float = DEFAULT_TIMEOUT) -> Target:
+    """The Node target behind the inspector (``/json/list``); its websocket is reached at the socket's address."""
+    targets = _get_json(listener, "/json/list", timeout)
+    for entry in targets if isinstance(targets, list) else []:
+        if isinstance(entry, dict) and entry.get("webSocketDebuggerUrl") and entry.get("id"):
+            url = f"ws://{_netloc(connect_host(listener), listener.port)}/{entry['id']}"
+            return Target(str(entry["id"]), str(entry.get("title", "")), url)
+    raise CaptureError(f"the inspector on port {listener.port} lists no target to attach to "
+                       "(started with --inspect-publish-uid without http?)")
+
+
+class Session:
+    """One websocket connection to an inspector: numbered commands, their replies, and events on the way."""
+
+    def __init__(self, websocket: ClientConnection, proc: NodeProcess) -> None:
+        self._ws = websocket
+        self._proc = proc
+        self._next_id = 1
+
+    def send(self, method: str, params: dict[str, Any] | None = None) -> int:
+        """Send a command without waiting for its reply; returns its id."""
+        message_id = self._next_id
+        self._next_id += 1
+        try:
+            self._ws.send(json.dumps({"id": message_id, "method": method, "params": params or {}}))
+        except ConnectionClosed:
+            raise self._closed() from None
+        return message_id
+
+    def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+             on_event: EventHandler | None = None) -> dict[str, Any]:
+        """Send a command and return its result; events before the reply go to ``on_event``.
+
+        ``timeout`` bounds the silence between two messages, not the whole call: a snapshot of a big heap
+        takes minutes, but its progress events and chunks keep coming.
+        """
+        message_id = self.send(method, params)
+        while True:
+            message = self._receive(method, timeout)
+            if message.get("id") == message_id:
+                if "error" in message:
+                    error = message["error"]
+                    text = error.get("message", error) if isinstance(error, dict) else error
+                    raise CaptureError(f"the inspector of process {self._proc.pid} refused {method}: {text}")
+                result = message.get("result", {})
+                return result if isinstance(result, dict) else {}
+            if "method" in message and on_event is not None:
+                on_event(message["method"], message.get("params") or {})
+
+    def evaluate(self, expression: str, timeout: float = DEFAULT_TIMEOUT) -> Any:
+        """The value of a JavaScript expression evaluated in the process (``Runtime.evaluate``)."""
+        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                "includeCommandLineAPI": True, "silent": True}, timeout=timeout)
+        if "exceptionDetails" in result:
+            raise CaptureError(f"evaluating {expression!r} in process {self._proc.pid} failed")
+        return result.get("result", {}).get("value")
+
+    def _receive(self, method: str, timeout: float) -> dict[str, Any]:
+        try:
+            raw = self._ws.recv(timeout=timeout)
+        except TimeoutError:
+            _check_alive(self._proc)
+            raise CaptureError(f"timeout: process {self._proc.pid} sent nothing for {timeout:g} s "
+                               f"during {method}") from None
+        except ConnectionClosed:
+            raise self._closed() from None
+        message = json.loads(raw)
+        return message if isinstance(message, dict) else {}
+
+    def _closed(self) -> CaptureError:
+        for _ in range(50):  # the socket closes a moment before /proc shows the process gone
+            if not procfs.is_alive(self._proc.pid, self._proc.start_time):
+                return exited(self._proc)
+            time.sleep(POLL)
+        return CaptureError(f"the inspector of process {self._proc.pid} closed the connection during the capture")
+
+    def close(self) -> None:
+        """Close the connection (Node ends the session, and an ``inspector.close()`` waiting for it returns)."""
+        try:
+            self._ws.close()
+        except (OSError, ConnectionClosed):
+            pass
+
+
+def _connect(target: Target, proc: NodeProcess, timeout: float, stack: ExitStack) -> ClientConnection:
+    """Open the websocket, to be closed with ``stack`` (websockets wants ``connect`` used as a context manager)."""
+    try:
+        # Node's inspector does not answer pings while the process is busy, and speaks no compression.
+        return stack.enter_context(connect(target.websocket_url, open_timeout=timeout, close_timeout=1.0,
+                                           ping_interval=None, compression=None, proxy=None,
+                                           max_size=MAX_MESSAGE, user_agent_header=None))
+    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as error:
+        _check_alive(proc)
+        raise CaptureError(f"cannot connect to the inspector of process {proc.pid} at {target.websocket_url} "
+                           f"({error})") from None
+
+
+def verify_pid(session: Session, proc: NodeProcess) -> None:
+    """Check over the connection that the inspector belongs to the process asked for."""
+    pid = session.evaluate("process.pid")
+    if pid not in proc.ns_pids:
+        raise CaptureError(f"inspector port busy: the inspector reached for process {proc.pid} belongs to "
+                           f"process {pid}")
+
+
+def close_inspector(session: Session, listener: Listener, proc: NodeProcess, warn: Warn) -> None:
+    """Close the inspector heaptui opened, and wait until its port is gone; never raises, warns instead.
+
+    The close is scheduled in the process (see ``CLOSE_EXPRESSION``), then heaptui's session ends, which
+    lets ``inspector.close()`` (it waits for every session to end) finish.
+    """
+    try:
+        session.evaluate(CLOSE_EXPRESSION)
+    except CaptureError:
+        pass  # an error reply, or no reply in time: the port check below tells whether it closed
+    session.close()
+    deadline = time.monotonic() + CLOSE_TIMEOUT
+    while time.monotonic() < deadline:
+        if not procfs.is_alive(proc.pid, proc.start_time):
+            return
+        if listener.inode not in procfs.socket_inodes(proc.pid):
+            return
+        time.sleep(POLL)
+    warn(f"the inspector of process {proc.pid} is still open on port {listener.port}: any local user can run "
+         "code in that process until it closes")
+
+
+@contextmanager
+def attach(pid: int, *, timeout: float = DEFAULT_TIMEOUT, warn: Warn = no_warning) -> Iterator[Session]:
+    """A verified inspector session with the Node process ``pid``; the inspector is closed again afterwards
+    when it was closed before. Raises :class:`CaptureError` with a one-line reason."""
+    proc = procfs.read_process(pid)
+    procfs.check_may_signal(proc)
+    if not procfs.same_network_namespace(pid):
+        raise CaptureError(f"process {pid} is in another network namespace (a container?): "
+                           "run heaptui inside it")
+    listener, was_open = open_inspector(proc, timeout)
+    with ExitStack() as stack:
+        try:
+            target = find_target(listener, timeout)
+            websocket = _connect(target, proc, timeout, stack)
+        except CaptureError:
+            if not was_open:
+                warn(f"the inspector of process {pid} was opened on port {listener.port} but could not be closed")
+            raise
+        session = Session(websocket, proc)
+        verified = False
+        try:
+            verify_pid(session, proc)
+            verified = True
+            yield session
+        finally:
+            if verified and not was_open:
+                close_inspector(session, listener, proc, warn)
+            else:
+                session.close()

@@ -1,0 +1,143 @@
+"""Record what a running Node process allocates: an allocation timeline, or a sampling heap profile.
+
+- :func:`record_timeline` is DevTools' "Allocations on timeline" with
+  "Allocation stack traces": ``HeapProfiler.startTrackingHeapObjects`` with
+  ``trackAllocations``; V8 then samples the heap every 50 ms (``heapStatsUpdate``
+  events) and remembers each allocation's stack. ``stopTrackingHeapObjects``
+  ends it with a heap snapshot that carries the samples and the trace tree,
+  streamed to disk like :func:`~.snapshot.take_snapshot`'s (a ``.heaptimeline``).
+- :func:`record_sampling` is DevTools' "Allocation sampling":
+  ``HeapProfiler.startSampling`` (a sample every ``interval`` bytes allocated,
+  cheap enough for production) and ``stopSampling``'s profile, written as JSON
+  (a ``.heapprofile``).
+
+While recording, the events V8 sends are read and dropped, so that the
+connection's buffers never fill; a file gets its final name only when whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import CaptureError
+from .inspector import DEFAULT_TIMEOUT, Session, Warn, attach, no_warning
+from .snapshot import (
+    SNAPSHOT_IDLE_TIMEOUT,
+    ProgressCallback,
+    check_output,
+    ends_complete,
+    no_progress,
+    partial_path,
+    remove_quietly,
+)
+
+SAMPLING_INTERVAL = 32768  # bytes between samples, DevTools' default
+PUMP_EVERY = 0.25  # seconds between two reads of what V8 sent while recording
+
+
+def _wait(session: Session, seconds: float, progress: ProgressCallback) -> None:
+    """Let the process run for ``seconds``, reading (and dropping) the events it sends meanwhile."""
+    started = time.monotonic()
+    while (elapsed := time.monotonic() - started) < seconds:
+        progress("recording", int(elapsed * 1000), int(seconds * 1000))
+        time.sleep(min(PUMP_EVERY, seconds - elapsed))
+        session.call("Runtime.evaluate", {"expression": "0", "silent": True}, on_event=lambda *_: None)
+    progress("recording", int(seconds * 1000), int(seconds * 1000))
+
+
+def timeline_to_file(session: Session, output: str | os.PathLike[str], seconds: float, *,
+                     progress: ProgressCallback = no_progress,
+                     idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT) -> Path:
+    """Record an allocation timeline over an attached session for ``seconds`` and write it to ``output``."""
+    final = Path(output)
+    partial = partial_path(final)
+    written = 0
+    tracking = False
+    try:
+        session.call("HeapProfiler.enable")
+        session.call("HeapProfiler.startTrackingHeapObjects", {"trackAllocations": True})
+        tracking = True
+        _wait(session, seconds, progress)
+        with open(partial, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
+            def on_event(method: str, params: dict[str, Any]) -> None:
+                nonlocal written
+                if method == "HeapProfiler.addHeapSnapshotChunk":
+                    chunk = params.get("chunk", "")
+                    f.write(chunk)
+                    written += len(chunk)
+                    progress("writing", written, 0)
+                elif method == "HeapProfiler.reportHeapSnapshotProgress":
+                    progress("snapshot", int(params.get("done", 0)), int(params.get("total", 0)))
+
+            tracking = False  # stopping ends the tracking whatever happens next
+            session.call("HeapProfiler.stopTrackingHeapObjects", {"reportProgress": True}, timeout=idle_timeout,
+                         on_event=on_event)
+        if not ends_complete(partial):
+            raise CaptureError(f"{final}: the recording ended incomplete ({written:,} bytes)")
+        os.replace(partial, final)
+    except OSError as error:
+        remove_quietly(partial)
+        raise CaptureError(f"{final}: cannot write the recording ({error.strerror or error})") from None
+    except BaseException:
+        remove_quietly(partial)
+        if tracking:  # ctrl+c while recording: leave the process as it was
+            try:
+                session.send("HeapProfiler.stopTrackingHeapObjects", {"reportProgress": False})
+            except CaptureError:
+                pass
+        raise
+    return final
+
+
+def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: float, *,
+                     interval: int = SAMPLING_INTERVAL, progress: ProgressCallback = no_progress) -> Path:
+    """Record a sampling heap profile over an attached session for ``seconds`` and write it to ``output``."""
+    final = Path(output)
+    partial = partial_path(final)
+    sampling = False
+    try:
+        session.call("HeapProfiler.enable")
+        session.call("HeapProfiler.startSampling", {"samplingInterval": interval})
+        sampling = True
+        _wait(session, seconds, progress)
+        sampling = False
+        profile = session.call("HeapProfiler.stopSampling").get("profile")
+        if not isinstance(profile, dict) or "head" not in profile:
+            raise CaptureError(f"{final}: the process sent no sampling profile")
+        with open(partial, "w", encoding="utf-8") as f:
+            json.dump(profile, f)
+        os.replace(partial, final)
+    except OSError as error:
+        remove_quietly(partial)
+        raise CaptureError(f"{final}: cannot write the profile ({error.strerror or error})") from None
+    except BaseException:
+        remove_quietly(partial)
+        if sampling:
+            try:
+                session.send("HeapProfiler.stopSampling")
+            except CaptureError:
+                pass
+        raise
+    return final
+
+
+def record_timeline(pid: int, output: str | os.PathLike[str], seconds: float, *,
+                    progress: ProgressCallback = no_progress, timeout: float = DEFAULT_TIMEOUT,
+                    warn: Warn = no_warning) -> Path:
+    """Attach to the Node process ``pid``, record an allocation timeline with stacks, write a ``.heaptimeline``."""
+    check_output(Path(output))
+    with attach(pid, timeout=timeout, warn=warn) as session:
+        return timeline_to_file(session, output, seconds, progress=progress)
+
+
+def record_sampling(pid: int, output: str | os.PathLike[str], seconds: float, *, interval: int = SAMPLING_INTERVAL,
+                    progress: ProgressCallback = no_progress, timeout: float = DEFAULT_TIMEOUT,
+                    warn: Warn = no_warning) -> Path:
+    """Attach to the Node process ``pid``, sample its allocations for ``seconds``, write a ``.heapprofile``."""
+    check_output(Path(output))
+    with attach(pid, timeout=timeout, warn=warn) as session:
+        return sampling_to_file(session, output, seconds, interval=interval, progress=progress)

@@ -1,0 +1,123 @@
+"""Take a heap snapshot of a running Node process over the inspector, streamed to disk.
+
+``HeapProfiler.takeHeapSnapshot`` sends the snapshot as a stream of
+``addHeapSnapshotChunk`` events (about 100 kB each) before its reply. Each
+chunk is written to ``OUTPUT.partial`` as it arrives, so heaptui's memory stays
+that of one chunk however big the heap is; the file takes its final name
+(``os.replace``, atomic) only once the reply has come and the JSON is closed.
+Any failure, ctrl+c included, removes the partial file: a file under the final
+name is always a whole snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import CaptureError
+from .inspector import DEFAULT_TIMEOUT, Session, Warn, attach, no_warning
+
+
+class ProgressCallback(Protocol):
+    """``report(phase, done, total)``, as the engine's loaders call it (the engine is not imported here:
+    capture stays light, without numpy or numba)."""
+
+    def __call__(self, phase: str, done: int, total: int) -> None: ...
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    """The default callback: report nothing."""
+
+
+# The longest silence accepted while a snapshot is taken: the collection and the graph walk of a big heap
+# report progress every so often, but a forced GC of several GB can be quiet for a while.
+SNAPSHOT_IDLE_TIMEOUT = 300.0
+
+
+def partial_path(output: Path) -> Path:
+    """Where a capture writes before the file is complete: next to the output, so the rename is atomic."""
+    return output.with_name(output.name + ".partial")
+
+
+def ends_complete(path: Path) -> bool:
+    """Whether a snapshot file ends as a whole one does: its last array and the object closed (``]}``)."""
+    size = path.stat().st_size
+    if size < 2:
+        return False
+    with open(path, "rb") as f:
+        f.seek(max(0, size - 256))
+        return f.read().rstrip().endswith(b"]}")
+
+
+def remove_quietly(path: Path) -> None:
+    """Remove a file if it is there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def check_output(output: Path) -> None:
+    """Fail before the process is touched when the output cannot be written there."""
+    parent = output.parent
+    if output.is_dir():
+        raise CaptureError(f"{output}: is a directory")
+    if not parent.is_dir():
+        raise CaptureError(f"{output}: no such directory: {parent}")
+    if not os.access(parent, os.W_OK):
+        raise CaptureError(f"{output}: permission denied: cannot write in {parent}")
+
+
+def snapshot_to_file(session: Session, output: str | os.PathLike[str], *, progress: ProgressCallback = no_progress,
+                     collect_garbage: bool = False, idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT) -> Path:
+    """Take one snapshot over an attached session and write it to ``output``.
+
+    ``progress(phase, done, total)``: ``("snapshot", objects, all objects)`` while V8 walks the heap, then
+    ``("writing", bytes, 0)`` while chunks arrive. It may raise to cancel (the partial file is removed).
+    """
+    final = Path(output)
+    partial = partial_path(final)
+    written = 0
+    try:
+        with open(partial, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
+            def on_event(method: str, params: dict[str, Any]) -> None:
+                nonlocal written
+                if method == "HeapProfiler.addHeapSnapshotChunk":
+                    chunk = params.get("chunk", "")
+                    f.write(chunk)
+                    written += len(chunk)
+                    progress("writing", written, 0)
+                elif method == "HeapProfiler.reportHeapSnapshotProgress":
+                    progress("snapshot", int(params.get("done", 0)), int(params.get("total", 0)))
+
+            session.call("HeapProfiler.enable")
+            if collect_garbage:
+                session.call("HeapProfiler.collectGarbage", timeout=idle_timeout)
+            session.call("HeapProfiler.takeHeapSnapshot", {"reportProgress": True}, timeout=idle_timeout,
+                         on_event=on_event)
+        if not ends_complete(partial):
+            raise CaptureError(f"{final}: the snapshot ended incomplete ({written:,} bytes)")
+        os.replace(partial, final)
+    except OSError as error:  # the disk filled up, the directory went away
+        remove_quietly(partial)
+        raise CaptureError(f"{final}: cannot write the snapshot ({error.strerror or error})") from None
+    except BaseException:
+        remove_quietly(partial)
+        raise
+    return final
+
+
+def take_snapshot(pid: int, output_path: str | os.PathLike[str], *, progress: ProgressCallback = no_progress,
+                  collect_garbage: bool = False, timeout: float = DEFAULT_TIMEOUT,
+                  idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT, warn: Warn = no_warning) -> Path:
+    """Write a heap snapshot of the Node process ``pid`` to ``output_path``; returns the path.
+
+    Attaches through the inspector (opened with SIGUSR1 and closed again when it was closed before); raises
+    :class:`CaptureError` with a one-line reason. ``warn`` receives what went wrong without spoiling the
+    snapshot (an inspector that would not close).
+    """
+    check_output(Path(output_path))
+    with attach(pid, timeout=timeout, warn=warn) as session:
+        return snapshot_to_file(session, output_path, progress=progress, collect_garbage=collect_garbage,
+                                idle_timeout=idle_timeout)

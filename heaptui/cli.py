@@ -380,7 +380,7 @@ def _capture_or_exit(work: Callable[[_CaptureProgress], T]) -> T:
         _fail(str(error), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         progress.done()
-        _fail("capture cancelled (nothing was written)", EXIT_CANCELLED)
+        _fail("capture cancelled (no partial file is left)", EXIT_CANCELLED)
     finally:
         progress.done()
     raise AssertionError("unreachable")
@@ -436,10 +436,8 @@ def capture(pid: int, output: str | None, signal_name: str | None, every: str | 
         raise click.BadParameter(str(error), param_hint="--every") from None
     if count > 1 and every is None:
         raise click.UsageError("--count needs --every (the time between snapshots)")
-    if signal_name is not None and count > 1:
-        raise click.UsageError("--signal takes one snapshot at a time")
     target = output or str(default_output(pid))
-    if signal_name is not None:
+    if signal_name is not None and count == 1:
         path = _capture_or_exit(lambda progress: signal_snapshot(pid, target, signal=signal_name,
                                                                  progress=progress))
         _open_after([str(path)], no_open)
@@ -453,7 +451,7 @@ def capture(pid: int, output: str | None, signal_name: str | None, every: str | 
 
         paths = _capture_or_exit(lambda progress: take_series(
             pid, interval, count, target, on_snapshot=taken, progress=progress,
-            collect_garbage=collect_garbage, warn=_warn))
+            collect_garbage=collect_garbage, warn=_warn, signal=signal_name))
         _open_after([str(p) for p in paths], no_open)
 
 

@@ -17,6 +17,7 @@ Only the standard library and ``websockets`` (its synchronous client).
 from __future__ import annotations
 
 import http.client
+import inspect
 import json
 import os
 import signal
@@ -264,13 +265,21 @@ class Session:
             pass
 
 
+# What this version of websockets' `connect` accepts: `ping_interval` came in 14, `proxy` in 15; older
+# versions neither ping nor read a proxy from the environment, which is what these options ask for anyway.
+_CONNECT_PARAMETERS = frozenset(inspect.signature(connect).parameters)
+
+
 def _connect(target: Target, proc: NodeProcess, timeout: float, stack: ExitStack) -> ClientConnection:
     """Open the websocket, to be closed with ``stack`` (websockets wants ``connect`` used as a context manager)."""
+    # Node's inspector does not answer pings while the process is busy, and speaks no compression; loopback
+    # never goes through a proxy (websockets >= 15 reads one from the environment unless told not to).
+    options: dict[str, Any] = {"open_timeout": timeout, "close_timeout": 1.0, "ping_interval": None,
+                               "compression": None, "max_size": MAX_MESSAGE, "user_agent_header": None,
+                               "proxy": None}
     try:
-        # Node's inspector does not answer pings while the process is busy, and speaks no compression.
-        return stack.enter_context(connect(target.websocket_url, open_timeout=timeout, close_timeout=1.0,
-                                           ping_interval=None, compression=None, proxy=None,
-                                           max_size=MAX_MESSAGE, user_agent_header=None))
+        return stack.enter_context(connect(target.websocket_url, **{key: value for key, value in options.items()
+                                                                      if key in _CONNECT_PARAMETERS}))
     except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as error:
         _check_alive(proc)
         raise CaptureError(f"cannot connect to the inspector of process {proc.pid} at {target.websocket_url} "

@@ -16,11 +16,13 @@ import os
 import re
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
 from .errors import CaptureError
 from .inspector import DEFAULT_TIMEOUT, Warn, attach, no_warning
+from .signalled import signal_snapshot
 from .snapshot import SNAPSHOT_IDLE_TIMEOUT, ProgressCallback, check_output, no_progress, snapshot_to_file
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$", re.IGNORECASE)
@@ -59,12 +61,14 @@ def series_paths(pattern: str | os.PathLike[str], count: int) -> list[Path]:
 def take_series(pid: int, every_seconds: float, count: int, output_pattern: str | os.PathLike[str], *,
                 on_snapshot: Callable[[int, Path], None] | None = None, progress: ProgressCallback = no_progress,
                 collect_garbage: bool = False, timeout: float = DEFAULT_TIMEOUT,
-                idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT, warn: Warn = no_warning,
+                idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT, warn: Warn = no_warning, signal: str | None = None,
                 sleep: Callable[[float], None] = time.sleep) -> list[Path]:
     """Take ``count`` snapshots of ``pid`` ``every_seconds`` apart over one session; returns their paths.
 
     ``on_snapshot(n, path)`` runs after snapshot ``n`` (1-based) is complete, before the wait for the next.
-    A failure raises :class:`CaptureError`; the snapshots already written stay (each is whole).
+    With ``signal`` (``SIGUSR2``), each snapshot is the process's own (:func:`signal_snapshot`): no session,
+    and V8 keeps its ids between them. A failure raises :class:`CaptureError`; the snapshots already written
+    stay (each is whole).
     """
     if count < 1:
         raise CaptureError(f"a series needs at least one snapshot, not {count}")
@@ -73,14 +77,19 @@ def take_series(pid: int, every_seconds: float, count: int, output_pattern: str 
     paths = series_paths(output_pattern, count)
     for path in paths:
         check_output(path)
-    with attach(pid, timeout=timeout, warn=warn) as session:
+    with ExitStack() as stack:
+        session = None if signal else stack.enter_context(attach(pid, timeout=timeout, warn=warn))
         started = time.monotonic()
         for index, path in enumerate(paths):
             wait = started + index * every_seconds - time.monotonic()
             if wait > 0:
                 sleep(wait)
-            snapshot_to_file(session, path, progress=progress, collect_garbage=collect_garbage,
-                             idle_timeout=idle_timeout)
+            if session is None:
+                signal_snapshot(pid, path, signal=signal or "SIGUSR2", progress=progress, timeout=timeout,
+                                idle_timeout=idle_timeout)
+            else:
+                snapshot_to_file(session, path, progress=progress, collect_garbage=collect_garbage,
+                                 idle_timeout=idle_timeout)
             if on_snapshot is not None:
                 on_snapshot(index + 1, path)
     return paths

@@ -120,8 +120,11 @@ def build_index(raw: RawSnapshot, path: str, report: ProgressCallback = no_progr
             state = raw.node_detachedness
             renamed = propagate_dom_state(state, node_type, first_edge, edge_type, edge_to, types.native,
                                           types.hidden_edge, types.weak_edge)
-            for v in renamed:
-                node_name[v] = strings.add("Detached " + strings[int(node_name[v])])
+            # a few hundred distinct names for tens of thousands of nodes: add each once, remap with numpy
+            old_names, where = np.unique(node_name[renamed], return_inverse=True)
+            new_names = np.array([strings.add("Detached " + strings[int(i)]) for i in old_names.tolist()],
+                                 dtype=node_name.dtype)
+            node_name[renamed] = new_names[where.reshape(-1)]
         numbered_edge = meta.numbered_edge_types()
         is_user_root, is_dom_trees_root = user_roots(strings, types, node_type, node_name)
         page_owned = mark_page_owned(root, first_edge, edge_type, edge_to, is_dom_trees_root,

@@ -21,7 +21,6 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from .errors import CaptureError
 from .inspector import DEFAULT_TIMEOUT, Session, Warn, attach, no_warning
@@ -29,10 +28,10 @@ from .snapshot import (
     SNAPSHOT_IDLE_TIMEOUT,
     ProgressCallback,
     check_output,
-    ends_complete,
     no_progress,
     partial_path,
     remove_quietly,
+    stream_to_file,
 )
 
 SAMPLING_INTERVAL = 32768  # bytes between samples, DevTools' default
@@ -53,44 +52,19 @@ def timeline_to_file(session: Session, output: str | os.PathLike[str], seconds: 
                      progress: ProgressCallback = no_progress,
                      idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT) -> Path:
     """Record an allocation timeline over an attached session for ``seconds`` and write it to ``output``."""
-    final = Path(output)
-    partial = partial_path(final)
-    written = 0
-    tracking = False
+    session.call("HeapProfiler.enable")
+    session.call("HeapProfiler.startTrackingHeapObjects", {"trackAllocations": True})
     try:
-        session.call("HeapProfiler.enable")
-        session.call("HeapProfiler.startTrackingHeapObjects", {"trackAllocations": True})
-        tracking = True
         _wait(session, seconds, progress)
-        with open(partial, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
-            def on_event(method: str, params: dict[str, Any]) -> None:
-                nonlocal written
-                if method == "HeapProfiler.addHeapSnapshotChunk":
-                    chunk = params.get("chunk", "")
-                    f.write(chunk)
-                    written += len(chunk)
-                    progress("writing", written, 0)
-                elif method == "HeapProfiler.reportHeapSnapshotProgress":
-                    progress("snapshot", int(params.get("done", 0)), int(params.get("total", 0)))
-
-            tracking = False  # stopping ends the tracking whatever happens next
-            session.call("HeapProfiler.stopTrackingHeapObjects", {"reportProgress": True}, timeout=idle_timeout,
-                         on_event=on_event)
-        if not ends_complete(partial):
-            raise CaptureError(f"{final}: the recording ended incomplete ({written:,} bytes)")
-        os.replace(partial, final)
-    except OSError as error:
-        remove_quietly(partial)
-        raise CaptureError(f"{final}: cannot write the recording ({error.strerror or error})") from None
-    except BaseException:
-        remove_quietly(partial)
-        if tracking:  # ctrl+c while recording: leave the process as it was
-            try:
-                session.send("HeapProfiler.stopTrackingHeapObjects", {"reportProgress": False})
-            except CaptureError:
-                pass
+    except BaseException:  # ctrl+c while recording: leave the process as it was
+        try:
+            session.send("HeapProfiler.stopTrackingHeapObjects", {"reportProgress": False})
+        except CaptureError:
+            pass
         raise
-    return final
+    # stopping answers with the snapshot that carries the samples and the trace tree
+    return stream_to_file(session, output, "HeapProfiler.stopTrackingHeapObjects", progress=progress,
+                          idle_timeout=idle_timeout, what="recording")
 
 
 def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: float, *,

@@ -69,9 +69,11 @@ def check_output(output: Path) -> None:
         raise CaptureError(f"{output}: permission denied: cannot write in {parent}")
 
 
-def snapshot_to_file(session: Session, output: str | os.PathLike[str], *, progress: ProgressCallback = no_progress,
-                     collect_garbage: bool = False, idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT) -> Path:
-    """Take one snapshot over an attached session and write it to ``output``.
+def stream_to_file(session: Session, output: str | os.PathLike[str], command: str, *,
+                   progress: ProgressCallback = no_progress, idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT,
+                   what: str = "snapshot") -> Path:
+    """Send ``command`` (which answers with a snapshot in ``addHeapSnapshotChunk`` events) and write the
+    chunks to ``output``: under ``output.partial`` until the reply has come and the JSON is whole.
 
     ``progress(phase, done, total)``: ``("snapshot", objects, all objects)`` while V8 walks the heap, then
     ``("writing", bytes, 0)`` while chunks arrive. It may raise to cancel (the partial file is removed).
@@ -91,21 +93,27 @@ def snapshot_to_file(session: Session, output: str | os.PathLike[str], *, progre
                 elif method == "HeapProfiler.reportHeapSnapshotProgress":
                     progress("snapshot", int(params.get("done", 0)), int(params.get("total", 0)))
 
-            session.call("HeapProfiler.enable")
-            if collect_garbage:
-                session.call("HeapProfiler.collectGarbage", timeout=idle_timeout)
-            session.call("HeapProfiler.takeHeapSnapshot", {"reportProgress": True}, timeout=idle_timeout,
-                         on_event=on_event)
+            session.call(command, {"reportProgress": True}, timeout=idle_timeout, on_event=on_event)
         if not ends_complete(partial):
-            raise CaptureError(f"{final}: the snapshot ended incomplete ({written:,} bytes)")
+            raise CaptureError(f"{final}: the {what} ended incomplete ({written:,} bytes)")
         os.replace(partial, final)
     except OSError as error:  # the disk filled up, the directory went away
         remove_quietly(partial)
-        raise CaptureError(f"{final}: cannot write the snapshot ({error.strerror or error})") from None
+        raise CaptureError(f"{final}: cannot write the {what} ({error.strerror or error})") from None
     except BaseException:
         remove_quietly(partial)
         raise
     return final
+
+
+def snapshot_to_file(session: Session, output: str | os.PathLike[str], *, progress: ProgressCallback = no_progress,
+                     collect_garbage: bool = False, idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT) -> Path:
+    """Take one snapshot over an attached session and write it to ``output`` (see :func:`stream_to_file`)."""
+    session.call("HeapProfiler.enable")
+    if collect_garbage:
+        session.call("HeapProfiler.collectGarbage", timeout=idle_timeout)
+    return stream_to_file(session, output, "HeapProfiler.takeHeapSnapshot", progress=progress,
+                          idle_timeout=idle_timeout)
 
 
 def take_snapshot(pid: int, output_path: str | os.PathLike[str], *, progress: ProgressCallback = no_progress,

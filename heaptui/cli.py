@@ -390,14 +390,14 @@ def _warn(message: str) -> None:
     click.echo(f"heaptui: warning: {message}", err=True)
 
 
-def _open_after(paths: list[str], no_open: bool) -> None:
+def _open_after(paths: list[str], no_open: bool, view: str | None = None) -> None:
     """Say where the files are, then open them in the app (unless --no-open, or stdout is not a terminal):
     a series in the Comparison view."""
     for path in paths:
         click.echo(path)
     if no_open or not sys.stdout.isatty():
         return
-    _open_files(tuple(paths), "comparison" if len(paths) > 1 else "summary")
+    _open_files(tuple(paths), view or ("comparison" if len(paths) > 1 else "summary"))
 
 
 @main.command()
@@ -489,7 +489,7 @@ def record(pid: int, duration: str, output: str | None, sampling: bool, interval
     else:
         path = _capture_or_exit(lambda progress: record_timeline(pid, target, seconds, progress=progress,
                                                                  warn=_warn))
-    _open_after([str(path)], no_open)
+    _open_after([str(path)], no_open, None if sampling else "timeline")
 
 
 def _open_profile(path: str, files: int) -> None:

@@ -172,18 +172,36 @@ def _internal_targets(first_edge, edge_type, edge_name, edge_to, internal_type, 
     return native_context_of, map_of
 
 
-def prefix_mask(strings: StringTable, texts: tuple[str, ...], prefixes: tuple[str, ...]) -> np.ndarray:
-    """Per string index: equal to one of ``texts`` or starting with one of ``prefixes`` (ASCII)."""
+def prefix_mask(strings: StringTable, texts: tuple[str, ...], prefixes: tuple[str, ...],
+                among: np.ndarray | None = None) -> np.ndarray:
+    """Per string index: equal to one of ``texts`` or starting with one of ``prefixes`` (ASCII).
+
+    ``among`` (file string indices) limits the prefix test to those strings; each byte of a
+    prefix narrows the candidates, so a test over millions of strings reads little of the text.
+    """
     mask = strings.mask_of(list(texts))
     blob, starts, ends = strings.blob, strings.starts, strings.ends
+    base = np.arange(strings.file_count) if among is None else among[among < strings.file_count]
     for prefix in prefixes:
-        wanted = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-        long_enough = np.flatnonzero((ends - starts) >= wanted.shape[0])
-        hit = np.ones(long_enough.shape[0], dtype=np.bool_)
-        for i, byte in enumerate(wanted.tolist()):
-            hit &= blob[starts[long_enough] + i] == byte
-        mask[long_enough[hit]] = True
+        wanted = prefix.encode("ascii")
+        left = base[(ends[base] - starts[base]) >= len(wanted)]
+        for i, byte in enumerate(wanted):
+            left = left[blob[starts[left] + i] == byte]
+            if not left.size:
+                break
+        mask[left] = True
+        for index, text in strings.added_strings():  # names the engine made ("Detached ...")
+            if text.startswith(prefix):
+                mask[index] = True
     return mask
+
+
+def _name_mask(s: Snapshot, texts: tuple[str, ...], prefixes: tuple[str, ...] = ()) -> np.ndarray:
+    """Per node: is its raw name one of ``texts`` or does it start with one of ``prefixes``?"""
+    used = np.zeros(len(s.strings), dtype=np.bool_)
+    used[s.node_name] = True
+    names = prefix_mask(s.strings, texts, prefixes, np.flatnonzero(used))
+    return names[s.node_name]
 
 
 def _keep_unreached(s: Snapshot, blocked_node: np.ndarray, blocked_edge: np.ndarray | None = None) -> np.ndarray:
@@ -192,12 +210,6 @@ def _keep_unreached(s: Snapshot, blocked_node: np.ndarray, blocked_edge: np.ndar
     reached = reached_avoiding(s.first_edge, s.edge_type, s.edge_to, s.root, s.types.weak_edge,
                                blocked_node.view(np.uint8), edges)
     return (reached == 0) & (s.distances != NO_DISTANCE)
-
-
-def _name_mask(s: Snapshot, texts: tuple[str, ...], prefixes: tuple[str, ...] = ()) -> np.ndarray:
-    """Per node: is its raw name one of ``texts`` or does it start with one of ``prefixes``?"""
-    names = prefix_mask(s.strings, texts, prefixes)
-    return names[s.node_name]
 
 
 def _edge_targets_named(s: Snapshot, sources: np.ndarray, name: str) -> np.ndarray:

@@ -88,6 +88,10 @@ class StringTable:
             hits.append(added)
         return np.array(sorted(set(hits)), dtype=np.int64)
 
+    def added_strings(self) -> list[tuple[int, str]]:
+        """The strings the engine added (class names, ``Detached <name>``), with their indices."""
+        return [(self.file_count + i, text) for i, text in enumerate(self._added)]
+
     def by_hash(self, indices: np.ndarray) -> dict[int, list[int]]:
         """The given file strings' indices by the hash of their stored bytes (for :meth:`find_all`)."""
         found: dict[int, list[int]] = {}

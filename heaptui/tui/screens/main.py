@@ -284,8 +284,19 @@ class MainScreen(Screen):
         return options
 
     def action_pick_filter(self) -> None:
-        """The filter menu (key f): every Summary filter DevTools has, in one list."""
-        options = self.summary_filters()
+        """The filter menu (key f): every Summary filter DevTools has, in one list.
+
+        Finding the native contexts reads node names: done off the UI thread.
+        """
+        def work() -> None:
+            options = self.summary_filters()
+            self.app.call_from_thread(self._show_filter_menu, options)
+
+        threading.Thread(target=work, name="heaptui-filter-menu", daemon=True).start()
+
+    def _show_filter_menu(self, options: list[tuple[str, Callable[[], np.ndarray] | None]]) -> None:
+        if isinstance(self.app.screen, FilterPicker) or self.app.screen is not self:
+            return  # already open, or the user moved on
         labels = [label for label, _ in options]
         current = labels.index(self.summary_filter) if self.summary_filter in labels else 0
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from .allocation import source_location
 from .errors import SnapshotError
+from .parse import open_input
 
 ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
 
@@ -168,17 +169,11 @@ def is_heapprofile(path: str | os.PathLike[str]) -> bool:
 
 
 def _load_json(path: str | os.PathLike[str]) -> object:
-    try:
-        with open(path, "rb") as f:
+    with open_input(path, "profile") as f:
+        try:
             data = f.read()
-    except FileNotFoundError:
-        raise SnapshotError(path, "no such file") from None
-    except IsADirectoryError:
-        raise SnapshotError(path, "is a directory, not a profile") from None
-    except PermissionError:
-        raise SnapshotError(path, "permission denied") from None
-    except OSError as error:
-        raise SnapshotError(path, f"cannot open: {error.strerror or error}") from None
+        except OSError as error:
+            raise SnapshotError(path, f"cannot read: {error.strerror or error}") from None
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)

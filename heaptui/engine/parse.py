@@ -66,18 +66,23 @@ class RawSnapshot:
         return int(self.edge_type.shape[0])
 
 
-def open_snapshot_file(path: str | os.PathLike[str]) -> tuple[BinaryIO, Callable[[], int], int]:
-    """Open a snapshot, transparently gunzipping; returns (stream, bytes read so far, size on disk)."""
+def open_input(path: str | os.PathLike[str], what: str = "snapshot file") -> BinaryIO:
+    """Open an input file for reading, or raise :class:`SnapshotError` saying in one line why not."""
     try:
-        raw = open(path, "rb")
+        return open(path, "rb")
     except FileNotFoundError:
         raise SnapshotError(path, "no such file") from None
     except IsADirectoryError:
-        raise SnapshotError(path, "is a directory, not a snapshot file") from None
+        raise SnapshotError(path, f"is a directory, not a {what}") from None
     except PermissionError:
         raise SnapshotError(path, "permission denied") from None
     except OSError as error:
         raise SnapshotError(path, f"cannot open: {error.strerror or error}") from None
+
+
+def open_snapshot_file(path: str | os.PathLike[str]) -> tuple[BinaryIO, Callable[[], int], int]:
+    """Open a snapshot, transparently gunzipping; returns (stream, bytes read so far, size on disk)."""
+    raw = open_input(path)
     size = os.fstat(raw.fileno()).st_size
     magic = raw.read(2)
     raw.seek(0)

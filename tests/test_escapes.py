@@ -220,6 +220,18 @@ def test_a_bad_file_is_named_escaped(evil_files, tmp_path):
     assert text.startswith("heaptui: " + visible(bad) + ": ") and text.count("\n") == 1
 
 
+def test_capture_and_record_name_their_files_escaped(capsys):
+    """What `heaptui capture` and `record` print: the files written (-o chooses the name) and warnings."""
+    from heaptui.cli import _open_after, _warn
+
+    evil = os.fsdecode(b"/tmp/" + EVIL_NAME + b".heapsnapshot")
+    _open_after([evil], no_open=True)
+    _warn(f"{evil}: {TITLE} from the inspector")
+    out, err = capsys.readouterr()
+    assert out == visible(evil) + "\n"
+    assert err == "heaptui: warning: " + visible(evil) + ": \\x1b]0;PWNED\\x07 from the inspector\n"
+
+
 def test_json_keeps_the_exact_text(evil_files):
     three = evil_files["escapes-3"]
     outputs = {}
@@ -313,7 +325,7 @@ async def test_the_app_shows_file_text_escaped_and_never_as_markup(evil_files):
             visible(EVIL_CLASS)[:60],
             visible(EVIL_KEY) + " :: ",
             visible(OTHER_KEY) + " :: ",
-            "Retainers of " + visible(EVIL_CLASS)[:60],
+            "Retainers of " + visible(EVIL_CLASS) + " @",
             "[bold red]x[/]",
         )
         # The leak report: evil file names in its title, the evil property in the selected cluster's path.

@@ -20,6 +20,8 @@ def _private_cache_dir(tmp_path_factory):
     yield
     mp.undo()
 EXPECTED = FIXTURES / "expected"
+#: tests/fixtures/runtime_workload.mjs's snapshot from each runtime (tests/fixtures/make_runtimes.sh).
+RUNTIMES = ["runtime-node18", "runtime-node20", "runtime-node22", "runtime-node24", "runtime-deno2", "runtime-bun1"]
 
 
 def fixture_path(name: str) -> Path:

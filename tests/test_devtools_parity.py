@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import devtools, loaded
+from conftest import RUNTIMES, devtools, loaded
 
 
 def printable(text: str) -> str:
@@ -17,7 +17,8 @@ def printable(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-FIXTURES = ["leaky-2", "leaky-3", "mixed", "chromium-1", "chromium-2"]  # Node 20 and Chromium 156
+# Node 20, Chromium 156, and one snapshot per runtime (Node 18-24, Deno 2, Bun 1: tests/test_runtimes.py)
+FIXTURES = ["leaky-2", "leaky-3", "mixed", "chromium-1", "chromium-2", *RUNTIMES]
 
 
 @pytest.mark.parametrize("name", FIXTURES)

@@ -12,7 +12,8 @@ DevTools' rules (``aggregatesForDiff``, ``calculateSnapshotDiff``):
 * Only objects with a shallow size count, as in the Summary.
 * ``# New``/``Alloc. Size``: objects of the newer snapshot the base lacks;
   ``# Deleted``/``Freed Size``: objects of the base the newer one lacks.
-* Rows are sorted by ``Alloc. Size``, largest first, then by name; a class
+* Rows are sorted by ``Alloc. Size``, largest first, then by name (rows equal
+  in both keep DevTools' diff order: the base's classes first); a class
   lists its new objects, then its deleted ones, each by shallow size
   (largest first), then by id.
 """
@@ -155,6 +156,23 @@ def _keyed_ids(key_of_class: np.ndarray, class_id: np.ndarray, node_id: np.ndarr
     return (key_of_class[class_id[nodes]].astype(np.int64) << 32) | node_id[nodes].astype(np.int64)
 
 
+def _diff_key_rank(keys: np.ndarray, base_node_key: np.ndarray, node_key: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Where each of ``keys`` sits in DevTools' diff, which orders the rows equal in size and name.
+
+    ``calculateSnapshotDiff`` lists the base's class keys first, in the order of
+    its aggregates (first counted object in the base's node order), then the
+    keys only the newer snapshot has, in its own aggregates' order. The node key
+    arrays are per counted node (shallow size > 0), in node order.
+    """
+    rank: dict[int, tuple[int, int]] = {}
+    for side, node_keys in ((0, base_node_key), (1, node_key)):
+        where = np.flatnonzero(np.isin(node_keys, keys))
+        found, first = np.unique(node_keys[where], return_index=True)
+        for key, position in zip(found.tolist(), where[first].tolist()):
+            rank.setdefault(key, (side, position))
+    return rank
+
+
 def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
     """DevTools' Comparison of ``snapshot`` against ``base`` (``calculateSnapshotDiff``)."""
     old = base_classes(base, snapshot)
@@ -189,7 +207,13 @@ def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
     changed = np.flatnonzero((new_count > 0) | (deleted_count > 0))
     rows = [ClassDiff(infos[c].key, infos[c], int(new_count[c]), int(deleted_count[c]), int(alloc[c]),
                       int(freed[c])) for c in changed]
-    order = sorted(range(len(rows)), key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name), rows[i].key))
+    order = sorted(range(len(rows)), key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name)))
+    tied = {j for a, b in zip(order, order[1:])
+            if (rows[a].alloc_size, rows[a].name) == (rows[b].alloc_size, rows[b].name) for j in (a, b)}
+    if tied:
+        rank = _diff_key_rank(changed[sorted(tied)], old_key[old.class_id[old_nodes]],
+                              new_key[snapshot.class_id[new_nodes]])
+        order.sort(key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name), rank.get(int(changed[i]), (2, 0))))
     rows = [rows[i] for i in order]
     row_keys = changed[order]
     new_first, new_list = _slices(row_keys, added_key, new_nodes[added])

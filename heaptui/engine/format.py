@@ -4,6 +4,9 @@ V8 has changed the layout over the years (``trace_node_id`` and ``detachedness``
 came and went, the node type list grew), so nothing here is assumed: every
 offset and type code is looked up by name in the file's own meta, as DevTools
 does. A type the file does not declare gets the code -1, which matches no node.
+What DevTools does not read is not checked either (unknown fields are skipped,
+optional sections may be missing, ``meta.node_types`` may have more entries than
+there are node fields); what heaptui needs and the file lacks is named in one line.
 """
 
 from __future__ import annotations
@@ -85,6 +88,20 @@ def _string_list(value: Any, what: str, path: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _type_list(meta: dict[str, Any], key: str, position: int, path: object) -> tuple[str, ...]:
+    """The names of the type codes: the list at the ``type`` field's position of ``meta.node_types``/``edge_types``.
+
+    Only that entry is read, as DevTools reads it (``meta.node_types[nodeTypeOffset]``): the other entries
+    describe the other fields' value kinds and nothing uses them. Their number need not match the fields':
+    Node 24's snapshots list 7 after dropping ``trace_node_id`` from their 6 node fields.
+    """
+    types = meta.get(key)
+    if not isinstance(types, list) or position >= len(types):
+        where = f"position {position} (the 'type' field's)"
+        raise SnapshotError(path, f"not a V8 heap snapshot: meta.{key} has no list of type names at {where}")
+    return _string_list(types[position], key, path)
+
+
 def _count(header: dict[str, Any], key: str, path: object, default: int | None = None) -> int:
     value = header.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -105,14 +122,8 @@ def parse_meta(header: Any, path: object) -> Meta:
     for name in EDGE_REQUIRED:
         if name not in edge_fields:
             raise SnapshotError(path, f"not a V8 heap snapshot: meta.edge_fields has no {name!r}")
-    node_types_all = meta.get("node_types")
-    edge_types_all = meta.get("edge_types")
-    if not isinstance(node_types_all, list) or len(node_types_all) != len(node_fields):
-        raise SnapshotError(path, "not a V8 heap snapshot: meta.node_types does not match meta.node_fields")
-    if not isinstance(edge_types_all, list) or len(edge_types_all) != len(edge_fields):
-        raise SnapshotError(path, "not a V8 heap snapshot: meta.edge_types does not match meta.edge_fields")
-    node_types = _string_list(node_types_all[node_fields.index("type")], "node_types", path)
-    edge_types = _string_list(edge_types_all[edge_fields.index("type")], "edge_types", path)
+    node_types = _type_list(meta, "node_types", node_fields.index("type"), path)
+    edge_types = _type_list(meta, "edge_types", edge_fields.index("type"), path)
     if len(node_types) > 255 or len(edge_types) > 255:
         raise SnapshotError(path, "not a V8 heap snapshot: more than 255 node or edge types")
     node_count = _count(header, "node_count", path)

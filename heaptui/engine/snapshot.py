@@ -238,18 +238,39 @@ class Snapshot:
         """Summary rows given the classes' retained sizes (computed before distances at load)."""
         counts, distances, shallow = class_counts(self.class_id, len(self.classes), self.shallow, self.distances,
                                                   flags)
-        return self.rows_from(counts, distances, shallow, class_retained)
+        return self.rows_from(counts, distances, shallow, class_retained, flags)
 
     def rows_from(self, counts: np.ndarray, distances: np.ndarray, shallow: np.ndarray,
-                  class_retained: np.ndarray) -> list[ClassRow]:
-        """Summary rows from per-class columns, in the Summary's order."""
+                  class_retained: np.ndarray, flags: np.ndarray | None = None) -> list[ClassRow]:
+        """Summary rows from per-class columns, in the Summary's order.
+
+        DevTools sorts by retained size, then name; rows equal in both (one class
+        name at two locations) keep the order of its aggregates, i.e. where each
+        class's first counted object (shallow size > 0, passing ``flags``) is in
+        the file. That is only looked up for such ties, which are rare.
+        """
         rows = [
             ClassRow(int(c), self.classes[c], int(counts[c]), int(distances[c]), int(shallow[c]),
                      int(class_retained[c]))
             for c in np.flatnonzero(counts)
         ]
-        rows.sort(key=lambda r: (-r.retained_size, js_sort_key(r.name), r.info.key))
+        rows.sort(key=lambda r: (-r.retained_size, js_sort_key(r.name)))
+        tied = [i for i in range(1, len(rows)) if (rows[i].retained_size, rows[i].name) ==
+                (rows[i - 1].retained_size, rows[i - 1].name)]
+        if tied:
+            first = self._first_counted(sorted({rows[i].class_index for i in tied} |
+                                               {rows[i - 1].class_index for i in tied}), flags)
+            rows.sort(key=lambda r: (-r.retained_size, js_sort_key(r.name), first.get(r.class_index, -1)))
         return rows
+
+    def _first_counted(self, classes: list[int], flags: np.ndarray | None) -> dict[int, int]:
+        """Per class of ``classes``: its first node in file order that the Summary counts."""
+        counted = np.isin(self.class_id, np.asarray(classes, dtype=self.class_id.dtype)) & (self.shallow > 0)
+        if flags is not None and flags.shape[0]:
+            counted &= flags.astype(np.bool_)
+        nodes = np.flatnonzero(counted)
+        found, where = np.unique(self.class_id[nodes], return_index=True)
+        return {int(c): int(nodes[w]) for c, w in zip(found, where)}
 
     def instances_index(self) -> tuple[np.ndarray, np.ndarray]:
         """Every class's instances in Summary order (built once; the app builds it in the background)."""

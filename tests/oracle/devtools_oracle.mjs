@@ -12,7 +12,7 @@
 //
 // Usage: node tests/oracle/devtools_oracle.mjs FILE [--object ID]... [--dump-nodes]
 //        [--dump-names] [--base BASEFILE] [--min-node-id A --max-node-id B]
-//        [--filter NAME]... [--duplicated-strings]
+//        [--filter NAME]... [--duplicated-strings] [--canonical-class-names]
 //        [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
 
 import {execFileSync} from 'node:child_process';
@@ -32,7 +32,7 @@ const BUNDLE_RECIPE = 1;
 
 const USAGE = `usage: devtools_oracle.mjs FILE [--object ID]... [--dump-nodes] [--dump-names]
                           [--base BASEFILE] [--min-node-id A --max-node-id B]
-                          [--filter NAME]... [--duplicated-strings]
+                          [--filter NAME]... [--duplicated-strings] [--canonical-class-names]
                           [--pretty|--compact] [--devtools-version V] [--cache-dir DIR]
                           [--setup-only]
 
@@ -56,6 +56,10 @@ Prints Chrome DevTools' numbers for a V8 heap snapshot as JSON on stdout.
                       the dropdown lists for this snapshot, in its order
   --duplicated-strings  also report getDuplicateStrings(): DevTools' groups of
                       duplicated strings (value, count, sizes, node ids)
+  --canonical-class-names  after loading, give every class name text one class
+                      index (its first in the strings): DevTools appends its own
+                      'Function', '(system)', ... strings without looking for the
+                      file's, so one public class key can have two internal keys
   --pretty/--compact  indent the JSON or not (default: pretty on a TTY)
   --devtools-version  chrome-devtools-frontend npm version (default ${DEFAULT_DEVTOOLS_VERSION},
                       or $HEAPTUI_DEVTOOLS_VERSION; "latest" resolves via npm)
@@ -87,6 +91,7 @@ function parseArgs(argv) {
     maxNodeId: null,
     filters: [],
     duplicatedStrings: false,
+    canonicalClassNames: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -126,6 +131,8 @@ function parseArgs(argv) {
       }
     } else if (a === '--duplicated-strings') {
       opts.duplicatedStrings = true;
+    } else if (a === '--canonical-class-names') {
+      opts.canonicalClassNames = true;
     } else if (a === '--pretty') {
       opts.pretty = true;
     } else if (a === '--compact') {
@@ -752,6 +759,36 @@ function dumpNodes(snapshot, withNames) {
   return out;
 }
 
+// --canonical-class-names: initDetachednessAndClassIndex() classes closures under a
+// 'Function' string it appends to the snapshot's strings (likewise '(system)',
+// '(compiled code)', 'RegExp', '(<type>)'), never the file's own string of that
+// text, while an object node's class index is its name's index in the file. When
+// the file also names objects 'Function', the two internal class keys become one
+// public key ',Function' and aggregatesWithFilter() keeps only the last. This
+// gives every node the first class index whose text is its class name's, so the
+// aggregates have one key per public key; returns how many nodes changed.
+function canonicalizeClassIndexes(snapshot) {
+  const strings = snapshot.strings;
+  const first = new Map();
+  for (let i = 0; i < strings.length; i++) {
+    if (!first.has(strings[i])) {
+      first.set(strings[i], i);
+    }
+  }
+  const node = snapshot.createNode(0);
+  let changed = 0;
+  for (let i = 0; i < snapshot.nodeCount; i++) {
+    node.nodeIndex = i * snapshot.nodeFieldCount;
+    const index = node.classIndex();
+    const canonical = first.get(strings[index]);
+    if (canonical !== index) {
+      node.setClassIndex(canonical);
+      changed++;
+    }
+  }
+  return changed;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const {version, bundlePath} = await setup(opts);
@@ -785,6 +822,13 @@ async function main() {
     console.warn = origWarn;
   }
 
+  let canonicalized = null;
+  if (opts.canonicalClassNames) {
+    canonicalized = canonicalizeClassIndexes(snapshot);
+    if (base !== null) {
+      canonicalizeClassIndexes(base);
+    }
+  }
   const root = snapshot.rootNode();
   const sum = summary(dt, snapshot);
   const result = {
@@ -804,6 +848,9 @@ async function main() {
     interface_definitions: JSON.parse(snapshot.interfaceDefinitions()),
     problems,
   };
+  if (canonicalized !== null) {
+    result.canonical_class_index_changes = canonicalized;
+  }
   if (opts.objects.length) {
     result.objects = opts.objects.map(id => describeObject(dt, snapshot, id));
   }

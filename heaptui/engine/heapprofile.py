@@ -27,13 +27,20 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .allocation import source_location
 from .errors import SnapshotError
+from .memory import headroom
 from .parse import open_input
+
+# A profile's JSON becomes Python objects about 20 to 30 times its size at worst (`[{},{},...]`): the text
+# may take this share of the memory available. Real profiles are a few MB: V8 keeps one node per stack.
+MEMORY_PER_BYTE = 32
+MAX_TEXT = 1 << 30
 
 ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
 
@@ -155,12 +162,12 @@ def is_heapprofile(path: str | os.PathLike[str]) -> bool:
     bytes are read; unreadable files are "no" (the loader then says what is wrong).
     """
     try:
-        with open(path, "rb") as raw:
+        with open_input(path, "profile") as raw:
             magic = raw.read(2)
             raw.seek(0)
             stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
             start = stream.read(256)
-    except (OSError, EOFError):
+    except (OSError, EOFError, SnapshotError, zlib.error):
         return False
     text = start.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"{"):
@@ -168,20 +175,33 @@ def is_heapprofile(path: str | os.PathLike[str]) -> bool:
     return text[1:].lstrip(b" \t\r\n").startswith((b'"head"', b'"profile"'))
 
 
-def _load_json(path: str | os.PathLike[str]) -> object:
-    with open_input(path, "profile") as f:
+def text_limit() -> int:
+    """The most JSON text a profile may have: what its Python objects can take of the memory available."""
+    room = headroom()
+    return MAX_TEXT if room is None else max(min(MAX_TEXT, room.bytes // MEMORY_PER_BYTE), 1 << 20)
+
+
+def _read_text(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The file's JSON text, gunzipped, refused once it passes ``limit`` bytes (a small gzip can hold gigabytes)."""
+    with open_input(path, "profile") as raw:
         try:
-            data = f.read()
-        except OSError as error:
-            raise SnapshotError(path, f"cannot read: {error.strerror or error}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            data = stream.read(limit + 1)
+        except (OSError, EOFError, zlib.error) as error:
             raise SnapshotError(path, f"cannot read: {error}") from None
+    if len(data) > limit:
+        raise SnapshotError(path, f"the profile's JSON text is larger than {limit / 1e6:,.0f} MB, more than its "
+                                  "objects would fit in the memory available")
+    return data
+
+
+def _load_json(path: str | os.PathLike[str]) -> object:
+    data = _read_text(path, text_limit())
     try:
         return json.loads(data)
-    except RecursionError:
+    except RecursionError:  # json's own limit on nesting: ~1000 levels, where V8 writes at most ~2 a frame of 128
         raise SnapshotError(path, "the profile's call tree is too deep to read") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise SnapshotError(path, f"not JSON: {str(error).splitlines()[0] if str(error) else 'bad data'}") from None

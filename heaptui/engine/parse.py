@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import stat
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,13 +24,19 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from . import scan
-from .errors import SnapshotError
+from .errors import SnapshotError, Truncated
 from .format import Meta, parse_meta
+from .memory import headroom
 from .prefetch import Prefetcher
 from .progress import ProgressCallback, no_progress
 from .strings import StringTable
 
 CHUNK_SIZE = 8 << 20
+HEADER_CHUNK = 64 << 10  # read_header reads the start of the file only
+HEADER_LIMIT = 16 << 20  # a real header is a few kB: more is a file made to exhaust memory
+TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
+_SPACE = np.zeros(256, dtype=np.bool_)
+_SPACE[[32, 10, 13, 9]] = True
 _GZIP_MAGIC = b"\x1f\x8b"
 _SMALL_INT_SECTIONS = ("locations", "samples", "trace_function_infos")
 
@@ -66,10 +73,38 @@ class RawSnapshot:
         return int(self.edge_type.shape[0])
 
 
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_kind(path: str | os.PathLike[str], st: os.stat_result, what: str) -> None:
+    """Refuse what is not a regular file: a pipe blocks or is read once, a device never ends, /proc lies about sizes.
+
+    Inputs are read more than once (the header for the memory estimate, then
+    the load) and their size bounds what they can hold, so only a regular file will do.
+    """
+    if stat.S_ISDIR(st.st_mode):
+        raise SnapshotError(path, f"is a directory, not a {what}")
+    for test, kind in _SPECIAL_FILES:
+        if test(st.st_mode):
+            raise SnapshotError(path, f"is {kind}, not a regular file: save it to a file first")
+    if not stat.S_ISREG(st.st_mode):
+        raise SnapshotError(path, "is not a regular file: save it to a file first")
+    real = os.path.realpath(path)
+    if real.startswith(("/proc/", "/sys/")):
+        raise SnapshotError(path, f"is a /{real.split('/')[1]} file, not a {what}")
+
+
 def open_input(path: str | os.PathLike[str], what: str = "snapshot file") -> BinaryIO:
-    """Open an input file for reading, or raise :class:`SnapshotError` saying in one line why not."""
+    """Open a regular file for reading, or raise :class:`SnapshotError` saying in one line why not.
+
+    The file's type is checked before it is opened, and it is opened
+    non-blocking and checked again, so a FIFO with no writer never hangs
+    (nor a FIFO put in the file's place between the two looks).
+    """
     try:
-        return open(path, "rb")
+        _check_kind(path, os.stat(path), what)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise SnapshotError(path, "no such file") from None
     except IsADirectoryError:
@@ -78,14 +113,34 @@ def open_input(path: str | os.PathLike[str], what: str = "snapshot file") -> Bin
         raise SnapshotError(path, "permission denied") from None
     except OSError as error:
         raise SnapshotError(path, f"cannot open: {error.strerror or error}") from None
+    try:
+        _check_kind(path, os.fstat(fd), what)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def is_compressed(path: str | os.PathLike[str]) -> bool:
+    """Whether the file is gzipped (by its first bytes, not its name); raises :class:`SnapshotError` if unreadable."""
+    with open_input(path) as raw:
+        try:
+            return raw.read(2) == _GZIP_MAGIC
+        except OSError as error:
+            raise SnapshotError(path, f"cannot read: {error.strerror or error}") from None
 
 
 def open_snapshot_file(path: str | os.PathLike[str]) -> tuple[BinaryIO, Callable[[], int], int]:
     """Open a snapshot, transparently gunzipping; returns (stream, bytes read so far, size on disk)."""
     raw = open_input(path)
-    size = os.fstat(raw.fileno()).st_size
-    magic = raw.read(2)
-    raw.seek(0)
+    try:
+        size = os.fstat(raw.fileno()).st_size
+        magic = raw.read(2)
+        raw.seek(0)
+    except OSError as error:
+        raw.close()
+        raise SnapshotError(path, f"cannot read: {error.strerror or error}") from None
     if magic == _GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb"), raw.tell, size  # type: ignore[return-value]
     return raw, raw.tell, size
@@ -94,24 +149,71 @@ def open_snapshot_file(path: str | os.PathLike[str]) -> tuple[BinaryIO, Callable
 def read_header(path: str | os.PathLike[str]) -> Meta:
     """Read only the ``snapshot`` header (meta and counts) from the start of the file.
 
-    Cheap even for a huge file: ijson stops after the header. Used to estimate
-    the memory a load will need before committing to it.
+    Cheap even for a huge or compressed file: only the start is read (and
+    decompressed), in small chunks, up to the end of the header, which V8
+    writes first. A header that is not first is found by skipping the sections
+    before it, which takes time but no memory; a header larger than
+    :data:`HEADER_LIMIT` is refused. Used to estimate the memory a load will
+    need before committing to it.
     """
-    import ijson  # only here: the main load needs no JSON library at all
-
-    stream, _, _ = open_snapshot_file(path)
+    stream, consumed, _ = open_snapshot_file(path)
     with stream:
-        try:
-            header = next(ijson.items(stream, "snapshot", use_float=True), None)
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, EOFError, OSError) as error:
-            raise SnapshotError(path, f"not JSON: {str(error).splitlines()[0] if str(error) else 'bad data'}") from None
-    if header is None:
-        raise SnapshotError(path, 'not a V8 heap snapshot: no "snapshot" header')
-    return parse_meta(header, path)
+        reader = _Reader(stream, path, consumed, chunk_size=HEADER_CHUNK)
+        _open_object(reader, path)
+        first = True
+        while True:
+            c = reader.next_byte()
+            if c == ord("}"):
+                break
+            if not first:
+                if c != ord(","):
+                    reader.fail_at(c, "between two sections")
+                reader.pos += 1
+            first = False
+            key = reader.read_key()
+            if key == "snapshot":
+                return _read_header_value(reader, path)
+            reader.skip_value(None, f"the {key} section")
+    raise SnapshotError(path, 'not a V8 heap snapshot: no "snapshot" header')
 
 
-class Truncated(SnapshotError):
-    """The file ends before the snapshot does (what ``--salvage`` can recover from)."""
+def _open_object(reader: _Reader, path: object) -> None:
+    """Consume the ``{`` a snapshot starts with, or say what the file is instead."""
+    first = reader.next_byte()
+    if first < 0:
+        raise SnapshotError(path, "empty file")
+    if first == ord("["):
+        raise SnapshotError(path, "not a V8 heap snapshot: the file is a JSON array, not an object")
+    if first != ord("{"):
+        raise SnapshotError(path, "not JSON: a heap snapshot starts with '{'")
+    reader.pos += 1
+
+
+def _read_header_value(reader: _Reader, path: object) -> Meta:
+    """The ``snapshot`` header's value, parsed; bounded in size, and nesting too deep for JSON is one line."""
+    captured = bytearray()
+    reader.skip_value(captured, "the snapshot header", limit=HEADER_LIMIT)
+    try:
+        return parse_meta(json.loads(captured), path)
+    except RecursionError:
+        raise SnapshotError(path, "not a V8 heap snapshot: the snapshot header is nested too deeply") from None
+    except ValueError:
+        raise SnapshotError(path, "not JSON: the snapshot header does not parse") from None
+
+
+def nesting_depth(text: bytes | bytearray) -> int:
+    """How deep brackets nest in JSON text (strings are not skipped: for text that has none, like a trace tree)."""
+    data = np.frombuffer(text, dtype=np.uint8)
+    deepest = depth = 0
+    block = 1 << 20
+    for start in range(0, data.shape[0], block):
+        part = data[start:start + block]
+        steps = (part == 91).astype(np.int32) + (part == 123) - (part == 93) - (part == 125)
+        levels = np.cumsum(steps, dtype=np.int64) + depth
+        if levels.size:
+            deepest = max(deepest, int(levels.max()))
+            depth = int(levels[-1])
+    return deepest
 
 
 LOST = "(lost)"  # the name of what a salvaged snapshot lost
@@ -120,12 +222,14 @@ LOST = "(lost)"  # the name of what a salvaged snapshot lost
 class _Reader:
     """A chunked byte buffer over the file, with the small token reads the top level needs."""
 
-    def __init__(self, stream: BinaryIO, path: object, consumed: Callable[[], int], file_size: int = 0) -> None:
+    def __init__(self, stream: BinaryIO, path: object, consumed: Callable[[], int], file_size: int = 0,
+                 chunk_size: int = CHUNK_SIZE) -> None:
         self.stream = stream
         self.path = path
         self.consumed = consumed
         self.file_size = file_size
-        self.buf = np.empty(CHUNK_SIZE, dtype=np.uint8)
+        self.chunk_size = chunk_size
+        self.buf = np.empty(chunk_size, dtype=np.uint8)
         self.pos = 0
         self.end = 0
         self.base = 0  # stream offset of buf[0]
@@ -134,6 +238,29 @@ class _Reader:
         self.plain = False  # the stream is the JSON text itself, file_size its length
         self.salvage = False  # keep what is complete when the file ends early
         self.lost: list[str] = []  # what a salvaged read could not recover
+        # Bytes the buffers that grow with the data (strings, trace tree, small sections) may take, or None:
+        # what keeps a small compressed file that holds gigabytes from taking them.
+        self.budget: int | None = None
+        self.held = 0
+        self.room = ""  # which limit the budget comes from, for the message
+
+    def hold(self, nbytes: int, what: str) -> None:
+        """Count ``nbytes`` more of memory for ``what``; past the budget, refuse the file in one line."""
+        self.held += nbytes
+        if self.budget is not None and self.held > self.budget:
+            raise SnapshotError(self.path, f"{what} needs more than the {self.budget / 1e9:.1f} GB of memory left "
+                                           f"for it ({self.room}): too big for this machine, or a file made to "
+                                           "exhaust memory")
+
+    def offset(self) -> int:
+        """The position in the (uncompressed) text, for messages."""
+        return self.base + self.pos
+
+    def truncated(self, where: str, detail: str = "") -> Truncated:
+        """The error for a file that ends early: where, and at which byte it was cut."""
+        unit = "of its uncompressed text" if not (self.mapped or self.plain) else ""
+        return Truncated(self.path, f"truncated: the file ends {where}, cut short at byte {self.base + self.end:,} "
+                                    f"{unit}{detail}")
 
     def fill(self) -> bool:
         """Keep the unread bytes, read more after them; False at end of file."""
@@ -143,11 +270,12 @@ class _Reader:
         self.base += self.pos
         self.pos, self.end = 0, remaining
         if remaining == self.buf.shape[0]:
-            self.buf = np.concatenate([self.buf, np.empty(CHUNK_SIZE, dtype=np.uint8)])
+            self.buf = np.concatenate([self.buf, np.empty(self.chunk_size, dtype=np.uint8)])
         try:
             n = self.stream.readinto(memoryview(self.buf)[remaining:])  # type: ignore[attr-defined]
         except EOFError:
-            raise Truncated(self.path, "truncated: the compressed file ends early") from None
+            raise Truncated(self.path, f"truncated: the compressed file ends early, cut short after byte "
+                                       f"{self.base + self.end:,} of its uncompressed text") from None
         except (OSError, gzip.BadGzipFile, zlib.error) as error:
             raise SnapshotError(self.path, f"cannot read: {error}") from None
         if not n:
@@ -161,8 +289,8 @@ class _Reader:
         while True:
             while self.pos < self.end:
                 c = int(self.buf[self.pos])
-                if c in (32, 10, 13, 9):
-                    self.pos += 1
+                if _SPACE[c]:
+                    self.skip_spaces()
                     continue
                 if c == 0xEF and self.end - self.pos >= 3 and bytes(self.buf[self.pos:self.pos + 3]) == b"\xef\xbb\xbf":
                     self.pos += 3  # a BOM
@@ -170,6 +298,18 @@ class _Reader:
                 return c
             if not self.fill():
                 return -1
+
+    def skip_spaces(self) -> None:
+        """Pass a run of white space in the buffer with numpy (a byte at a time in Python took 88 s for 100 MB)."""
+        step = 256
+        while self.pos < self.end:
+            window = _SPACE[self.buf[self.pos:min(self.pos + step, self.end)]]
+            first = int(window.argmin())
+            if not window[first]:
+                self.pos += first
+                return
+            self.pos += window.shape[0]
+            step = min(step * 16, 1 << 22)
 
     def expect(self, char: str, where: str) -> None:
         c = self.next_byte()
@@ -179,7 +319,7 @@ class _Reader:
 
     def fail_at(self, c: int, where: str) -> None:
         if c < 0:
-            raise Truncated(self.path, f"truncated: the file ends {where}")
+            raise self.truncated(where)
         raise SnapshotError(self.path, f"not a V8 heap snapshot: unexpected {chr(c)!r} {where}")
 
     def read_key(self) -> str:
@@ -187,7 +327,7 @@ class _Reader:
         raw = bytearray()
         while True:
             if self.pos >= self.end and not self.fill():
-                raise Truncated(self.path, "truncated: the file ends inside a section name")
+                raise self.truncated("inside a section name")
             c = int(self.buf[self.pos])
             self.pos += 1
             if c == 34 and not (raw and raw[-1] == 92):
@@ -201,22 +341,29 @@ class _Reader:
         except ValueError:
             raise SnapshotError(self.path, "not a V8 heap snapshot: a section name is not a JSON string") from None
 
-    def skip_value(self, capture: bytearray | None = None, what: str = "a value") -> None:
-        """Pass over one JSON value, copying its bytes into ``capture`` if given."""
+    def skip_value(self, capture: bytearray | None = None, what: str = "a value", limit: int | None = None) -> None:
+        """Pass over one JSON value, copying its bytes into ``capture`` if given.
+
+        A capture counts against the memory budget, and is refused past ``limit`` bytes.
+        """
         state = scan.new_state()
         self.next_byte()
         while True:
             start = self.pos
             self.pos = int(scan.skip_value(self.buf, self.pos, self.end, state))
             if capture is not None:
+                if limit is not None and len(capture) + self.pos - start > limit:
+                    raise SnapshotError(self.path, f"not a V8 heap snapshot: {what} is larger than "
+                                                   f"{limit >> 20} MB")
+                self.hold(self.pos - start, what)
                 capture += self.buf[start:self.pos].tobytes()
             if state[scan.SK_DONE]:
                 return
             if not self.fill():
-                raise Truncated(self.path, f"truncated: the file ends inside {what}")
+                raise self.truncated(f"inside {what}")
 
     def run_scanner(self, step: Callable[[np.ndarray, int, int, np.ndarray], int], state: np.ndarray,
-                    what: str, on_chunk: Callable[[], None] | None = None) -> None:
+                    what: str, on_chunk: Callable[[], None] | None = None, expected: int = 0) -> None:
         """Feed chunks to a number scanner until it reads its closing bracket."""
         self.expect("[", f"where the {what} array should start")
         while True:
@@ -228,8 +375,9 @@ class _Reader:
             if on_chunk is not None:
                 on_chunk()
             if not self.fill():
-                raise Truncated(self.path, f"truncated: the file ends inside the {what} array "
-                                               f"(after {int(state[scan.ST_POS]):,} numbers)")
+                raise self.truncated(f"inside the {what} array",
+                                     f" (after {int(state[scan.ST_POS]):,} of the {expected:,} numbers its header "
+                                     "counts)")
 
     def raise_scan_error(self, state: np.ndarray, what: str) -> None:
         code = int(state[scan.ST_ERROR])
@@ -268,11 +416,12 @@ def _read_int_array(reader: _Reader, what: str) -> np.ndarray:
             return np.concatenate(blocks)
         if state[scan.ST_POS] >= out.shape[0]:
             blocks.append(out)
+            reader.hold(out.nbytes, f"the {what} array")
             out = np.empty(block, dtype=np.int64)
             state[scan.ST_POS] = 0
             continue
         if not reader.fill():
-            raise Truncated(reader.path, f"truncated: the file ends inside the {what} array")
+            raise reader.truncated(f"inside the {what} array")
 
 
 def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | None) -> StringTable:
@@ -289,6 +438,8 @@ def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | Non
     # V8 writes the strings last: what is left of the file is about their size (~25 bytes a string).
     left = max(reader.file_size - reader.base - reader.pos, 0) if reader.file_size else 0
     capacity = max(1 << 16, left // 20)
+    per_string = 25  # start, end, hash and escape flag
+    reader.hold(capacity * per_string, "the strings array")
     starts = np.empty(capacity, dtype=np.int64)
     ends = np.empty(capacity, dtype=np.int64)
     escaped = np.empty(capacity, dtype=np.uint8)
@@ -299,6 +450,7 @@ def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | Non
         reader.pos = int(scan.index_strings_chunk(reader.buf, reader.pos, reader.end, reader.base, state,
                                                   starts, ends, escaped, hashes))
         if mapped is None:
+            reader.hold(reader.pos - begin, "the strings array")
             blob += reader.buf[begin:reader.pos].tobytes()
         if state[scan.IS_ERROR] == scan.IS_ERR_ESCAPE:
             raise SnapshotError(reader.path, "bad string: an escape sequence JSON does not allow")
@@ -307,13 +459,15 @@ def _read_strings(reader: _Reader, report: Callable[[], None], mapped: str | Non
         if state[scan.IS_DONE]:
             break
         if state[scan.IS_COUNT] == capacity:
+            reader.hold(capacity * per_string, "the strings array")
             capacity *= 2
             starts, ends, escaped, hashes = (_grown(a, capacity) for a in (starts, ends, escaped, hashes))
             continue
         report()
         if not reader.fill():
             if not reader.salvage:
-                raise Truncated(reader.path, "truncated: the file ends inside the strings array")
+                raise reader.truncated("inside the strings array",
+                                       f" (after {int(state[scan.IS_COUNT]):,} strings)")
             reader.lost.append(f"the file ends inside the strings array: strings from #{int(state[scan.IS_COUNT]):,} "
                                f"on are lost (shown as {LOST!r})")
             break
@@ -339,21 +493,35 @@ def read_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
     it) gives what was complete: every node, the edges read so far, the strings
     read so far (the others named ``(lost)``); ``RawSnapshot.lost`` says what is missing.
     """
+    room = headroom()
     stream, consumed, file_size = open_snapshot_file(path)
     mapped = None if isinstance(stream, gzip.GzipFile) else os.fspath(path)
-    with Prefetcher(stream, CHUNK_SIZE) as prefetched:
+    with stream, Prefetcher(stream, CHUNK_SIZE) as prefetched:
         return _read(prefetched, consumed, file_size, path, report, mapped,  # type: ignore[arg-type]
-                     salvage=salvage)
+                     salvage=salvage, budget=None if room is None else room.bytes * 9 // 10,
+                     room="" if room is None else room.describe())
 
 
 def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: object,
           report: ProgressCallback, mapped: str | None = None, plain: bool = False,
-          salvage: bool = False) -> RawSnapshot:
+          salvage: bool = False, budget: int | None = None, room: str = "") -> RawSnapshot:
     reader = _Reader(stream, path, consumed, file_size if mapped is not None else 0)
     reader.mapped = mapped
     reader.salvage = salvage
     reader.plain = plain  # file_size is the size of the JSON text itself
+    reader.budget, reader.room = budget, room
     return _read_sections(reader, file_size, path, report)
+
+
+def _leave_room_for_the_index(reader: _Reader, meta: Meta) -> None:
+    """The budget for what grows with the data is what the estimate from the header's counts leaves of it
+    (the estimate's base too: numba's kernels are not all loaded yet); a quarter at least, so that with
+    ``--force`` a load the estimate refused still gets to try."""
+    if reader.budget is None:
+        return
+    from .estimate import needed_for  # estimate reads headers with this module
+
+    reader.budget = max(reader.budget - needed_for(meta.node_count, meta.edge_count), reader.budget // 4)
 
 
 def _read_sections(reader: _Reader, file_size: int, path: object, report: ProgressCallback) -> RawSnapshot:
@@ -365,14 +533,7 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
     def tick() -> None:
         report("parse", min(consumed(), file_size), file_size)
 
-    first = reader.next_byte()
-    if first < 0:
-        raise SnapshotError(path, "empty file")
-    if first == ord("["):
-        raise SnapshotError(path, "not a V8 heap snapshot: the file is a JSON array, not an object")
-    if first != ord("{"):
-        raise SnapshotError(path, "not JSON: a heap snapshot starts with '{'")
-    reader.pos += 1
+    _open_object(reader, path)
 
     meta: Meta | None = None
     columns: dict[str, Any] = {}
@@ -392,15 +553,11 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
             first = False
             key = reader.read_key()
             if key == "snapshot":
-                captured = bytearray()
-                reader.skip_value(captured, "the snapshot header")
-                try:
-                    header = json.loads(captured)
-                except ValueError:
-                    raise SnapshotError(path, "not JSON: the snapshot header does not parse") from None
-                meta = parse_meta(header, path)
+                meta = _read_header_value(reader, path)
                 # A truncated file holds less than its counts say; --salvage allows that, not absurd counts.
-                _check_counts_fit(meta, text_bound * (1000 if reader.salvage else 1), path)
+                _check_counts_fit(meta, text_bound * (1000 if reader.salvage else 1), path,
+                                  plain=reader.mapped is not None or reader.plain)
+                _leave_room_for_the_index(reader, meta)
             elif key == "nodes":
                 if meta is None:
                     raise SnapshotError(path, "not a V8 heap snapshot: nodes come before the snapshot header")
@@ -419,6 +576,9 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
             elif key == "trace_tree":
                 captured = bytearray()
                 reader.skip_value(captured, "the trace_tree")
+                if nesting_depth(captured) > TRACE_DEPTH_LIMIT:
+                    raise SnapshotError(path, f"not a V8 heap snapshot: the trace_tree nests deeper than "
+                                              f"{TRACE_DEPTH_LIMIT} levels (V8 records at most 64 frames)")
                 trace_tree = bytes(captured)
             else:
                 sections.setdefault("_skipped", []).append(key)
@@ -486,21 +646,31 @@ def _scan_section(reader: _Reader, what: str, count: int, field_count: int, node
     def step(buf: np.ndarray, start: int, end: int, st: np.ndarray) -> int:
         return scan.scan_columns(buf, start, end, st, field_count, limit, node_field_count, *where, *arrays)
 
-    reader.run_scanner(step, state, what, tick)
+    reader.run_scanner(step, state, what, tick, expected=limit)
     got = int(state[scan.ST_POS])
     if got != limit:
         raise SnapshotError(reader.path, f"meta disagrees with the data: the {what} array has {got:,} numbers, "
                                          f"snapshot.{what[:-1]}_count {count:,} x {field_count} fields = {limit:,}")
 
 
-def _check_counts_fit(meta: Meta, text_bound: int, path: object) -> None:
+def _check_counts_fit(meta: Meta, text_bound: int, path: object, plain: bool = False) -> None:
     """Counts the file cannot hold (each number takes at least a digit and a comma) are bad input,
-    not a reason to ask for terabytes."""
+    not a reason to ask for terabytes.
+
+    An uncompressed file too short for its counts has almost always been cut
+    short (a writer killed midway), and is called truncated; a compressed one
+    would have to beat gzip's best ratio, so its counts are wrong.
+    """
     for what, count, fields in (("node", meta.node_count, meta.node_field_count),
                                 ("edge", meta.edge_count, meta.edge_field_count)):
-        if count * fields * 2 > text_bound + 2:
-            raise SnapshotError(path, f"meta disagrees with the data: snapshot.{what}_count {count:,} needs more "
-                                      "numbers than the file holds")
+        needs = count * fields * 2
+        if needs <= text_bound + 2:
+            continue
+        if plain:
+            raise Truncated(path, f"truncated: the file ends at byte {text_bound:,}, but snapshot.{what}_count "
+                                  f"{count:,} needs at least {needs:,} bytes (unless the count is wrong)")
+        raise SnapshotError(path, f"meta disagrees with the data: snapshot.{what}_count {count:,} needs more "
+                                  "numbers than the file holds")
 
 
 def _read_nodes(reader: _Reader, meta: Meta, tick: Callable[[], None]) -> dict[str, Any]:

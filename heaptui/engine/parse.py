@@ -35,8 +35,7 @@ CHUNK_SIZE = 8 << 20
 HEADER_CHUNK = 64 << 10  # read_header reads the start of the file only
 HEADER_LIMIT = 16 << 20  # a real header is a few kB: more is a file made to exhaust memory
 TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
-_SPACE = np.zeros(256, dtype=np.bool_)
-_SPACE[[32, 10, 13, 9]] = True
+_SPACE = (False,) * 9 + (True, True, False, False, True) + (False,) * 18 + (True,) + (False,) * 223  # \t \n \r and " "
 _GZIP_MAGIC = b"\x1f\x8b"
 _SMALL_INT_SECTIONS = ("locations", "samples", "trace_function_infos")
 
@@ -303,12 +302,12 @@ class _Reader:
         """Pass a run of white space in the buffer with numpy (a byte at a time in Python took 88 s for 100 MB)."""
         step = 256
         while self.pos < self.end:
-            window = _SPACE[self.buf[self.pos:min(self.pos + step, self.end)]]
-            first = int(window.argmin())
-            if not window[first]:
-                self.pos += first
+            window = self.buf[self.pos:min(self.pos + step, self.end)].tobytes()
+            others = window.translate(None, b" \t\r\n")  # C speed (lstrip with an argument is 5 times slower)
+            if others:  # the first of them is where the run ends: an earlier copy of it would be first
+                self.pos += window.index(others[:1])
                 return
-            self.pos += window.shape[0]
+            self.pos += len(window)
             step = min(step * 16, 1 << 22)
 
     def expect(self, char: str, where: str) -> None:

@@ -37,9 +37,10 @@ from .errors import SnapshotError
 from .memory import headroom
 from .parse import open_input
 
-# A profile's JSON becomes Python objects about 20 to 30 times its size at worst (`[{},{},...]`): the text
-# may take this share of the memory available. Real profiles are a few MB: V8 keeps one node per stack.
-MEMORY_PER_BYTE = 32
+# What a profile's JSON costs once parsed and walked, measured (peak RSS growth) on the shapes that cost most:
+# each byte of text, each object (`{},` takes ~190 bytes as a node), each array, each value after a comma.
+# A real profile (V8 keeps one node per stack) costs about 6 times its text; `[{},{},...]` 67 times.
+COST_PER_BYTE, COST_PER_OBJECT, COST_PER_ARRAY, COST_PER_VALUE = 6, 200, 80, 40
 MAX_TEXT = 1 << 30
 
 ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
@@ -176,9 +177,24 @@ def is_heapprofile(path: str | os.PathLike[str]) -> bool:
 
 
 def text_limit() -> int:
-    """The most JSON text a profile may have: what its Python objects can take of the memory available."""
+    """The most JSON text a profile may have: what the text alone lets fit in the memory available."""
     room = headroom()
-    return MAX_TEXT if room is None else max(min(MAX_TEXT, room.bytes // MEMORY_PER_BYTE), 1 << 20)
+    return MAX_TEXT if room is None else max(min(MAX_TEXT, room.bytes // COST_PER_BYTE), 1 << 20)
+
+
+def parsed_cost(text: bytes) -> int:
+    """About the most memory parsing and walking ``text`` takes, from counts made at C speed, before parsing it."""
+    return (COST_PER_BYTE * len(text) + COST_PER_OBJECT * text.count(b"{") + COST_PER_ARRAY * text.count(b"[")
+            + COST_PER_VALUE * text.count(b","))
+
+
+def _check_fits(path: str | os.PathLike[str], text: bytes) -> None:
+    """Refuse a profile whose objects would not fit (a small file can hold millions of them)."""
+    room = headroom()
+    cost = parsed_cost(text)
+    if room is not None and cost > room.bytes * 9 // 10:
+        raise SnapshotError(path, f"reading the profile needs about {cost / 1e9:.1f} GB of memory, more than the "
+                                  f"{room.describe()}")
 
 
 def _read_text(path: str | os.PathLike[str], limit: int) -> bytes:
@@ -192,13 +208,14 @@ def _read_text(path: str | os.PathLike[str], limit: int) -> bytes:
         except (OSError, EOFError, zlib.error) as error:
             raise SnapshotError(path, f"cannot read: {error}") from None
     if len(data) > limit:
-        raise SnapshotError(path, f"the profile's JSON text is larger than {limit / 1e6:,.0f} MB, more than its "
-                                  "objects would fit in the memory available")
+        raise SnapshotError(path, f"the profile's JSON text is larger than {limit / 1e6:,.0f} MB, more than "
+                                  "fits in the memory available")
     return data
 
 
 def _load_json(path: str | os.PathLike[str]) -> object:
     data = _read_text(path, text_limit())
+    _check_fits(path, data)
     try:
         return json.loads(data)
     except RecursionError:  # json's own limit on nesting: ~1000 levels, where V8 writes at most ~2 a frame of 128

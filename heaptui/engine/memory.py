@@ -44,10 +44,12 @@ class Headroom:
     """How many more bytes this process can take, and which limit says so (for the one-line refusal)."""
 
     bytes: int
-    source: str  # "free memory", "the cgroup's memory.max", ...
+    source: str  # "free memory", "the cgroup's memory.max of 1.1 GB", ...
 
     def describe(self) -> str:
-        return f"{self.bytes / 1e9:.1f} GB available: {self.source}"
+        if self.source == "free memory":
+            return f"{self.bytes / 1e9:.1f} GB of free memory"
+        return f"{self.bytes / 1e9:.1f} GB available under {self.source}"
 
 
 def headroom(root: str = "/") -> Headroom | None:
@@ -141,7 +143,7 @@ def _cgroup_headroom(root: str) -> list[Headroom]:
             used = _number(os.path.join(directory, "memory.usage_in_bytes"))
             name = "the cgroup's memory.limit_in_bytes"
         used = max((used or 0) - _reclaimable(directory, version), 0)
-        found.append(Headroom(max(limit - used, 0), f"{name}, {limit / 1e9:.1f} GB"))
+        found.append(Headroom(max(limit - used, 0), f"{name} of {limit / 1e9:.1f} GB"))
     return found
 
 
@@ -172,4 +174,4 @@ def _address_space(root: str) -> Headroom | None:
                 mapped = int(line.split()[1]) * 1024
             except (ValueError, IndexError):
                 pass
-    return Headroom(max(limit - mapped, 0), f"the address-space limit, ulimit -v {limit / 1e9:.1f} GB")
+    return Headroom(max(limit - mapped, 0), f"the address-space limit (ulimit -v) of {limit / 1e9:.1f} GB")

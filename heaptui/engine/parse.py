@@ -248,7 +248,7 @@ class _Reader:
         self.held += nbytes
         if self.budget is not None and self.held > self.budget:
             raise SnapshotError(self.path, f"{what} needs more than the {self.budget / 1e9:.1f} GB of memory left "
-                                           f"for it ({self.room}): too big for this machine, or a file made to "
+                                           f"for it, of {self.room}: too big for this machine, or a file made to "
                                            "exhaust memory")
 
     def offset(self) -> int:

@@ -33,7 +33,10 @@ from .strings import StringTable
 
 CHUNK_SIZE = 8 << 20
 HEADER_CHUNK = 64 << 10  # read_header reads the start of the file only
-HEADER_LIMIT = 16 << 20  # a real header is a few kB: more is a file made to exhaust memory
+HEADER_LIMIT = 1 << 20  # a real header is a few kB; its JSON can cost 67 times its size once parsed
+# The trace tree is kept as text, but the Allocation view parses it: json.loads and the flattening
+# take about 24 bytes per byte of it (measured), counted against the memory budget when it is read.
+TRACE_TREE_COST = 24
 TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
 _SPACE = (False,) * 9 + (True, True, False, False, True) + (False,) * 18 + (True,) + (False,) * 223  # \t \n \r and " "
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -340,10 +343,11 @@ class _Reader:
         except ValueError:
             raise SnapshotError(self.path, "not a V8 heap snapshot: a section name is not a JSON string") from None
 
-    def skip_value(self, capture: bytearray | None = None, what: str = "a value", limit: int | None = None) -> None:
+    def skip_value(self, capture: bytearray | None = None, what: str = "a value", limit: int | None = None,
+                   cost: int = 1) -> None:
         """Pass over one JSON value, copying its bytes into ``capture`` if given.
 
-        A capture counts against the memory budget, and is refused past ``limit`` bytes.
+        A capture counts against the memory budget (``cost`` bytes per byte), and is refused past ``limit`` bytes.
         """
         state = scan.new_state()
         self.next_byte()
@@ -354,7 +358,7 @@ class _Reader:
                 if limit is not None and len(capture) + self.pos - start > limit:
                     raise SnapshotError(self.path, f"not a V8 heap snapshot: {what} is larger than "
                                                    f"{limit >> 20} MB")
-                self.hold(self.pos - start, what)
+                self.hold((self.pos - start) * cost, what)
                 capture += self.buf[start:self.pos].tobytes()
             if state[scan.SK_DONE]:
                 return
@@ -574,7 +578,7 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
                 sections[key] = _read_int_array(reader, key)
             elif key == "trace_tree":
                 captured = bytearray()
-                reader.skip_value(captured, "the trace_tree")
+                reader.skip_value(captured, "the trace_tree", cost=TRACE_TREE_COST)
                 if nesting_depth(captured) > TRACE_DEPTH_LIMIT:
                     raise SnapshotError(path, f"not a V8 heap snapshot: the trace_tree nests deeper than "
                                               f"{TRACE_DEPTH_LIMIT} levels (V8 records at most 64 frames)")

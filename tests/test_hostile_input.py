@@ -260,15 +260,19 @@ def test_headroom_reads_cgroup_limits(tmp_path):
     assert room is not None and room.bytes == 50000000 * 1024 and room.source == "free memory"
 
 
-def test_address_space_limit_counts(tmp_path):
+def test_address_space_limit_counts():
+    """Under ``ulimit -v`` the headroom is the limit less the address space mapped (VmSize), if that is lowest."""
     code = (
-        "import resource; from heaptui.engine.memory import headroom; "
-        f"resource.setrlimit(resource.RLIMIT_AS, ({4 * GIB}, {4 * GIB})); h = headroom(); print(h.bytes, h.source)"
+        "import resource; from heaptui.engine.memory import _address_space, headroom; "
+        f"resource.setrlimit(resource.RLIMIT_AS, ({4 * GIB}, {4 * GIB})); h = _address_space('/'); "
+        "vm = [int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmSize:')][0]; "
+        "print(h.bytes, vm, headroom().bytes <= h.bytes, h.source)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    room, source = proc.stdout.split(maxsplit=1)
-    assert 0 < int(room) < 4 * GIB and "ulimit -v" in source
+    room, mapped, is_min, source = proc.stdout.split(maxsplit=3)
+    assert 0 < int(room) < 4 * GIB and abs(int(room) - (4 * GIB - int(mapped))) < 16 << 20
+    assert is_min == "True" and "ulimit -v" in source
 
 
 @pytest.mark.parametrize("make", ["fifo", "stdin pipe", "stdin null", "process substitution", "proc mem", "dev zero"])

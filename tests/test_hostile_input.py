@@ -188,6 +188,23 @@ def test_a_huge_trace_tree_or_small_section_is_refused(limited, tmp_path):
         one_line_refusal(limited("summary", str(path)), path, "memory")
 
 
+def test_millions_of_empty_strings_are_refused(limited, tmp_path):
+    """`"",` is 3 bytes of text and 25 bytes of string index: the index's growth counts too."""
+    text = _before_last_bracket(small_snapshot())
+    path = tmp_path / "strings-bomb.heapsnapshot.gz"
+    path.write_bytes(bomb(text.encode(), (b',""', GIB), b"]}"))
+    one_line_refusal(limited("summary", str(path)), path, "strings array", "memory")
+
+
+def test_millions_of_sections_are_refused(tmp_path):
+    path = tmp_path / "sections.heapsnapshot"
+    path.write_text(small_snapshot()[:-1] + ',"x":0' * 1001 + "}")
+    with pytest.raises(SnapshotError, match="more than 1,000 sections"):
+        load_snapshot(path)
+    path.write_text(small_snapshot()[:-1] + ',"x":0' * 900 + "}")
+    assert load_snapshot(path).node_count == 4
+
+
 def test_a_huge_header_is_refused(limited, tmp_path):
     path = tmp_path / "header-bomb.heapsnapshot.gz"
     path.write_bytes(bomb(b'{"snapshot":{"padding":"', (b"x", 2 * GIB), b'"},"nodes":[],"edges":[],"strings":[]}'))

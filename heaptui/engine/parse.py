@@ -37,6 +37,7 @@ HEADER_LIMIT = 1 << 20  # a real header is a few kB; its JSON can cost 67 times 
 # The trace tree is kept as text, but the Allocation view parses it: json.loads and the flattening
 # take about 24 bytes per byte of it (measured), counted against the memory budget when it is read.
 TRACE_TREE_COST = 24
+MAX_SECTIONS = 1000  # V8 writes nine; millions of tiny ones would take Python minutes to step through
 TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
 _SPACE = (False,) * 9 + (True, True, False, False, True) + (False,) * 18 + (True,) + (False,) * 223  # \t \n \r and " "
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -162,21 +163,26 @@ def read_header(path: str | os.PathLike[str]) -> Meta:
     with stream:
         reader = _Reader(stream, path, consumed, chunk_size=HEADER_CHUNK)
         _open_object(reader, path)
-        first = True
-        while True:
+        for count in range(MAX_SECTIONS + 1):
             c = reader.next_byte()
             if c == ord("}"):
                 break
-            if not first:
-                if c != ord(","):
-                    reader.fail_at(c, "between two sections")
-                reader.pos += 1
-            first = False
+            _next_section(reader, c, count, path)
             key = reader.read_key()
             if key == "snapshot":
                 return _read_header_value(reader, path)
             reader.skip_value(None, f"the {key} section")
     raise SnapshotError(path, 'not a V8 heap snapshot: no "snapshot" header')
+
+
+def _next_section(reader: _Reader, c: int, count: int, path: object) -> None:
+    """Step over the comma before section ``count`` (none before the first); refuse too many sections."""
+    if count >= MAX_SECTIONS:
+        raise SnapshotError(path, f"not a V8 heap snapshot: more than {MAX_SECTIONS:,} sections")
+    if count:
+        if c != ord(","):
+            reader.fail_at(c, "between two sections")
+        reader.pos += 1
 
 
 def _open_object(reader: _Reader, path: object) -> None:
@@ -543,17 +549,12 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
     sections: dict[str, Any] = {}
     strings: StringTable | None = None
     trace_tree: bytes | None = None
-    first = True
     try:
-        while True:
+        for count in range(MAX_SECTIONS + 1):
             c = reader.next_byte()
             if c == ord("}"):
                 break
-            if not first:
-                if c != ord(","):
-                    reader.fail_at(c, "between two sections")
-                reader.pos += 1
-            first = False
+            _next_section(reader, c, count, path)
             key = reader.read_key()
             if key == "snapshot":
                 meta = _read_header_value(reader, path)
@@ -584,7 +585,6 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
                                               f"{TRACE_DEPTH_LIMIT} levels (V8 records at most 64 frames)")
                 trace_tree = bytes(captured)
             else:
-                sections.setdefault("_skipped", []).append(key)
                 reader.skip_value(None, f"the {key} section")
             tick()
     except Truncated as error:

@@ -37,6 +37,10 @@ HEADER_LIMIT = 1 << 20  # a real header is a few kB; its JSON can cost 67 times 
 # The trace tree is kept as text, but the Allocation view parses it: json.loads and the flattening
 # take about 24 bytes per byte of it (measured), counted against the memory budget when it is read.
 TRACE_TREE_COST = 24
+# A compressed file's text is bounded by what its header's counts and the memory budget let it hold
+# (deflate expands up to 1032 times: a 1 GB file of white space would take hours to read through).
+TEXT_PER_NUMBER = 24  # a number, its comma and generous white space
+TEXT_SLACK = 1 << 30  # white space, sections V8 does not write, the header
 MAX_SECTIONS = 1000  # V8 writes nine; millions of tiny ones would take Python minutes to step through
 TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
 _SPACE = (False,) * 9 + (True, True, False, False, True) + (False,) * 18 + (True,) + (False,) * 223  # \t \n \r and " "
@@ -162,6 +166,8 @@ def read_header(path: str | os.PathLike[str]) -> Meta:
     stream, consumed, _ = open_snapshot_file(path)
     with stream:
         reader = _Reader(stream, path, consumed, chunk_size=HEADER_CHUNK)
+        if isinstance(stream, gzip.GzipFile):
+            reader.text_limit = TEXT_SLACK
         _open_object(reader, path)
         for count in range(MAX_SECTIONS + 1):
             c = reader.next_byte()
@@ -251,6 +257,7 @@ class _Reader:
         self.budget: int | None = None
         self.held = 0
         self.room = ""  # which limit the budget comes from, for the message
+        self.text_limit: int | None = None  # the most text a compressed file may decompress to
 
     def hold(self, nbytes: int, what: str) -> None:
         """Count ``nbytes`` more of memory for ``what``; past the budget, refuse the file in one line."""
@@ -290,6 +297,10 @@ class _Reader:
             self.eof = True
             return False
         self.end += n
+        if self.text_limit is not None and self.base + self.end > self.text_limit:
+            raise SnapshotError(self.path, f"decompresses to more than {self.text_limit / 1e9:.1f} GB, more than its "
+                                           "header's counts and the memory left allow: a file made to exhaust time "
+                                           "or memory")
         return True
 
     def next_byte(self) -> int:
@@ -519,18 +530,28 @@ def _read(stream: BinaryIO, consumed: Callable[[], int], file_size: int, path: o
     reader.salvage = salvage
     reader.plain = plain  # file_size is the size of the JSON text itself
     reader.budget, reader.room = budget, room
+    if mapped is None and not plain:
+        reader.text_limit = TEXT_SLACK  # until the header says more
     return _read_sections(reader, file_size, path, report)
 
 
-def _leave_room_for_the_index(reader: _Reader, meta: Meta) -> None:
-    """The budget for what grows with the data is what the estimate from the header's counts leaves of it
-    (the estimate's base too: numba's kernels are not all loaded yet); a quarter at least, so that with
-    ``--force`` a load the estimate refused still gets to try."""
-    if reader.budget is None:
-        return
-    from .estimate import needed_for  # estimate reads headers with this module
+def _bound_by_the_header(reader: _Reader, meta: Meta) -> None:
+    """Bounds from the header's counts.
 
-    reader.budget = max(reader.budget - needed_for(meta.node_count, meta.edge_count), reader.budget // 4)
+    The budget for what grows with the data is what the estimate from the counts leaves of it (the
+    estimate's base too: numba's kernels are not all loaded yet); a quarter at least, so that with
+    ``--force`` a load the estimate refused still gets to try. A compressed file's text may be as long
+    as the counts' numbers and that budget's worth of strings can take, and a gigabyte more.
+    """
+    if reader.budget is not None:
+        from .estimate import needed_for  # estimate reads headers with this module
+
+        reader.budget = max(reader.budget - needed_for(meta.node_count, meta.edge_count), reader.budget // 4)
+    if reader.text_limit is not None:
+        numbers = meta.node_count * meta.node_field_count + meta.edge_count * meta.edge_field_count
+        # What grows with the data holds at most the budget in memory, from at most 3 times that in text.
+        held = 3 * reader.budget if reader.budget is not None else 64 << 30
+        reader.text_limit = reader.offset() + TEXT_PER_NUMBER * numbers + held + TEXT_SLACK
 
 
 def _read_sections(reader: _Reader, file_size: int, path: object, report: ProgressCallback) -> RawSnapshot:
@@ -561,7 +582,7 @@ def _read_sections(reader: _Reader, file_size: int, path: object, report: Progre
                 # A truncated file holds less than its counts say; --salvage allows that, not absurd counts.
                 _check_counts_fit(meta, text_bound * (1000 if reader.salvage else 1), path,
                                   plain=reader.mapped is not None or reader.plain)
-                _leave_room_for_the_index(reader, meta)
+                _bound_by_the_header(reader, meta)
             elif key == "nodes":
                 if meta is None:
                     raise SnapshotError(path, "not a V8 heap snapshot: nodes come before the snapshot header")

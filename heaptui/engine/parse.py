@@ -7,6 +7,13 @@ meta block, the allocation ``trace_tree``) are parsed as JSON; its big parts
 counts. Sections are recognised by name, in any order; unknown ones are
 skipped. Only the node and edge fields the engine uses are kept, in the
 narrowest types that hold them.
+
+Input may be hostile: only regular files are opened, and what the file can
+make heaptui hold is bounded, so that a small gzip holding gigabytes gets one
+line instead of the OOM killer: the header (1 MB), the buffers that grow with
+the data (strings, trace tree, small sections: a budget from the memory
+headroom less the estimate for the header's counts), a compressed file's
+decompressed length, the number of sections and the trace tree's nesting.
 """
 
 from __future__ import annotations

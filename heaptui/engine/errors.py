@@ -20,3 +20,15 @@ class SnapshotError(Exception):
 
 class Cancelled(Exception):
     """Raised from a progress callback to stop a load between two chunks of work."""
+
+
+class Truncated(SnapshotError):
+    """The file ends before the snapshot does (what ``--salvage`` can recover from)."""
+
+
+SALVAGE_HINT = " (--salvage loads what is complete)"
+
+
+def describe(error: SnapshotError, salvaging: bool = False) -> str:
+    """The error's one line, with the ``--salvage`` hint when the file is truncated and salvage was not asked."""
+    return str(error) + (SALVAGE_HINT if isinstance(error, Truncated) and not salvaging else "")

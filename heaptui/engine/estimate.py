@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .parse import read_header
+from .memory import headroom
+from .parse import is_compressed, read_header
 
 PEAK_BYTES_PER_NODE = 75
 PEAK_BYTES_PER_EDGE = 14
@@ -28,43 +29,53 @@ class MemoryEstimate:
     edges: int
     needed: int  # bytes at the peak of a load
 
-    def describe(self, available: int) -> str:
+    def describe(self, available: int, source: str = "") -> str:
         return (f"{self.path}: loading needs about {self.needed / 1e9:.1f} GB ({self.nodes:,} nodes, "
-                f"{self.edges:,} edges) and {available / 1e9:.1f} GB is available; --force loads it anyway")
+                f"{self.edges:,} edges) and {available / 1e9:.1f} GB is available{source}; "
+                "--force loads it anyway")
+
+
+def needed_for(node_count: int, edge_count: int) -> int:
+    """Bytes at the peak of a load of this many nodes and edges, the strings aside."""
+    return BASE_BYTES + PEAK_BYTES_PER_NODE * node_count + PEAK_BYTES_PER_EDGE * edge_count
 
 
 def estimate(path: str | os.PathLike[str]) -> MemoryEstimate:
     """The peak memory a load of ``path`` needs (raises SnapshotError for an unreadable header)."""
     meta = read_header(path)
-    needed = BASE_BYTES + PEAK_BYTES_PER_NODE * meta.node_count + PEAK_BYTES_PER_EDGE * meta.edge_count
-    return MemoryEstimate(str(path), meta.node_count, meta.edge_count, needed)
+    return MemoryEstimate(str(path), meta.node_count, meta.edge_count, needed_for(meta.node_count, meta.edge_count))
 
 
 def available_memory() -> int | None:
-    """Bytes the kernel says can be allocated without swapping (``MemAvailable``), or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    """Bytes this process can still take: the tightest of free memory, its cgroup's limit and ``ulimit -v``."""
+    room = headroom()
+    return None if room is None else room.bytes
+
+
+def _source(available: int) -> str:
+    """Which limit ``available`` comes from, as a parenthesis for the message ("" when it is free memory)."""
+    room = headroom()
+    if room is None or room.source == "free memory" or abs(room.bytes - available) > available // 10 + (64 << 20):
+        return ""
+    return f" ({room.source})"
 
 
 def _surely_fits(paths: list[str], available: int) -> bool:
     """A bound from the files' sizes alone, so that small files skip reading their headers.
 
-    A load's peak stays under twice an uncompressed file's size; gzip shrinks
-    a snapshot at most about tenfold.
+    A load's peak stays under twice an uncompressed file's size. A compressed
+    file's size bounds nothing (a megabyte of gzip can declare or hold
+    gigabytes): its header is always read, which decompresses only its start.
     """
     bound = 0
     for path in paths:
         try:
             size = os.path.getsize(path)
+            if is_compressed(path):
+                return False
         except OSError:
             return False  # let the header read say what is wrong
-        bound += size * (20 if str(path).endswith(".gz") else 2)
+        bound += size * 2
     return BASE_BYTES + bound < available // 2
 
 
@@ -79,12 +90,12 @@ def too_big(paths: list[str]) -> str | None:
     estimates = [estimate(p) for p in paths]
     for e in estimates:
         if e.needed > available:
-            return e.describe(available)
+            return e.describe(available, _source(available))
     total = sum(e.needed for e in estimates)
     if total > available:
         return (f"{', '.join(paths)}: loading them needs about {total / 1e9:.1f} GB and "
-                f"{available / 1e9:.1f} GB is available; --force loads them anyway")
+                f"{available / 1e9:.1f} GB is available{_source(available)}; --force loads them anyway")
     return None
 
 
-__all__ = ["MemoryEstimate", "available_memory", "estimate", "too_big"]
+__all__ = ["MemoryEstimate", "available_memory", "estimate", "needed_for", "too_big"]

@@ -27,13 +27,21 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .allocation import source_location
 from .errors import SnapshotError
+from .memory import headroom
 from .parse import open_input
+
+# What a profile's JSON costs once parsed and walked, measured (peak RSS growth) on the shapes that cost most:
+# each byte of text, each object (`{},` takes ~190 bytes as a node), each array, each value after a comma.
+# A real profile (V8 keeps one node per stack) costs about 6 times its text; `[{},{},...]` 67 times.
+COST_PER_BYTE, COST_PER_OBJECT, COST_PER_ARRAY, COST_PER_VALUE = 6, 200, 80, 40
+MAX_TEXT = 1 << 30
 
 ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
 
@@ -155,12 +163,12 @@ def is_heapprofile(path: str | os.PathLike[str]) -> bool:
     bytes are read; unreadable files are "no" (the loader then says what is wrong).
     """
     try:
-        with open(path, "rb") as raw:
+        with open_input(path, "profile") as raw:
             magic = raw.read(2)
             raw.seek(0)
             stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
             start = stream.read(256)
-    except (OSError, EOFError):
+    except (OSError, EOFError, SnapshotError, zlib.error):
         return False
     text = start.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"{"):
@@ -168,20 +176,49 @@ def is_heapprofile(path: str | os.PathLike[str]) -> bool:
     return text[1:].lstrip(b" \t\r\n").startswith((b'"head"', b'"profile"'))
 
 
-def _load_json(path: str | os.PathLike[str]) -> object:
-    with open_input(path, "profile") as f:
+def text_limit() -> int:
+    """The most JSON text a profile may have: what the text alone lets fit in the memory available."""
+    room = headroom()
+    return MAX_TEXT if room is None else max(min(MAX_TEXT, room.bytes // COST_PER_BYTE), 1 << 20)
+
+
+def parsed_cost(text: bytes) -> int:
+    """About the most memory parsing and walking ``text`` takes, from counts made at C speed, before parsing it."""
+    return (COST_PER_BYTE * len(text) + COST_PER_OBJECT * text.count(b"{") + COST_PER_ARRAY * text.count(b"[")
+            + COST_PER_VALUE * text.count(b","))
+
+
+def _check_fits(path: str | os.PathLike[str], text: bytes) -> None:
+    """Refuse a profile whose objects would not fit (a small file can hold millions of them)."""
+    room = headroom()
+    cost = parsed_cost(text)
+    if room is not None and cost > room.bytes * 9 // 10:
+        raise SnapshotError(path, f"reading the profile needs about {cost / 1e9:.1f} GB of memory, more than the "
+                                  f"{room.describe()}")
+
+
+def _read_text(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The file's JSON text, gunzipped, refused once it passes ``limit`` bytes (a small gzip can hold gigabytes)."""
+    with open_input(path, "profile") as raw:
         try:
-            data = f.read()
-        except OSError as error:
-            raise SnapshotError(path, f"cannot read: {error.strerror or error}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if gzipped else raw
+            data = stream.read(limit + 1)
+        except (OSError, EOFError, zlib.error) as error:
             raise SnapshotError(path, f"cannot read: {error}") from None
+    if len(data) > limit:
+        raise SnapshotError(path, f"the profile's JSON text is larger than {limit / 1e6:,.0f} MB, more than "
+                                  "fits in the memory available")
+    return data
+
+
+def _load_json(path: str | os.PathLike[str]) -> object:
+    data = _read_text(path, text_limit())
+    _check_fits(path, data)
     try:
         return json.loads(data)
-    except RecursionError:
+    except RecursionError:  # json's own limit on nesting: ~1000 levels, where V8 writes at most ~2 a frame of 128
         raise SnapshotError(path, "the profile's call tree is too deep to read") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise SnapshotError(path, f"not JSON: {str(error).splitlines()[0] if str(error) else 'bad data'}") from None

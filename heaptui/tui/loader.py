@@ -54,6 +54,7 @@ class Loader:
 
     def _load_all(self) -> None:
         from ..engine import Cancelled, SnapshotError, load_snapshots
+        from ..engine.errors import describe
 
         def report_for(path: str):  # noqa: ANN202 - a ProgressCallback
             def report(phase: str, done: int, total: int) -> None:
@@ -68,7 +69,7 @@ class Loader:
         except Cancelled:
             self.error = f"{where}: loading cancelled"
         except SnapshotError as error:
-            self.error = str(error)
+            self.error = describe(error, self.salvage)  # a truncated file: the --salvage hint, as the CLI gives
         except MemoryError:
             self.error = f"{where}: not enough memory to load"
         except Exception as error:  # a bug: one line, as the CLI reports it

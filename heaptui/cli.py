@@ -342,7 +342,11 @@ def _open_files(files: tuple[str, ...], view: str = "summary") -> None:
 
 
 class _CaptureProgress:
-    """One stderr line, redrawn in place on a terminal: what the capture is doing."""
+    """One stderr line, redrawn in place on a terminal: what the capture is doing.
+
+    A terminal that went away (SIGHUP, then EIO on every write) silences it rather than ending the capture
+    with an error before the inspector is closed.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -361,28 +365,59 @@ class _CaptureProgress:
             text = f"recording {done / 1000:.1f} of {total / 1000:.1f} s"
         else:
             text = f"{phase} {100 * done // total if total else 0}%"
-        click.echo(f"\r\033[K{text}", err=True, nl=False)
+        self._write(f"\r\033[K{text}")
 
     def done(self) -> None:
         if self.enabled:
-            click.echo("\r\033[K", err=True, nl=False)
+            self._write("\r\033[K")
+
+    def _write(self, text: str) -> None:
+        try:
+            click.echo(text, err=True, nl=False)
+        except (OSError, ValueError):
+            self.enabled = False
+
+
+def _capture_fail(message: str, code: int) -> None:
+    """The capture's last line and exit status; a closed or vanished stderr does not change the status."""
+    try:
+        click.echo(f"heaptui: {message}", err=True)
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)
 
 
 def _capture_or_exit(work: Callable[[_CaptureProgress], T]) -> T:
-    """Run a capture; its CaptureError (or ctrl+c) becomes one line on stderr and a non-zero status."""
+    """Run a capture; however it ends, one line on stderr and a status, after the inspector is closed.
+
+    SIGINT, SIGTERM, SIGHUP and SIGQUIT are turned into :class:`~heaptui.capture.interrupt.Interrupted` while
+    it runs, so that the capture's cleanup (close the inspector heaptui opened, remove the partial file) runs
+    before heaptui exits with 128 + the signal's number; a bug in heaptui's own code is cleaned up after too.
+    """
     from .capture import CaptureError
+    from .capture.interrupt import Interrupted, handling_signals
 
     progress = _CaptureProgress(sys.stderr.isatty())
-    try:
-        return work(progress)
-    except CaptureError as error:
-        progress.done()
-        _fail(str(error), EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        progress.done()
-        _fail("capture cancelled (no partial file is left)", EXIT_CANCELLED)
-    finally:
-        progress.done()
+    with handling_signals():
+        try:
+            return work(progress)
+        except CaptureError as error:
+            progress.done()
+            _capture_fail(str(error), EXIT_BAD_INPUT)
+        except Interrupted as interrupted:
+            progress.done()
+            _capture_fail(f"capture ended by {interrupted.name}: the inspector heaptui opened is closed and no "
+                          "partial file is left", interrupted.exit_status)
+        except KeyboardInterrupt:
+            progress.done()
+            _capture_fail("capture cancelled (no partial file is left)", EXIT_CANCELLED)
+        except Exception as error:  # a bug: the inspector was closed on the way out; say it in one line
+            progress.done()
+            what = " ".join(str(error).split())
+            _capture_fail(f"internal error during the capture ({type(error).__name__}: {what}); the inspector "
+                          "heaptui opened is closed and no partial file is left", EXIT_INTERNAL)
+        finally:
+            progress.done()
     raise AssertionError("unreachable")
 
 

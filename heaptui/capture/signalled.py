@@ -8,7 +8,7 @@ command line and in ``NODE_OPTIONS`` first, and the handler in ``SigCgt``.
 The file is written while the process runs, so it is taken only once it is
 whole: the process no longer holds it open, its size has stopped changing and
 it ends as a snapshot does (``]}``); then it is moved to the output path, made
-0600 first (Node's own file may be group-readable under a lax umask). Across
+0600 first (Node writes it 0600, but heaptui does not depend on that). Across
 file systems, or when the file is not the user's (root capturing another
 account's process), it is copied instead, through a private temporary file
 beside the output (:mod:`heaptui.private_files`), and the original removed.

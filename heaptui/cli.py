@@ -437,7 +437,7 @@ def _open_after(paths: list[str], no_open: bool, view: str | None = None) -> Non
 
 @main.command()
 @click.argument("pid", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=str, default=None,
               help="Where to write (default: heap-PID-DATE-TIME.heapsnapshot here); with --count, "
                    "{n} in it is the number, else -1, -2, ... go before the suffix.")
 @click.option("--signal", "signal_name", default=None, metavar="SIGNAL",
@@ -494,7 +494,7 @@ def capture(pid: int, output: str | None, signal_name: str | None, every: str | 
 @click.argument("pid", type=int)
 @click.option("--duration", default="20s", show_default=True, metavar="DURATION",
               help="How long to record (20s, 2m).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=str, default=None,
               help="Where to write (default: heap-PID-DATE-TIME.heaptimeline, or .heapprofile).")
 @click.option("--sampling", is_flag=True,
               help="Sample allocations (HeapProfiler.startSampling: low overhead, for production) and write "

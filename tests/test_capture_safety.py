@@ -181,7 +181,12 @@ def test_output_naming_a_link_fifo_or_device_is_refused_before_the_process_is_to
     os.mkfifo(fifo)
     port = free_port()
     server = start(servers, f"--inspect-port={port}")
-    for target, kind in ((link, "a symbolic link"), (fifo, "a FIFO"), (Path("/dev/null"), "a device")):
+    for target, kind in (
+        (link, "a symbolic link"),
+        (fifo, "a FIFO"),
+        (Path("/dev/null"), "a device"),
+        (tmp_path, "a directory"),
+    ):
         for command in (["capture"], ["record", "--duration", "0.2s"], ["record", "--sampling"]):
             result = run_heaptui(*command, str(server.pid), "-o", str(target), "--no-open")
             assert result.returncode == 1, result.stderr
@@ -197,8 +202,8 @@ def test_output_naming_a_link_fifo_or_device_is_refused_before_the_process_is_to
 @needs_node
 @pytest.mark.parametrize(
     ("signum", "status"),
-    [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)],
-    ids=["SIGTERM", "SIGHUP", "SIGINT"],
+    [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130), (signal.SIGQUIT, 131)],
+    ids=["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"],
 )
 def test_a_signal_mid_capture_closes_the_inspector_and_leaves_no_partial_file(servers, tmp_path, signum, status):
     port = free_port()
@@ -237,6 +242,80 @@ def test_a_signal_mid_capture_closes_the_inspector_and_leaves_no_partial_file(se
     assert server.alive() and server.load(1) == 1  # still serving, untouched
     take_snapshot(server.pid, tmp_path / "after.heapsnapshot")  # and capturable again, its port free
     assert not listening(port)
+
+
+@needs_node
+@pytest.mark.parametrize("sampling", [False, True], ids=["timeline", "sampling"])
+def test_a_signal_while_recording_closes_the_inspector(servers, tmp_path, sampling):
+    port = free_port()
+    server = start(servers, f"--inspect-port={port}")
+    out = tmp_path / ("r.heapprofile" if sampling else "r.heaptimeline")
+    args = ["record", str(server.pid), "--duration", "10m", "-o", str(out), "--no-open"]
+    recording = subprocess.Popen(
+        [sys.executable, "-m", "heaptui", *args, *(["--sampling"] if sampling else [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=_default_signals,
+    )
+    try:
+        wait_for(lambda: listening(port), "the recording to open the inspector")
+        server.load(5)
+        recording.send_signal(signal.SIGTERM)
+        wait_for(lambda: not listening(port), f"port {port} to close after SIGTERM")
+        _, stderr = recording.communicate(timeout=BOUND)
+    finally:
+        if recording.poll() is None:
+            recording.kill()
+            recording.wait()
+    assert recording.returncode == 143 and stderr.count("\n") == 1, stderr
+    assert list(tmp_path.iterdir()) == []
+    assert server.alive() and server.load(1) == 6
+
+
+@needs_node
+def test_the_terminal_going_away_closes_the_inspector(servers, tmp_path):
+    """heaptui in a terminal of its own (a pty it controls) that is hung up mid-capture, as an SSH connection
+    that drops: SIGHUP, then every write to the terminal fails; the inspector is closed all the same."""
+    import pty
+
+    port = free_port()
+    server = big_server(servers, f"--inspect-port={port}")
+    out = tmp_path / "big.heapsnapshot"
+    child, terminal = pty.fork()
+    if child == 0:  # pragma: no cover - the child becomes heaptui
+        os.environ["PYTHONPATH"] = str(ROOT)
+        _default_signals()
+        os.execv(sys.executable, [sys.executable, "-m", "heaptui", "capture", str(server.pid), "-o", str(out)])
+    os.set_blocking(terminal, False)
+    status = None
+
+    def writing() -> bool:
+        try:
+            os.read(terminal, 65536)  # the progress line: read so that the terminal never fills up
+        except (BlockingIOError, OSError):
+            pass
+        return any(p.name.endswith(".partial") and p.stat().st_size > 0 for p in tmp_path.iterdir())
+
+    try:
+        wait_for(writing, "the capture to start writing its partial file")
+        os.close(terminal)  # the terminal goes away
+        wait_for(lambda: not listening(port), f"port {port} to close after the hang-up")
+
+        def ended() -> bool:
+            nonlocal status
+            pid, status = os.waitpid(child, os.WNOHANG)
+            return pid == child
+
+        wait_for(ended, "heaptui to exit after the hang-up")
+    finally:
+        if status is None:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 129
+    assert list(tmp_path.iterdir()) == []
+    assert server.alive()
 
 
 @needs_node

@@ -227,6 +227,7 @@ def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT, opening:
         if port != 0:
             for entry in procfs.listeners(proc.pid):
                 if entry.port == port and entry.inode not in procfs.socket_inodes(proc.pid):
+                    opening.signalled = False  # Node could not bind it: its inspector did not open
                     raise _busy(proc, port, entry.inode)  # taken by someone else while Node started its inspector
         time.sleep(POLL)
     if port == 0:
@@ -351,7 +352,7 @@ class Session:
         """Close the connection (Node ends the session, and an ``inspector.close()`` waiting for it returns)."""
         try:
             self._ws.close()
-        except (OSError, ConnectionClosed):
+        except Exception:  # noqa: BLE001 - gone, or left unusable by a signal: nothing more to close
             pass
 
 

@@ -428,3 +428,19 @@ def test_an_inspector_started_with_inspect_is_left_open_and_in_use_one_is_not_cl
         take_snapshot(other.pid, tmp_path / "other.heapsnapshot")
     assert listening(port) and meant.alive() and other.alive()
     assert no_partial_files(tmp_path)
+
+
+@needs_node
+def test_a_signal_during_a_signal_mode_capture_leaves_no_snapshot_behind(servers, tmp_path):
+    """--signal: the file the process writes at heaptui's request goes with the capture it was for."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    server = start(servers, "--heapsnapshot-signal=SIGUSR2", cwd=workdir)
+
+    def interrupted(phase: str, done: int, total: int) -> None:
+        raise interrupt.Interrupted(signal.SIGTERM)
+
+    with pytest.raises(interrupt.Interrupted):
+        signal_snapshot(server.pid, tmp_path / "x.heapsnapshot", progress=interrupted)
+    assert list(workdir.iterdir()) == [] and not (tmp_path / "x.heapsnapshot").exists()
+    assert server.alive()

@@ -11,6 +11,14 @@ afterwards: an open inspector lets any local user run code in the process.
 while heaptui's own session is open; it is sent without waiting, then the
 connection is closed, then heaptui watches the port go away.
 
+Every way an attachment ends closes what it opened (:class:`Opening` records
+each step, from the moment SIGUSR1 is sent): the block's end, an error, a bug,
+a signal (:mod:`.interrupt` turns SIGTERM, SIGHUP, SIGQUIT into an exception);
+the close itself is never cut short by a signal. An inspector found open
+although the process was not started with ``--inspect`` and nobody is connected
+(what a heaptui killed with SIGKILL leaves) is said, and closed after use; one
+left so in another process, on the port the target needs, is closed first.
+
 Only the standard library and ``websockets`` (its synchronous client).
 """
 

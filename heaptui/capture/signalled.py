@@ -212,5 +212,19 @@ def signal_snapshot(pid: int, output_path: str | os.PathLike[str], *, signal: st
                                f"of {wanted}")
         time.sleep(POLL)
     written = directory / max(new, key=_written_order)
-    wait_until_complete(proc, written, progress=progress, idle_timeout=idle_timeout)
-    return move_file(proc, written, final)
+    try:
+        wait_until_complete(proc, written, progress=progress, idle_timeout=idle_timeout)
+        return move_file(proc, written, final)
+    except KeyboardInterrupt:  # ctrl+c or another ending signal: the snapshot asked for is not left behind
+        _remove_written(proc, written)
+        raise
+
+
+def _remove_written(proc: NodeProcess, written: Path) -> None:
+    """Remove the file the process wrote at heaptui's request, if it is still that: a regular file of its user."""
+    try:
+        st = written.lstat()
+        if stat.S_ISREG(st.st_mode) and st.st_uid == proc.uid:
+            written.unlink()
+    except OSError:
+        pass

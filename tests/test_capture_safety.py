@@ -444,3 +444,26 @@ def test_a_signal_during_a_signal_mode_capture_leaves_no_snapshot_behind(servers
         signal_snapshot(server.pid, tmp_path / "x.heapsnapshot", progress=interrupted)
     assert list(workdir.iterdir()) == [] and not (tmp_path / "x.heapsnapshot").exists()
     assert server.alive()
+
+
+@needs_node
+def test_a_bug_during_a_command_line_capture_is_one_line_and_the_inspector_closed(servers, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from heaptui.capture import snapshot
+    from heaptui.cli import main
+
+    def broken(path: Path) -> bool:
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(snapshot, "ends_complete", broken)
+    port = free_port()
+    server = start(servers, f"--inspect-port={port}")
+    result = CliRunner().invoke(main, ["capture", str(server.pid), "-o", str(tmp_path / "x.heapsnapshot")])
+    assert result.exit_code == 2
+    assert result.output == (
+        "heaptui: internal error during the capture (RuntimeError: a bug over two lines); the inspector heaptui "
+        "opened is closed and no partial file is left\n"
+    )
+    assert not listening(port) and list(tmp_path.iterdir()) == []
+    assert server.alive()

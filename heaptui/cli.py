@@ -379,12 +379,12 @@ class _CaptureProgress:
 
 
 def _capture_fail(message: str, code: int) -> None:
-    """The capture's last line and exit status; a closed or vanished stderr does not change the status."""
+    """The capture's last line and exit status (:func:`_fail`'s); a closed or vanished stderr does not change
+    the status."""
     try:
-        click.echo(f"heaptui: {message}", err=True)
+        _fail(message, code)
     except (OSError, ValueError):
-        pass
-    sys.exit(code)
+        sys.exit(code)
 
 
 def _capture_or_exit(work: Callable[[_CaptureProgress], T]) -> T:

@@ -27,6 +27,7 @@ pytest.importorskip("websockets")
 
 from heaptui.capture import CaptureError, interrupt, signal_snapshot, take_snapshot  # noqa: E402
 from heaptui.capture import inspector as inspector_module  # noqa: E402
+from heaptui.capture import proc as procfs  # noqa: E402
 from heaptui.capture.record import record_sampling, record_timeline  # noqa: E402
 from heaptui.capture.series import default_output  # noqa: E402
 from test_capture import SERVER, free_port, listening, needs_node, no_partial_files, start  # noqa: E402
@@ -466,4 +467,23 @@ def test_a_bug_during_a_command_line_capture_is_one_line_and_the_inspector_close
         "opened is closed and no partial file is left\n"
     )
     assert not listening(port) and list(tmp_path.iterdir()) == []
+    assert server.alive()
+
+
+@needs_node
+def test_an_inspector_opened_by_hand_with_a_client_connected_is_said_and_left_open(servers, tmp_path):
+    """Closing it would block the process until that client goes (inspector.close() waits for every session)."""
+    import socket
+
+    port = free_port()
+    server = start(servers, f"--inspect-port={port}")
+    os.kill(server.pid, signal.SIGUSR1)
+    wait_for(lambda: listening(port), f"process {server.pid} to open its inspector on port {port}")
+    with socket.create_connection(("127.0.0.1", port)) as client:  # a debugger, connected
+        wait_for(lambda: procfs.established_to(os.getpid(), port) == 1, "the connection to be established")
+        warnings: list[str] = []
+        take_snapshot(server.pid, tmp_path / "x.heapsnapshot", warn=warnings.append)
+        assert len(warnings) == 1 and "a client is connected to it (a debugger?): heaptui leaves it open" in warnings[0]
+        assert listening(port)
+        client.close()
     assert server.alive()

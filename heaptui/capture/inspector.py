@@ -172,6 +172,13 @@ def _leftover_note(proc: NodeProcess, listener: Listener) -> str:
             "line nor NODE_OPTIONS asked for one (left open by an earlier capture?): heaptui closes it after use")
 
 
+def _in_use_note(proc: NodeProcess, listener: Listener) -> str:
+    return (f"the inspector of process {proc.pid} is open on port {listener.port} although neither its command "
+            "line nor NODE_OPTIONS asked for one, and a client is connected to it (a debugger?): heaptui leaves "
+            "it open, since closing it would stop the process until that client goes; anyone who can reach the "
+            "port can run code in the process")
+
+
 def _free_busy_port(proc: NodeProcess, port: int, inode: int, timeout: float, warn: Warn) -> bool:
     """Close the inspector another Node process left open on ``port``, so ``proc`` can open its own there.
 
@@ -488,6 +495,8 @@ def attach(pid: int, *, timeout: float = DEFAULT_TIMEOUT, warn: Warn = no_warnin
             if was_open and is_leftover(proc, listener):
                 opening.leftover = True
                 warn(_leftover_note(proc, listener))
+            elif was_open and not proc.options.inspector_at_start:
+                warn(_in_use_note(proc, listener))
             target = find_target(listener, timeout)
             session = Session(_connect(target, proc, timeout, stack), proc)
             verify_pid(session, proc)

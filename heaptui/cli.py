@@ -363,7 +363,11 @@ def _open_files(files: tuple[str, ...], view: str = "summary") -> None:
 
 
 class _CaptureProgress:
-    """One stderr line, redrawn in place on a terminal: what the capture is doing."""
+    """One stderr line, redrawn in place on a terminal: what the capture is doing.
+
+    A terminal that went away (SIGHUP, then EIO on every write) silences it rather than ending the capture
+    with an error before the inspector is closed.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -382,28 +386,59 @@ class _CaptureProgress:
             text = f"recording {done / 1000:.1f} of {total / 1000:.1f} s"
         else:
             text = f"{phase} {100 * done // total if total else 0}%"
-        click.echo(f"\r\033[K{text}", err=True, nl=False)
+        self._write(f"\r\033[K{text}")
 
     def done(self) -> None:
         if self.enabled:
-            click.echo("\r\033[K", err=True, nl=False)
+            self._write("\r\033[K")
+
+    def _write(self, text: str) -> None:
+        try:
+            click.echo(text, err=True, nl=False)
+        except (OSError, ValueError):
+            self.enabled = False
+
+
+def _capture_fail(message: str, code: int) -> None:
+    """The capture's last line and exit status (:func:`_fail`'s); a closed or vanished stderr does not change
+    the status."""
+    try:
+        _fail(message, code)
+    except (OSError, ValueError):
+        sys.exit(code)
 
 
 def _capture_or_exit(work: Callable[[_CaptureProgress], T]) -> T:
-    """Run a capture; its CaptureError (or ctrl+c) becomes one line on stderr and a non-zero status."""
+    """Run a capture; however it ends, one line on stderr and a status, after the inspector is closed.
+
+    SIGINT, SIGTERM, SIGHUP and SIGQUIT are turned into :class:`~heaptui.capture.interrupt.Interrupted` while
+    it runs, so that the capture's cleanup (close the inspector heaptui opened, remove the partial file) runs
+    before heaptui exits with 128 + the signal's number; a bug in heaptui's own code is cleaned up after too.
+    """
     from .capture import CaptureError
+    from .capture.interrupt import Interrupted, handling_signals
 
     progress = _CaptureProgress(sys.stderr.isatty())
-    try:
-        return work(progress)
-    except CaptureError as error:
-        progress.done()
-        _fail(str(error), EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        progress.done()
-        _fail("capture cancelled (no partial file is left)", EXIT_CANCELLED)
-    finally:
-        progress.done()
+    with handling_signals():
+        try:
+            return work(progress)
+        except CaptureError as error:
+            progress.done()
+            _capture_fail(str(error), EXIT_BAD_INPUT)
+        except Interrupted as interrupted:
+            progress.done()
+            _capture_fail(f"capture ended by {interrupted.name}: the inspector heaptui opened is closed and no "
+                          "partial file is left", interrupted.exit_status)
+        except KeyboardInterrupt:
+            progress.done()
+            _capture_fail("capture cancelled (no partial file is left)", EXIT_CANCELLED)
+        except Exception as error:  # a bug: the inspector was closed on the way out; say it in one line
+            progress.done()
+            what = " ".join(str(error).split())
+            _capture_fail(f"internal error during the capture ({type(error).__name__}: {what}); the inspector "
+                          "heaptui opened is closed and no partial file is left", EXIT_INTERNAL)
+        finally:
+            progress.done()
     raise AssertionError("unreachable")
 
 
@@ -423,7 +458,7 @@ def _open_after(paths: list[str], no_open: bool, view: str | None = None) -> Non
 
 @main.command()
 @click.argument("pid", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=str, default=None,
               help="Where to write (default: heap-PID-DATE-TIME.heapsnapshot here); with --count, "
                    "{n} in it is the number, else -1, -2, ... go before the suffix.")
 @click.option("--signal", "signal_name", default=None, metavar="SIGNAL",
@@ -480,7 +515,7 @@ def capture(pid: int, output: str | None, signal_name: str | None, every: str | 
 @click.argument("pid", type=int)
 @click.option("--duration", default="20s", show_default=True, metavar="DURATION",
               help="How long to record (20s, 2m).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=str, default=None,
               help="Where to write (default: heap-PID-DATE-TIME.heaptimeline, or .heapprofile).")
 @click.option("--sampling", is_flag=True,
               help="Sample allocations (HeapProfiler.startSampling: low overhead, for production) and write "

@@ -64,7 +64,10 @@ def test_a_timeline_recorded_under_load_holds_its_requests(running, tmp_path):
     during = {row.name: row.count for row in s.summary(s.allocated_between(low, high))}
     # Dates made while V8 sampled; those of requests answered while attaching or while the snapshot was
     # written fall before the first sample or after the last one
-    assert 0 < during["Date"] <= made and during["Date"] == during["{url, date}"]
+    assert 0 < during["Date"] <= made
+    # each request makes its Date, then its {url, date}: one request (they come one at a time) may straddle
+    # each end of the range, its Date on one side and its {url, date} on the other
+    assert abs(during["Date"] - during["{url, date}"]) <= 2
     # every request's Date stays alive (the leak); the last ones may come after the snapshot was taken
     assert before + during["Date"] <= everything["Date"] <= server.requests
     assert allocation_tree(s)  # recorded with stacks

@@ -11,6 +11,14 @@ afterwards: an open inspector lets any local user run code in the process.
 while heaptui's own session is open; it is sent without waiting, then the
 connection is closed, then heaptui watches the port go away.
 
+Every way an attachment ends closes what it opened (:class:`Opening` records
+each step, from the moment SIGUSR1 is sent): the block's end, an error, a bug,
+a signal (:mod:`.interrupt` turns SIGTERM, SIGHUP, SIGQUIT into an exception);
+the close itself is never cut short by a signal. An inspector found open
+although the process was not started with ``--inspect`` and nobody is connected
+(what a heaptui killed with SIGKILL leaves) is said, and closed after use; one
+left so in another process, on the port the target needs, is closed first.
+
 Only the standard library and ``websockets`` (its synchronous client).
 """
 
@@ -32,6 +40,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from . import proc as procfs
 from .errors import CaptureError
+from .interrupt import run_whole
 from .proc import Listener, NodeProcess
 
 DEFAULT_TIMEOUT = 10.0  # seconds for each step of attaching (port, HTTP, websocket, small calls)
@@ -125,8 +134,83 @@ def _answers_as_inspector(listener: Listener, timeout: float) -> bool:
     return isinstance(version, dict) and "Protocol-Version" in version
 
 
-def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT) -> tuple[Listener, bool]:
-    """The inspector's listening socket, opened with SIGUSR1 unless it was open: (socket, was it open before)."""
+@dataclass
+class Opening:
+    """What an attachment did to the process so far, so that every exit path can undo it.
+
+    ``signalled``: SIGUSR1 was sent (the inspector opens even if heaptui never sees its socket);
+    ``listener``: the inspector's socket once seen; ``was_open``: it listened before heaptui came;
+    ``leftover``: it was open although the process was not started with ``--inspect`` and nobody was
+    connected to it (left open by a capture that was killed): heaptui closes it after use.
+    """
+
+    proc: NodeProcess
+    listener: Listener | None = None
+    signalled: bool = False
+    was_open: bool = False
+    leftover: bool = False
+    known_sockets: frozenset[int] = frozenset()  # the process's listening sockets before the signal
+
+    @property
+    def must_close(self) -> bool:
+        return (self.signalled and not self.was_open) or self.leftover
+
+
+def connected_clients(port: int, pid: int) -> int:
+    """How many TCP connections to ``port`` are established now (a debugger, another heaptui)."""
+    return procfs.established_to(pid, port)
+
+
+def is_leftover(proc: NodeProcess, listener: Listener) -> bool:
+    """An inspector that is open although the process's command line and NODE_OPTIONS did not ask for one,
+    with nobody connected to it: what a capture that was killed before it could close it leaves behind."""
+    return not proc.options.inspector_at_start and connected_clients(listener.port, proc.pid) == 0
+
+
+def _leftover_note(proc: NodeProcess, listener: Listener) -> str:
+    return (f"the inspector of process {proc.pid} was open on port {listener.port} although neither its command "
+            "line nor NODE_OPTIONS asked for one (left open by an earlier capture?): heaptui closes it after use")
+
+
+def _in_use_note(proc: NodeProcess, listener: Listener) -> str:
+    return (f"the inspector of process {proc.pid} is open on port {listener.port} although neither its command "
+            "line nor NODE_OPTIONS asked for one, and a client is connected to it (a debugger?): heaptui leaves "
+            "it open, since closing it would stop the process until that client goes; anyone who can reach the "
+            "port can run code in the process")
+
+
+def _free_busy_port(proc: NodeProcess, port: int, inode: int, timeout: float, warn: Warn) -> bool:
+    """Close the inspector another Node process left open on ``port``, so ``proc`` can open its own there.
+
+    Only an inspector heaptui may close: that of a Node process of the user's (or any, as root), which was
+    not started with ``--inspect`` and has nobody connected. Returns whether the port is free now.
+    """
+    owner = procfs.socket_owner(inode)
+    if owner is None or owner == proc.pid:
+        return False
+    try:
+        other = procfs.read_process(owner)
+        procfs.check_may_signal(other)
+    except CaptureError:
+        return False
+    listener = next((entry for entry in procfs.own_listeners(owner) if entry.inode == inode), None)
+    if listener is None or not is_leftover(other, listener):
+        return False
+    closed = close_inspector(None, Opening(other, listener, was_open=True, leftover=True), timeout, no_warning)
+    if closed:
+        warn(f"port {port}, where process {proc.pid} opens its inspector, was held by the inspector of process "
+             f"{owner}, open although it was not started with --inspect (left open by an earlier capture?): "
+             "heaptui closed it")
+    return closed
+
+
+def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT, opening: Opening | None = None,
+                   warn: Warn = no_warning) -> tuple[Listener, bool]:
+    """The inspector's listening socket, opened with SIGUSR1 unless it was open: (socket, was it open before).
+
+    ``opening`` records each step as it happens (the signal sent, the socket seen), for the cleanup.
+    """
+    opening = opening if opening is not None else Opening(proc)
     port = proc.options.inspect.port
     entries = procfs.listeners(proc.pid)  # before the fds: a socket listens only after its fd exists
     mine = procfs.socket_inodes(proc.pid)
@@ -135,11 +219,15 @@ def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT) -> tuple
         for listener in entries:
             if listener.port == port:
                 if listener.inode in mine:
+                    opening.listener, opening.was_open = listener, True
                     return listener, True
-                raise _busy(proc, port, listener.inode)
-    known = {listener.inode for listener in before}
+                if not _free_busy_port(proc, port, listener.inode, timeout, warn):
+                    raise _busy(proc, port, listener.inode)
+    known = frozenset(listener.inode for listener in before)
+    opening.known_sockets = known
     _wait_for_handler(proc, timeout)
     procfs.check_may_signal(proc)
+    opening.signalled = True  # before the signal: an interruption right after it must still close
     try:
         os.kill(proc.pid, signal.SIGUSR1)
     except ProcessLookupError:
@@ -147,22 +235,36 @@ def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT) -> tuple
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         _check_alive(proc)
-        entries = procfs.listeners(proc.pid)
-        mine = procfs.socket_inodes(proc.pid)
-        for listener in entries:
-            if listener.inode in mine and listener.inode not in known and port in (0, listener.port):
-                return listener, False
-            if port != 0 and listener.port == port and listener.inode not in mine:
-                raise _busy(proc, port, listener.inode)  # taken by someone else while Node started its inspector
+        listener = _new_listener(proc, known)
+        if listener is not None:
+            opening.listener = listener
+            return listener, False
+        if port != 0:
+            for entry in procfs.listeners(proc.pid):
+                if entry.port == port and entry.inode not in procfs.socket_inodes(proc.pid):
+                    opening.signalled = False  # Node could not bind it: its inspector did not open
+                    raise _busy(proc, port, entry.inode)  # taken by someone else while Node started its inspector
         time.sleep(POLL)
     if port == 0:
         # --inspect-port=0 and no new socket: the inspector may have been open already, on a port only it knows.
         for listener in before:
             if _answers_as_inspector(listener, timeout):
+                opening.listener, opening.was_open = listener, True
                 return listener, True
     where = f"port {port}" if port else "a free port (--inspect-port=0)"
     raise CaptureError(f"timeout: process {proc.pid} did not open its inspector on {where} within {timeout:g} s "
                        "of SIGUSR1 (does it handle SIGUSR1 itself?)")
+
+
+def _new_listener(proc: NodeProcess, known: frozenset[int]) -> Listener | None:
+    """A socket the process listens on that it did not before the signal, on its inspector's port."""
+    port = proc.options.inspect.port
+    entries = procfs.listeners(proc.pid)
+    mine = procfs.socket_inodes(proc.pid)
+    for listener in entries:
+        if listener.inode in mine and listener.inode not in known and port in (0, listener.port):
+            return listener
+    return None
 
 
 def _get_json(listener: Listener, path: str, timeout: float) -> Any:
@@ -219,7 +321,7 @@ class Session:
         """
         message_id = self.send(method, params)
         while True:
-            message = self._receive(method, timeout)
+            message = self._receive(method, timeout, events=on_event is not None)
             if message.get("id") == message_id:
                 if "error" in message:
                     error = message["error"]
@@ -238,7 +340,9 @@ class Session:
             raise CaptureError(f"evaluating {expression!r} in process {self._proc.pid} failed")
         return result.get("result", {}).get("value")
 
-    def _receive(self, method: str, timeout: float) -> dict[str, Any]:
+    def _receive(self, method: str, timeout: float, events: bool = True) -> dict[str, Any]:
+        """The next message; without ``events``, an event is returned unparsed as ``{}``: a close scheduled
+        in the middle of a snapshot reads past its remaining chunks (megabytes each second) to its reply."""
         try:
             raw = self._ws.recv(timeout=timeout)
         except TimeoutError:
@@ -247,6 +351,8 @@ class Session:
                                f"during {method}") from None
         except ConnectionClosed:
             raise self._closed() from None
+        if not events and raw[:11] in ('{"method":"', b'{"method":"'):
+            return {}
         message = json.loads(raw)
         return message if isinstance(message, dict) else {}
 
@@ -261,7 +367,7 @@ class Session:
         """Close the connection (Node ends the session, and an ``inspector.close()`` waiting for it returns)."""
         try:
             self._ws.close()
-        except (OSError, ConnectionClosed):
+        except Exception:  # noqa: BLE001 - gone, or left unusable by a signal: nothing more to close
             pass
 
 
@@ -294,54 +400,107 @@ def verify_pid(session: Session, proc: NodeProcess) -> None:
                            f"process {pid}")
 
 
-def close_inspector(session: Session, listener: Listener, proc: NodeProcess, warn: Warn) -> None:
-    """Close the inspector heaptui opened, and wait until its port is gone; never raises, warns instead.
-
-    The close is scheduled in the process (see ``CLOSE_EXPRESSION``), then heaptui's session ends, which
-    lets ``inspector.close()`` (it waits for every session to end) finish.
-    """
+def _schedule_close(session: Session) -> bool:
+    """Ask the process to close its inspector once heaptui's session has ended; whether it said yes."""
     try:
-        session.evaluate(CLOSE_EXPRESSION)
-    except CaptureError:
-        pass  # an error reply, or no reply in time: the port check below tells whether it closed
-    session.close()
+        return session.evaluate(CLOSE_EXPRESSION) is True
+    except Exception:  # noqa: BLE001 - an error reply, no reply in time, a connection left unusable by a signal
+        return False
+
+
+def _close_over_new_session(opening: Opening, listener: Listener, timeout: float) -> None:
+    """Connect afresh (the attachment's own session is gone or unusable) and schedule the close."""
+    with ExitStack() as stack:
+        try:
+            target = find_target(listener, timeout)
+            session = Session(_connect(target, opening.proc, timeout, stack), opening.proc)
+        except CaptureError:
+            return
+        try:
+            verify_pid(session, opening.proc)
+            _schedule_close(session)
+        except CaptureError:
+            pass
+        finally:
+            session.close()
+
+
+def close_inspector(session: Session | None, opening: Opening, timeout: float = DEFAULT_TIMEOUT,
+                    warn: Warn = no_warning) -> bool:
+    """Close the inspector an attachment opened (or found left open), and wait until its port is gone.
+
+    Never raises; returns whether it is closed, and warns when it is not. The close is scheduled in the
+    process (see ``CLOSE_EXPRESSION``), then heaptui's session ends, which lets ``inspector.close()`` (it
+    waits for every session to end) finish. When the attachment's session is missing or unusable (the
+    signal came while connecting, or in the middle of a message), a new one is opened for the purpose; when
+    the socket was not seen yet (the signal came right after SIGUSR1), heaptui waits for it first.
+    """
+    proc = opening.proc
+    listener = opening.listener
+    deadline = time.monotonic() + timeout
+    while listener is None and time.monotonic() < deadline:
+        if not procfs.is_alive(proc.pid, proc.start_time):
+            return True
+        listener = _new_listener(proc, opening.known_sockets)
+        if listener is None:
+            time.sleep(POLL)
+    if listener is None:
+        warn(f"process {proc.pid} was sent SIGUSR1 but its inspector was not seen opening: if it opens, any "
+             "local user can run code in that process until it closes")
+        return False
+    scheduled = session is not None and _schedule_close(session)
+    if session is not None:
+        session.close()
+    if not scheduled and procfs.is_alive(proc.pid, proc.start_time):
+        _close_over_new_session(opening, listener, timeout)
     deadline = time.monotonic() + CLOSE_TIMEOUT
     while time.monotonic() < deadline:
         if not procfs.is_alive(proc.pid, proc.start_time):
-            return
+            return True
         if listener.inode not in procfs.socket_inodes(proc.pid):
-            return
+            return True
         time.sleep(POLL)
     warn(f"the inspector of process {proc.pid} is still open on port {listener.port}: any local user can run "
          "code in that process until it closes")
+    return False
 
 
 @contextmanager
 def attach(pid: int, *, timeout: float = DEFAULT_TIMEOUT, warn: Warn = no_warning) -> Iterator[Session]:
     """A verified inspector session with the Node process ``pid``; the inspector is closed again afterwards
-    when it was closed before. Raises :class:`CaptureError` with a one-line reason."""
+    when it was closed before (or found left open). Raises :class:`CaptureError` with a one-line reason.
+
+    Whatever ends the attachment (the block's end, an exception, a signal turned into
+    :class:`~.interrupt.Interrupted`, even one arriving between SIGUSR1 and the connection), the inspector
+    heaptui opened is closed before this returns; signals arriving meanwhile wait (:func:`.interrupt.deferred`).
+    """
     proc = procfs.read_process(pid)
     procfs.check_may_signal(proc)
     if not procfs.same_network_namespace(pid):
         raise CaptureError(f"process {pid} is in another network namespace (a container?): "
                            "run heaptui inside it")
-    listener, was_open = open_inspector(proc, timeout)
-    with ExitStack() as stack:
+    opening = Opening(proc)
+    session: Session | None = None
+    verified = False
+
+    def cleanup() -> None:
+        if opening.must_close:
+            close_inspector(session if verified else None, opening, timeout, warn)
+        elif session is not None:
+            session.close()
+
+    with ExitStack() as stack:  # closes the websocket last, after the cleanup used it
         try:
+            listener, was_open = open_inspector(proc, timeout, opening, warn)
+            if was_open and is_leftover(proc, listener):
+                opening.leftover = True
+                warn(_leftover_note(proc, listener))
+            elif was_open and not proc.options.inspector_at_start:
+                warn(_in_use_note(proc, listener))
             target = find_target(listener, timeout)
-            websocket = _connect(target, proc, timeout, stack)
-        except CaptureError:
-            if not was_open:
-                warn(f"the inspector of process {pid} was opened on port {listener.port} but could not be closed")
-            raise
-        session = Session(websocket, proc)
-        verified = False
-        try:
+            session = Session(_connect(target, proc, timeout, stack), proc)
             verify_pid(session, proc)
             verified = True
             yield session
         finally:
-            if verified and not was_open:
-                close_inspector(session, listener, proc, warn)
-            else:
-                session.close()
+            run_whole(cleanup)

@@ -51,6 +51,8 @@ _OPTIONS_WITH_VALUE = frozenset({
 })
 _INSPECT_OPTIONS = frozenset({"--inspect", "--inspect-brk", "--inspect-wait", "--inspect-brk-node",
                               "--inspect-port", "--debug-port"})
+# The options that open the inspector at start-up (``--inspect-port`` alone only says where SIGUSR1 opens it).
+_OPENING_OPTIONS = frozenset({"--inspect", "--inspect-brk", "--inspect-wait", "--inspect-brk-node"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class NodeOptions:
     inspect: HostPort = HostPort(DEFAULT_INSPECT_HOST, DEFAULT_INSPECT_PORT)
     heapsnapshot_signal: str | None = None
     diagnostic_dir: str | None = None
+    inspector_at_start: bool = False  # --inspect, --inspect-brk or --inspect-wait: meant to be open
 
 
 @dataclass(frozen=True)
@@ -279,14 +282,17 @@ def parse_node_options(argv: tuple[str, ...] | list[str], node_options: str | No
     pairs += _node_args(list(argv[1:]), script_ends=True)
     inspect = HostPort(DEFAULT_INSPECT_HOST, DEFAULT_INSPECT_PORT)
     heapsnapshot_signal = diagnostic_dir = None
+    inspector_at_start = False
     for name, value in pairs:
+        if name in _OPENING_OPTIONS:
+            inspector_at_start = True
         if name in _INSPECT_OPTIONS and value is not None:
             inspect = parse_host_port(value, inspect)
         elif name == "--heapsnapshot-signal":
             heapsnapshot_signal = value
         elif name == "--diagnostic-dir":
             diagnostic_dir = value
-    return NodeOptions(inspect, heapsnapshot_signal, diagnostic_dir)
+    return NodeOptions(inspect, heapsnapshot_signal, diagnostic_dir, inspector_at_start)
 
 
 # -- signals ----------------------------------------------------------------------------------------------------
@@ -343,6 +349,23 @@ def listeners(pid: int) -> list[Listener]:
             address, _, port = fields[1].partition(":")
             found.append(Listener(int(fields[9]), _address(address), int(port, 16)))
     return found
+
+
+def established_to(pid: int, port: int) -> int:
+    """How many established TCP connections in the process's network namespace have ``port`` as their local
+    port: the clients connected to a server listening there (a debugger on an inspector)."""
+    count = 0
+    for name in ("tcp", "tcp6"):
+        try:
+            with open(_proc(pid, "net", name)) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) >= 4 and fields[3] == "01" and int(fields[1].rpartition(":")[2], 16) == port:
+                count += 1  # 01: TCP_ESTABLISHED
+    return count
 
 
 def socket_inodes(pid: int) -> frozenset[int]:

@@ -28,8 +28,9 @@ from .snapshot import (
     SNAPSHOT_IDLE_TIMEOUT,
     ProgressCallback,
     check_output,
+    new_partial,
     no_progress,
-    partial_path,
+    publish_output,
     remove_quietly,
     stream_to_file,
 )
@@ -48,6 +49,16 @@ def _wait(session: Session, seconds: float, progress: ProgressCallback) -> None:
     progress("recording", int(seconds * 1000), int(seconds * 1000))
 
 
+def _stop_quietly(session: Session) -> None:
+    """Stop tracking or sampling without waiting: ``HeapProfiler.disable`` ends both and, unlike
+    ``stopTrackingHeapObjects``, makes no snapshot the process would spend seconds on before closing its
+    inspector."""
+    try:
+        session.send("HeapProfiler.disable")
+    except Exception:  # noqa: BLE001 - the connection is gone or unusable: ending the session disables it too
+        pass
+
+
 def timeline_to_file(session: Session, output: str | os.PathLike[str], seconds: float, *,
                      progress: ProgressCallback = no_progress,
                      idle_timeout: float = SNAPSHOT_IDLE_TIMEOUT) -> Path:
@@ -57,10 +68,7 @@ def timeline_to_file(session: Session, output: str | os.PathLike[str], seconds: 
     try:
         _wait(session, seconds, progress)
     except BaseException:  # ctrl+c while recording: leave the process as it was
-        try:
-            session.send("HeapProfiler.stopTrackingHeapObjects", {"reportProgress": False})
-        except CaptureError:
-            pass
+        _stop_quietly(session)
         raise
     # stopping answers with the snapshot that carries the samples and the trace tree
     return stream_to_file(session, output, "HeapProfiler.stopTrackingHeapObjects", progress=progress,
@@ -71,7 +79,7 @@ def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: 
                      interval: int = SAMPLING_INTERVAL, progress: ProgressCallback = no_progress) -> Path:
     """Record a sampling heap profile over an attached session for ``seconds`` and write it to ``output``."""
     final = Path(output)
-    partial = partial_path(final)
+    partial: Path | None = None
     sampling = False
     try:
         session.call("HeapProfiler.enable")
@@ -82,19 +90,17 @@ def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: 
         profile = session.call("HeapProfiler.stopSampling").get("profile")
         if not isinstance(profile, dict) or "head" not in profile:
             raise CaptureError(f"{final}: the process sent no sampling profile")
-        with open(partial, "w", encoding="utf-8") as f:
+        fd, partial = new_partial(final)
+        with open(fd, "w", encoding="utf-8") as f:
             json.dump(profile, f)
-        os.replace(partial, final)
+        publish_output(partial, final)
     except OSError as error:
         remove_quietly(partial)
         raise CaptureError(f"{final}: cannot write the profile ({error.strerror or error})") from None
     except BaseException:
         remove_quietly(partial)
         if sampling:
-            try:
-                session.send("HeapProfiler.stopSampling")
-            except CaptureError:
-                pass
+            _stop_quietly(session)
         raise
     return final
 

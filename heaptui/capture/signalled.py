@@ -7,8 +7,13 @@ without that option) the signal is fatal, so the option is checked on the
 command line and in ``NODE_OPTIONS`` first, and the handler in ``SigCgt``.
 The file is written while the process runs, so it is taken only once it is
 whole: the process no longer holds it open, its size has stopped changing and
-it ends as a snapshot does (``]}``); then it is moved (or copied, across file
-systems, through a ``.partial`` file) to the output path.
+it ends as a snapshot does (``]}``); then it is moved to the output path, made
+0600 first (Node writes it 0600, but heaptui does not depend on that). Across
+file systems, or when the file is not the user's (root capturing another
+account's process), it is copied instead, through a private temporary file
+beside the output (:mod:`heaptui.private_files`), and the original removed.
+The file is opened without following links and must be a regular file of the
+process's owner: a link, FIFO or device planted under Node's name is refused.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import errno
 import os
 import re
 import shutil
+import stat
 import time
 from pathlib import Path
 
+from ..private_files import FILE_MODE
 from . import proc as procfs
 from .errors import CaptureError
 from .inspector import exited
@@ -29,8 +36,9 @@ from .snapshot import (
     ProgressCallback,
     check_output,
     ends_complete,
+    new_partial,
     no_progress,
-    partial_path,
+    publish_output,
     remove_quietly,
 )
 
@@ -90,9 +98,13 @@ def wait_until_complete(proc: NodeProcess, path: Path, *, progress: ProgressCall
             raise CaptureError(f"process {proc.pid} exited during the capture (its unfinished snapshot is "
                                f"{path})")
         try:
-            size = path.stat().st_size
+            st = path.lstat()
         except FileNotFoundError:
             raise CaptureError(f"{path} disappeared while process {proc.pid} wrote it") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise CaptureError(f"{path}: not a regular file, so not the snapshot process {proc.pid} writes "
+                               "(planted there?)")
+        size = st.st_size
         now = time.monotonic()
         if size != last_size:
             progress("writing", size, 0)
@@ -104,23 +116,60 @@ def wait_until_complete(proc: NodeProcess, path: Path, *, progress: ProgressCall
         time.sleep(POLL)
 
 
-def move_file(source: Path, final: Path) -> Path:
-    """Move a complete file to ``final``: a rename on one file system, else a copy to a partial file first."""
+def _open_written(proc: NodeProcess, source: Path) -> int:
+    """Open the file Node wrote, refusing what is not it: a link, a FIFO, a device, another owner's file."""
     try:
-        os.replace(source, final)
-        return final
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
-        if error.errno != errno.EXDEV:  # not merely another file system
-            raise CaptureError(f"cannot move {source} to {final} ({error.strerror})") from None
-    partial = partial_path(final)
+        raise CaptureError(f"{source}: cannot open the snapshot process {proc.pid} wrote "
+                           f"({error.strerror or error})") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != proc.uid:
+        os.close(fd)
+        raise CaptureError(f"{source}: not a regular file of process {proc.pid}'s user, so not the snapshot it "
+                           "wrote (planted there?)")
+    return fd
+
+
+def _copy(fd: int, source: Path, final: Path) -> Path:
+    """Copy the open file to a private temporary file beside ``final``, publish it, remove the original."""
+    partial: Path | None = None
     try:
-        shutil.copyfile(source, partial)
-        os.replace(partial, final)
+        out, partial = new_partial(final)
+        with os.fdopen(out, "wb") as dst, os.fdopen(os.dup(fd), "rb") as src:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        publish_output(partial, final)
+    except OSError as error:
+        remove_quietly(partial)
+        raise CaptureError(f"{final}: cannot copy {source} there ({error.strerror or error})") from None
     except BaseException:
         remove_quietly(partial)
         raise
     remove_quietly(source)
     return final
+
+
+def move_file(proc: NodeProcess, source: Path, final: Path) -> Path:
+    """Move a complete file to ``final`` as a 0600 file: a rename when it is the user's and on the same file
+    system, else a copy through a private temporary file."""
+    fd = _open_written(proc, source)
+    try:
+        if os.fstat(fd).st_uid != os.geteuid():
+            return _copy(fd, source, final)
+        os.fchmod(fd, FILE_MODE)
+        try:
+            publish_output(source, final)
+        except OSError as error:
+            if error.errno != errno.EXDEV:  # not merely another file system
+                raise CaptureError(f"cannot move {source} to {final} ({error.strerror})") from None
+            return _copy(fd, source, final)
+        moved, opened = os.lstat(final), os.fstat(fd)
+        if (moved.st_dev, moved.st_ino) != (opened.st_dev, opened.st_ino):  # the name was swapped meanwhile
+            remove_quietly(final)
+            raise CaptureError(f"{source} was replaced while heaptui moved it to {final}")
+        return final
+    finally:
+        os.close(fd)
 
 
 def signal_snapshot(pid: int, output_path: str | os.PathLike[str], *, signal: str = "SIGUSR2",
@@ -163,5 +212,19 @@ def signal_snapshot(pid: int, output_path: str | os.PathLike[str], *, signal: st
                                f"of {wanted}")
         time.sleep(POLL)
     written = directory / max(new, key=_written_order)
-    wait_until_complete(proc, written, progress=progress, idle_timeout=idle_timeout)
-    return move_file(written, final)
+    try:
+        wait_until_complete(proc, written, progress=progress, idle_timeout=idle_timeout)
+        return move_file(proc, written, final)
+    except KeyboardInterrupt:  # ctrl+c or another ending signal: the snapshot asked for is not left behind
+        _remove_written(proc, written)
+        raise
+
+
+def _remove_written(proc: NodeProcess, written: Path) -> None:
+    """Remove the file the process wrote at heaptui's request, if it is still that: a regular file of its user."""
+    try:
+        st = written.lstat()
+        if stat.S_ISREG(st.st_mode) and st.st_uid == proc.uid:
+            written.unlink()
+    except OSError:
+        pass

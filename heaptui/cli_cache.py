@@ -79,11 +79,20 @@ def cache_command(ctx: click.Context, as_json: bool) -> None:
     location = str(_options().location())
     total = sum(e.size for e in listed)
     if as_json:
-        rows = [{"source": e.source, "size": e.size,
-                 "last_used": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.last_used)),
-                 "file": str(e.path)} for e in listed]
-        click.echo(json.dumps({"directory": location, "max_bytes": cap, "size": total, "caches": rows}, indent=2,
-                              ensure_ascii=True))
+        rows = [
+            {
+                "source": e.source,
+                "size": e.size,
+                "last_used": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.last_used)),
+                "file": str(e.path),
+            }
+            for e in listed
+        ]
+        click.echo(
+            json.dumps(
+                {"directory": location, "max_bytes": cap, "size": total, "caches": rows}, indent=2, ensure_ascii=True
+            )
+        )
         return
     if not listed:
         click.echo(f"no index caches in {_shown(location)}")
@@ -115,8 +124,11 @@ def clear_command(files: tuple[str, ...], as_json: bool) -> None:
                 removed.append((entry.source, entry.size))
     freed = sum(size for _, size in removed)
     if as_json:
-        click.echo(json.dumps({"removed": [{"source": s, "size": n} for s, n in removed], "freed": freed},
-                              indent=2, ensure_ascii=True))
+        click.echo(
+            json.dumps(
+                {"removed": [{"source": s, "size": n} for s, n in removed], "freed": freed}, indent=2, ensure_ascii=True
+            )
+        )
         return
     for source, size in removed:
         click.echo(f"removed the cache of {_shown(source or '(unknown)')} ({_size(size)})")

@@ -145,8 +145,9 @@ def private_temp(directory: os.PathLike[str] | str, prefix: str, suffix: str = "
     return fd, Path(name)
 
 
-def publish(temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, replace: bool = True,
-            own_directory: bool = False) -> Path:
+def publish(
+    temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, replace: bool = True, own_directory: bool = False
+) -> Path:
     """Move a whole private file to its name: a rename, so readers see all or nothing.
 
     With ``replace`` an existing regular file of the user's at ``final`` is
@@ -174,9 +175,15 @@ def publish(temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, repl
 
 
 @contextlib.contextmanager
-def writing_private(final: os.PathLike[str] | str, *, mode: str = "wb", replace: bool = True,
-                    encoding: str | None = None, errors: str | None = None,
-                    newline: str | None = None) -> Iterator[BinaryIO | TextIO]:
+def writing_private(
+    final: os.PathLike[str] | str,
+    *,
+    mode: str = "wb",
+    replace: bool = True,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+) -> Iterator[BinaryIO | TextIO]:
     """Write ``final`` through a private temporary file beside it, published only if the block ends normally.
 
     On any exception (including KeyboardInterrupt) the temporary file is

@@ -17,8 +17,23 @@ from heaptui.engine import cache as index_cache
 from heaptui.engine.cache import CacheOptions, cache_file
 from heaptui.engine.load import load_snapshot
 
-ARRAYS = ("node_type", "node_name", "node_id", "shallow", "first_edge", "edge_type", "edge_name", "edge_to",
-          "first_retainer", "retainer_edge", "distances", "dominator", "retained", "class_id", "locations")
+ARRAYS = (
+    "node_type",
+    "node_name",
+    "node_id",
+    "shallow",
+    "first_edge",
+    "edge_type",
+    "edge_name",
+    "edge_to",
+    "first_retainer",
+    "retainer_edge",
+    "distances",
+    "dominator",
+    "retained",
+    "class_id",
+    "locations",
+)
 
 
 @pytest.fixture
@@ -126,8 +141,7 @@ def test_small_files_and_no_cache_write_nothing(tmp_path, snapshot_file):
     tiny, *_ = node_like()
     tiny_file = tiny.write(tmp_path / "tiny.heapsnapshot")
     load_snapshot(tiny_file, cache=CacheOptions(directory=str(tmp_path / "c1")))  # under the size floor
-    load_snapshot(snapshot_file, cache=CacheOptions(directory=str(tmp_path / "c2"), enabled=False,
-                                                    min_source_size=0))
+    load_snapshot(snapshot_file, cache=CacheOptions(directory=str(tmp_path / "c2"), enabled=False, min_source_size=0))
     assert not (tmp_path / "c1").exists() and not (tmp_path / "c2").exists()
 
 

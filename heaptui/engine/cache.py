@@ -50,7 +50,8 @@ from .cache_store import VERSION, cache_name, engine_identity, source_identity
 from .classes import ClassInfo, InterfaceDefinition
 from .ephemerons import EphemeronNames
 from .errors import SnapshotError
-from .format import parse_meta
+from .format import Meta, parse_meta
+from .parse import read_header
 from .snapshot import Snapshot, TypeCodes
 from .statistics import Statistics
 from .strings import StringTable
@@ -61,10 +62,29 @@ ALIGN = 64
 # cache does not, so the first screen comes up in half the time. Hand-made test files are smaller.
 MIN_SOURCE_SIZE = 256 << 10
 
-_ARRAYS = ("node_type", "node_name", "node_id", "shallow", "first_edge", "node_trace_id", "node_detachedness",
-           "edge_type", "edge_name", "edge_to", "first_retainer", "retainer_edge", "distances", "dominator",
-           "retained", "class_id", "locations", "samples", "numbered_edge", "is_object_name",
-           "trace_function_infos")
+_ARRAYS = (
+    "node_type",
+    "node_name",
+    "node_id",
+    "shallow",
+    "first_edge",
+    "node_trace_id",
+    "node_detachedness",
+    "edge_type",
+    "edge_name",
+    "edge_to",
+    "first_retainer",
+    "retainer_edge",
+    "distances",
+    "dominator",
+    "retained",
+    "class_id",
+    "locations",
+    "samples",
+    "numbered_edge",
+    "is_object_name",
+    "trace_function_infos",
+)
 
 
 @dataclass(frozen=True)
@@ -185,8 +205,12 @@ def _header(s: Snapshot, arrays: dict[str, np.ndarray], key: bytes) -> tuple[dic
     entries = {}
     for name, array in arrays.items():
         data = memoryview(np.ascontiguousarray(array)).cast("B")
-        entries[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "nbytes": int(array.nbytes),
-                         "crc32": zlib.crc32(data)}
+        entries[name] = {
+            "dtype": array.dtype.str,
+            "shape": list(array.shape),
+            "nbytes": int(array.nbytes),
+            "crc32": zlib.crc32(data),
+        }
     header = {
         "version": VERSION,
         "engine": engine_identity(),
@@ -236,23 +260,25 @@ def load(source: str | os.PathLike[str], options: CacheOptions, verify: bool = T
             return None  # not sealed with the user's key, or written by another engine
         if header.get("source") != source_identity(source):
             return None  # made from another file (or this one changed since)
+        # The file's own header (a few kB read) must describe the cached index: its meta and counts.
+        declared = read_header(source)
         # Copy-on-write: the arrays are writable like a fresh load's (numba compiles read-only
         # arrays as another type), yet pages are read only when touched and never written back.
         mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_COPY)
         try:
-            snapshot = _read(mapped, header, str(source), verify)
+            snapshot = _read(mapped, header, declared, str(source), verify)
         except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError, SnapshotError):
             snapshot = None
         if snapshot is not None:
             store.touch(fd)
         return snapshot
-    except (OSError, ValueError):
+    except (OSError, ValueError, SnapshotError):
         return None
     finally:
         os.close(fd)
 
 
-def _read(mapped: mmap.mmap, header: dict, path: str, verify: bool = True) -> Snapshot | None:
+def _read(mapped: mmap.mmap, header: dict, declared: Meta, path: str, verify: bool = True) -> Snapshot | None:
     if len(mapped) != header["file_end"]:
         return None  # truncated (or grown)
     buffer = memoryview(mapped)
@@ -270,25 +296,41 @@ def _read(mapped: mmap.mmap, header: dict, path: str, verify: bool = True) -> Sn
         arrays[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=entry["offset"]).reshape(shape)
     tables = json.loads(arrays.pop("tables").tobytes())
     meta = parse_meta(tables["meta"], path)
+    if meta != declared:
+        return None  # the index of another snapshot
     if not _checked(mapped, arrays, header["arrays"], meta, tables, verify):
         return None  # corrupted, or arrays that do not hold together
     return _snapshot(header, tables, meta, arrays, path)
 
 
 # The dtypes the compiled passes are built for: another one would be compiled anew or rejected.
-_INDEX_DTYPE = {name: np.dtype(np.int32) for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge",
-                                                      "dominator", "class_id", "ephemeron_part")}
-_NODE_ARRAYS = ("node_type", "node_name", "node_id", "shallow", "node_trace_id", "node_detachedness", "distances",
-                "dominator", "retained", "class_id")
+_INDEX_DTYPE = {
+    name: np.dtype(np.int32)
+    for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "class_id", "ephemeron_part")
+}
+_NODE_ARRAYS = (
+    "node_type",
+    "node_name",
+    "node_id",
+    "shallow",
+    "node_trace_id",
+    "node_detachedness",
+    "distances",
+    "dominator",
+    "retained",
+    "class_id",
+)
 _EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to", "retainer_edge")
 
 
-def _checked(mapped: mmap.mmap, a: dict[str, np.ndarray], entries: dict[str, dict], meta, tables: dict,
-             verify: bool) -> bool:
+def _checked(
+    mapped: mmap.mmap, a: dict[str, np.ndarray], entries: dict[str, dict], meta: Meta, tables: dict, verify: bool
+) -> bool:
     """Whether the arrays hold together, so the compiled loops never index out of bounds; and their CRCs.
 
-    Counts first (every node array has a value per node, offsets one more,
-    the tables as long as the ids into them allow); then, per array and side
+    Counts first (as many nodes and edges as the file's header says, every
+    node array a value per node, offsets one more, the tables as long as the
+    ids into them allow); then, per array and side
     by side, the CRC and the range of values (a min and a max, and for the
     offsets that they never go backwards). These reads are what a reopen
     costs beyond mapping the file: vectorised, on arrays numpy reads at
@@ -296,12 +338,29 @@ def _checked(mapped: mmap.mmap, a: dict[str, np.ndarray], entries: dict[str, dic
     """
     n = a["node_type"].shape[0]
     e = a["edge_type"].shape[0]
+    if (n, e) != (meta.node_count, meta.edge_count):
+        return False
     classes = len(tables["classes"])
     strings = a["strings_starts"].shape[0] + len(tables["added_strings"])
     part_count = tables["ephemeron_part_count"]
-    required = (*_NODE_ARRAYS, *_EDGE_ARRAYS, "first_edge", "first_retainer", "strings_blob", "strings_starts",
-                "strings_ends", "strings_escaped", "strings_hashes", "numbered_edge", "is_object_name",
-                "ephemeron_part", "ephemeron_table_id", "summary", "locations", "trace_function_infos")
+    required = (
+        *_NODE_ARRAYS,
+        *_EDGE_ARRAYS,
+        "first_edge",
+        "first_retainer",
+        "strings_blob",
+        "strings_starts",
+        "strings_ends",
+        "strings_escaped",
+        "strings_hashes",
+        "numbered_edge",
+        "is_object_name",
+        "ephemeron_part",
+        "ephemeron_table_id",
+        "summary",
+        "locations",
+        "trace_function_infos",
+    )
     optional = ("node_trace_id", "node_detachedness", "samples", "trace_tree")
     if any(name not in a for name in required if name not in optional) or set(a) - {*required, *optional}:
         return False
@@ -331,10 +390,18 @@ def _checked(mapped: mmap.mmap, a: dict[str, np.ndarray], entries: dict[str, dic
     name_limit = min(strings, a["is_object_name"].shape[0])
     blob_end = a["strings_blob"].shape[0] + 1
     ranges: dict[str, tuple[int, int]] = {
-        "node_type": (0, len(meta.node_types)), "edge_type": (0, len(meta.edge_types)),
-        "node_name": (0, name_limit), "edge_to": (0, n), "dominator": (0, n), "retainer_edge": (0, e),
-        "class_id": (0, classes), "first_edge": (0, e + 1), "first_retainer": (0, e + 1),
-        "strings_starts": (0, blob_end), "strings_ends": (0, blob_end), "ephemeron_part": (-1, part_count),
+        "node_type": (0, len(meta.node_types)),
+        "edge_type": (0, len(meta.edge_types)),
+        "node_name": (0, name_limit),
+        "edge_to": (0, n),
+        "dominator": (0, n),
+        "retainer_edge": (0, e),
+        "class_id": (0, classes),
+        "first_edge": (0, e + 1),
+        "first_retainer": (0, e + 1),
+        "strings_starts": (0, blob_end),
+        "strings_ends": (0, blob_end),
+        "ephemeron_part": (-1, part_count),
     }
     if "node_detachedness" in a:
         ranges["node_detachedness"] = (0, 3)
@@ -382,24 +449,44 @@ def _forget(mapped: mmap.mmap, offset: int, nbytes: int) -> None:
             pass
 
 
-def _snapshot(header: dict, tables: dict, meta, a: dict[str, np.ndarray], path: str) -> Snapshot:
-    strings = StringTable(a["strings_blob"], a["strings_starts"], a["strings_ends"], a["strings_escaped"],
-                          a["strings_hashes"])
+def _snapshot(header: dict, tables: dict, meta: Meta, a: dict[str, np.ndarray], path: str) -> Snapshot:
+    strings = StringTable(
+        a["strings_blob"], a["strings_starts"], a["strings_ends"], a["strings_escaped"], a["strings_hashes"]
+    )
     for text in tables["added_strings"]:
         strings.add(text)
     classes = [ClassInfo(name, tuple(location) if location else None) for name, location in tables["classes"]]
     snapshot = Snapshot(
-        path=path, meta=meta, types=TypeCodes.from_meta(meta), strings=strings, file_size=header["file_size"],
-        node_type=a["node_type"], node_name=a["node_name"], node_id=a["node_id"], shallow=a["shallow"],
-        first_edge=a["first_edge"], node_trace_id=a.get("node_trace_id"),
-        node_detachedness=a.get("node_detachedness"), edge_type=a["edge_type"], edge_name=a["edge_name"],
-        edge_to=a["edge_to"], first_retainer=a["first_retainer"], retainer_edge=a["retainer_edge"],
-        distances=a["distances"], dominator=a["dominator"], retained=a["retained"], class_id=a["class_id"],
-        classes=classes, interfaces=[InterfaceDefinition(n, tuple(p)) for n, p in tables["interfaces"]],
-        locations=a["locations"], statistics=Statistics(**tables["statistics"]),
-        numbered_edge=a["numbered_edge"], is_object_name=a["is_object_name"],
+        path=path,
+        meta=meta,
+        types=TypeCodes.from_meta(meta),
+        strings=strings,
+        file_size=header["file_size"],
+        node_type=a["node_type"],
+        node_name=a["node_name"],
+        node_id=a["node_id"],
+        shallow=a["shallow"],
+        first_edge=a["first_edge"],
+        node_trace_id=a.get("node_trace_id"),
+        node_detachedness=a.get("node_detachedness"),
+        edge_type=a["edge_type"],
+        edge_name=a["edge_name"],
+        edge_to=a["edge_to"],
+        first_retainer=a["first_retainer"],
+        retainer_edge=a["retainer_edge"],
+        distances=a["distances"],
+        dominator=a["dominator"],
+        retained=a["retained"],
+        class_id=a["class_id"],
+        classes=classes,
+        interfaces=[InterfaceDefinition(n, tuple(p)) for n, p in tables["interfaces"]],
+        locations=a["locations"],
+        statistics=Statistics(**tables["statistics"]),
+        numbered_edge=a["numbered_edge"],
+        is_object_name=a["is_object_name"],
         ephemerons=EphemeronNames(a["ephemeron_part"], a["ephemeron_table_id"], tables["ephemeron_part_count"]),
-        samples=a.get("samples"), trace_tree=a["trace_tree"].tobytes() if "trace_tree" in a else None,
+        samples=a.get("samples"),
+        trace_tree=a["trace_tree"].tobytes() if "trace_tree" in a else None,
         trace_function_infos=a["trace_function_infos"],
     )
     snapshot.summary_rows = snapshot.rows_from(*a["summary"])

@@ -74,8 +74,9 @@ def warn_once(message: str, warn: Callable[[str], None] | None) -> None:
         warnings.warn(message, CacheWarning, stacklevel=3)
 
 
-def usable_directory(location: Path, chosen: bool, create: bool,
-                     warn: Callable[[str], None] | None = None) -> Path | None:
+def usable_directory(
+    location: Path, chosen: bool, create: bool, warn: Callable[[str], None] | None = None
+) -> Path | None:
     """The cache directory if it may hold caches (made 0700 when ``create`` and missing), else None.
 
     A directory of another user's, a link, or one that others may write to
@@ -150,14 +151,15 @@ def sealed_length(header: dict) -> int:
 
 def unseal(data: bytes | memoryview, key: bytes) -> dict | None:
     """The header at the start of ``data`` if it is sealed with ``key`` and of this format, else None."""
-    if bytes(data[:len(MAGIC)]) != MAGIC:
+    if bytes(data[: len(MAGIC)]) != MAGIC:
         return None
-    length = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
+    length = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 8], "little")
     if length > MAX_HEADER:
         return None
-    text = bytes(data[_PREFIX:_PREFIX + length])
-    if len(text) != length or not hmac.compare_digest(hmac.digest(key, text, "sha256"),
-                                                       bytes(data[len(MAGIC) + 8:_PREFIX])):
+    text = bytes(data[_PREFIX : _PREFIX + length])
+    if len(text) != length or not hmac.compare_digest(
+        hmac.digest(key, text, "sha256"), bytes(data[len(MAGIC) + 8 : _PREFIX])
+    ):
         return None
     try:
         header = json.loads(text)
@@ -172,7 +174,7 @@ def read_header(fd: int, key: bytes) -> dict | None:
         start = os.pread(fd, _PREFIX, 0)
         if len(start) != _PREFIX:
             return None
-        length = int.from_bytes(start[len(MAGIC):len(MAGIC) + 8], "little")
+        length = int.from_bytes(start[len(MAGIC) : len(MAGIC) + 8], "little")
         if length > MAX_HEADER:
             return None
         return unseal(start + os.pread(fd, length, _PREFIX), key)
@@ -186,27 +188,36 @@ def read_header(fd: int, key: bytes) -> dict | None:
 def source_identity(source: str | os.PathLike[str]) -> dict[str, object]:
     """The snapshot file a cache was made from: a new file at the path, or the file changed, is another."""
     st = os.stat(source)
-    return {"path": os.path.realpath(source), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "inode": st.st_ino, "device": st.st_dev}
+    return {
+        "path": os.path.realpath(source),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "inode": st.st_ino,
+        "device": st.st_dev,
+    }
 
 
 @functools.cache
 def engine_identity() -> dict[str, str]:
     """heaptui's version and a hash of every engine source file: a fix to any pass makes old caches unused.
 
-    Computed once per process (about a millisecond: the engine is some
-    hundreds of kB of Python).
+    Computed once per process (a few milliseconds: the engine is some hundreds
+    of kB of Python).
     """
     from .. import __version__
 
-    root = Path(__file__).resolve().parent
+    return {"heaptui": __version__, "code": code_hash(Path(__file__).resolve().parent)}
+
+
+def code_hash(root: Path) -> str:
+    """A hash of the names and contents of the ``.py`` files under ``root``, subdirectories included."""
     digest = hashlib.sha256()
-    files = sorted(root.rglob("*.py")) or sorted(root.rglob("*.pyc"))
+    files = sorted(root.rglob("*.py")) or sorted(root.rglob("*.pyc"))  # an install without sources
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         with contextlib.suppress(OSError):
             digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return {"heaptui": __version__, "code": digest.hexdigest()[:32]}
+    return digest.hexdigest()[:32]
 
 
 def cache_name(source: str | os.PathLike[str]) -> str:
@@ -229,8 +240,13 @@ class CacheEntry:
     status: str  # "ok", "source gone", "source changed", "older engine", "not ours"
 
     def to_json(self) -> dict[str, object]:
-        return {"source": self.source, "size": self.size, "last_used": round(self.last_used, 3),
-                "status": self.status, "file": str(self.path)}
+        return {
+            "source": self.source,
+            "size": self.size,
+            "last_used": round(self.last_used, 3),
+            "status": self.status,
+            "file": str(self.path),
+        }
 
 
 def entries(directory: Path, key: bytes | None) -> list[CacheEntry]:
@@ -305,8 +321,22 @@ def max_bytes(directory: Path, configured: int | None = None) -> int:
     return min(DEFAULT_MAX_BYTES, (free + used) // 2)
 
 
-_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
-          "t": 1000**4, "tb": 1000**4, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
 
 
 def parse_size(text: str) -> int | None:
@@ -317,8 +347,9 @@ def parse_size(text: str) -> int | None:
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
-def tidy(directory: Path, key: bytes | None, cap: int | None = None, incoming: int = 0,
-         keep: str | None = None) -> list[Path]:
+def tidy(
+    directory: Path, key: bytes | None, cap: int | None = None, incoming: int = 0, keep: str | None = None
+) -> list[Path]:
     """Remove the caches nobody can use again, then the least recently used beyond ``cap``; the removed files.
 
     ``incoming`` is the size of a cache about to be written (room is made

@@ -144,9 +144,10 @@ def save(snapshot: Snapshot, options: CacheOptions) -> Path | None:
         arrays = _arrays_of(snapshot)
         header, layout = _header(snapshot, arrays, key)
         cap = store.max_bytes(directory, options.max_bytes)
-        if header["file_end"] > cap:
+        fits = header["file_end"] <= cap
+        store.tidy(directory, key, cap=cap, incoming=header["file_end"] if fits else 0, keep=target.name)
+        if not fits:  # bigger than the cap by itself (a cap of 0 keeps no cache at all)
             return None
-        store.tidy(directory, key, cap=cap, incoming=header["file_end"], keep=target.name)
         fd, temp = private_temp(directory, prefix=target.name + ".tmp-", suffix="")
         with os.fdopen(fd, "wb") as f:
             f.write(layout)

@@ -513,3 +513,18 @@ def test_heaptui_cache_on_an_untrusted_directory_says_so_in_one_line(tmp_path):
     assert result.output.strip().splitlines() == [
         f"heaptui: warning: {directory}: is writable by others (mode 0777); the index cache is not used"
     ]
+
+
+def test_a_killed_writes_temporary_file_goes_once_old(tmp_path):
+    source = copy_of(tmp_path)
+    directory = tmp_path / "cache"
+    load_snapshot(source, cache=options(directory))
+    name = store.cache_name(source)
+    old, fresh = directory / f"{name}.tmp-killed1", directory / f"{name}.tmp-writing"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    hours_ago = os.stat(old).st_mtime - 2 * store.STALE_TEMP_SECONDS
+    os.utime(old, (hours_ago, hours_ago))
+    cache_file(source, options(directory)).unlink()
+    load_snapshot(source, cache=options(directory))
+    assert not old.exists() and fresh.exists()  # a write in progress elsewhere is left alone

@@ -512,6 +512,7 @@ def test_heaptui_cache_on_an_untrusted_directory_says_so_in_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         f"heaptui: warning: {directory}: is writable by others (mode 0777); the index cache is not used"
+        " (chmod 700 it to use it)"
     ]
 
 

@@ -34,6 +34,7 @@ import re
 import secrets
 import shutil
 import stat
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -61,13 +62,15 @@ class CacheWarning(UserWarning):
 
 
 _warned: set[str] = set()
+_warned_lock = threading.Lock()
 
 
 def warn_once(message: str, warn: Callable[[str], None] | None) -> None:
     """Say ``message`` once per process (through ``warn``, else as a Python warning)."""
-    if message in _warned:
-        return
-    _warned.add(message)
+    with _warned_lock:  # several snapshots load side by side
+        if message in _warned:
+            return
+        _warned.add(message)
     if warn is not None:
         warn(message)
     else:
@@ -94,7 +97,8 @@ def usable_directory(
             return None
         return private_directory(location, tighten=not chosen)
     except UnsafePath as error:
-        warn_once(f"{error}; the index cache is not used", warn)
+        hint = " (chmod 700 it to use it)" if error.problem.startswith("is writable by others") else ""
+        warn_once(f"{error}; the index cache is not used{hint}", warn)
     except OSError:
         pass  # not writable (a read-only home): quietly without a cache
     return None

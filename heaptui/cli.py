@@ -7,17 +7,19 @@ stderr naming the file and the problem, and exit status 1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
+from .visible import clip, visible
 
 if TYPE_CHECKING:
     from .engine import Snapshot
@@ -59,7 +61,7 @@ class _Progress:
         self.last = now
         line = ", ".join(f"{os.path.basename(p)}: {text}" for p, text in self.status.items())
         with self.lock:
-            sys.stderr.write(f"\r\x1b[Kloading {line}"[:200])
+            sys.stderr.write(f"\r\x1b[K{clip('loading ' + line, 196)}")
             sys.stderr.flush()
             self.shown = True
 
@@ -72,7 +74,8 @@ class _Progress:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"heaptui: {message}", err=True)
+    """One line on stderr, file text in it escaped (a path, a name quoted by the engine), and an exit."""
+    click.echo(f"heaptui: {visible(message)}", err=True)
     sys.exit(code)
 
 
@@ -91,7 +94,7 @@ def load_all_or_exit(paths: list[str], progress: bool | None = None) -> list[Sna
         reporter.close()
         for s in snapshots:
             for note in s.lost:
-                click.echo(f"heaptui: warning: {s.path}: salvaged a truncated snapshot; {note}", err=True)
+                _warn(f"{s.path}: salvaged a truncated snapshot; {note}")
         return snapshots
 
     return _or_exit(paths, progress, work)
@@ -186,7 +189,7 @@ def _answer(warnings: list[str], as_json: bool, to_json: Callable[[], dict[str, 
             top: int | None, text: Callable[[], str]) -> None:
     """Warnings on stderr, then the answer as JSON (its list ``rows_key`` cut to ``top``) or as text."""
     for warning in warnings:
-        click.echo(f"heaptui: warning: {warning}", err=True)
+        _warn(warning)
     if as_json:
         data = to_json()
         if top is not None:
@@ -271,6 +274,24 @@ class _DefaultToOpen(click.Group):
             rest = [*rest[:first], "open", *rest[first:]]
         args = lifted + rest
         return super().parse_args(ctx, args)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _visible_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _visible_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _visible_usage_errors() -> Iterator[None]:
+    """click's own errors quote the command line (``unexpected extra argument (NAME)``): file names, escaped."""
+    try:
+        yield
+    except click.ClickException as error:
+        error.message = visible(error.message)
+        raise
 
 
 class ByteCount(click.ParamType):
@@ -390,14 +411,14 @@ def _capture_or_exit(work: Callable[[_CaptureProgress], T]) -> T:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"heaptui: warning: {message}", err=True)
+    click.echo(f"heaptui: warning: {visible(message)}", err=True)
 
 
 def _open_after(paths: list[str], no_open: bool, view: str | None = None) -> None:
     """Say where the files are, then open them in the app (unless --no-open, or stdout is not a terminal):
     a series in the Comparison view."""
     for path in paths:
-        click.echo(path)
+        click.echo(visible(path))
     if no_open or not sys.stdout.isatty():
         return
     _open_files(tuple(paths), view or ("comparison" if len(paths) > 1 else "summary"))
@@ -450,7 +471,7 @@ def capture(pid: int, output: str | None, signal_name: str | None, every: str | 
         _open_after([str(path)], no_open)
     else:
         def taken(n: int, path: Any) -> None:
-            click.echo(f"heaptui: snapshot {n} of {count}: {path}", err=True)
+            click.echo(f"heaptui: snapshot {n} of {count}: {visible(str(path))}", err=True)
 
         paths = _capture_or_exit(lambda progress: take_series(
             pid, interval, count, target, on_snapshot=taken, progress=progress,
@@ -575,9 +596,9 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, f
 
         if allocated is not None:
             click.echo(f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
-                       f"{'after' if since else 'before'} {since or before} was taken")
+                       f"{'after' if since else 'before'} {visible(since or before or '')} was taken")
         if devtools_filter is not None:
-            click.echo(f"filter: {_filter_label(devtools_filter)}"
+            click.echo(f"filter: {visible(_filter_label(devtools_filter))}"
                        + (f" (@{filter_name.split('=', 1)[1].lstrip('@')})" if "=" in filter_name else ""))
         click.echo(summary_table(snapshot, rows))
 

@@ -1,16 +1,18 @@
 """Plain-text renderings of the engine's answers, for the headless commands.
 
 Kept apart from the CLI so that the same tables can be printed by tests,
-benchmarks or another front end without click.
+benchmarks or another front end without click. Every text that comes from a
+file (names, strings, paths) goes through :func:`_truncate` or ``visible``,
+so its control characters are shown escaped, never sent to the terminal.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .engine.jsnames import printable
 from .engine.leaks import path_text
 from .engine.snapshot import ClassRow, Snapshot
+from .visible import clip, visible
 
 if TYPE_CHECKING:
     from .engine.compare import ClassDiff, Comparison
@@ -32,15 +34,15 @@ def percent(part: int, total: int) -> str:
 
 
 def _truncate(text: str, width: int) -> str:
-    text = printable(text).replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """File text in at most ``width`` characters, control characters escaped (an escape is never cut)."""
+    return clip(text, width)
 
 
 def summary_table(snapshot: Snapshot, rows: list[ClassRow], width: int = 100) -> str:
     total = snapshot.total_size
     name_width = max(20, width - 62)
     lines = [
-        f"{snapshot.path}: {snapshot.node_count:,} nodes, {snapshot.edge_count:,} edges, "
+        f"{visible(snapshot.path)}: {snapshot.node_count:,} nodes, {snapshot.edge_count:,} edges, "
         f"total {human_size(total)} ({total:,} bytes)",
         f"{'Constructor':<{name_width}} {'Count':>9} {'Distance':>8} {'Shallow Size':>18} {'Retained Size':>18}",
     ]
@@ -69,7 +71,7 @@ def statistics_table(snapshot: Snapshot) -> str:
         ("  Typed arrays", st.typed_arrays),
         ("  Other non-JS objects", st.other_native),
     ]
-    lines = [f"{snapshot.path}: {st.node_count:,} nodes, {st.edge_count:,} edges"]
+    lines = [f"{visible(snapshot.path)}: {st.node_count:,} nodes, {st.edge_count:,} edges"]
     for label, value in rows:
         lines.append(f"{label:<24} {value:>15,}  {human_size(value):>10}  {percent(value, st.total):>4}")
     return "\n".join(lines)
@@ -80,7 +82,7 @@ def object_report(snapshot: Snapshot, v: int) -> str:
     lines = [
         f"@{info['id']}  {_truncate(str(info['name']), 80)}",
         f"  class          {_truncate(str(info['class']), 80)}",
-        f"  type           {info['type']}",
+        f"  type           {visible(str(info['type']))}",
         f"  self size      {info['self_size']:,}",
         f"  retained size  {info['retained_size']:,}",
         f"  distance       {Snapshot.distance_text(int(info['distance']))}",
@@ -99,7 +101,7 @@ def comparison_table(comparison: Comparison, rows: list[ClassDiff], width: int =
     name_width = max(20, width - 60)
     total = comparison.totals
     lines = [
-        f"{comparison.snapshot.path} compared with {comparison.base.path}: "
+        f"{visible(comparison.snapshot.path)} compared with {visible(comparison.base.path)}: "
         f"{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes",
         f"{'Constructor':<{name_width}} {'# New':>8} {'# Deleted':>9} {'# Delta':>8} "
         f"{'Alloc. Size':>11} {'Freed Size':>11} {'Size Delta':>11}",
@@ -128,7 +130,7 @@ def wrap_path(text: str, width: int = 96, indent: str = "     ") -> str:
 
 def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
     """The leak report: a line of totals, then each cluster with its classes and its retainer path."""
-    b, t, f = (s.path for s in (report.baseline, report.target, report.final))
+    b, t, f = (visible(s.path) for s in (report.baseline, report.target, report.final))
     lines = [
         f"{report.leaked_count:,} objects allocated between {b} and {t} are still alive in {f}; "
         f"they retain {report.retained_size:,} bytes ({human_size(report.retained_size)}) "
@@ -142,7 +144,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
             classes += ", …"
         lines.append("")
         lines.append(f"{i:>3}. {human_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}")
-        lines.append(wrap_path(printable(cluster.path_text)))
+        lines.append(wrap_path(visible(cluster.path_text)))
     if report.growing:
         lines.append("")
         lines.append(f"Collections that grew in every snapshot ({len(report.growing)}):")
@@ -150,23 +152,23 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
             s = report.final
             sizes = " → ".join(f"{n:,}" for n in g.sizes)
             lines.append("")
-            lines.append(f"  {g.kind} @{int(s.node_id[g.node])} {_truncate(s.class_name(g.node), 40)}: "
+            lines.append(f"  {visible(g.kind)} @{int(s.node_id[g.node])} {_truncate(s.class_name(g.node), 40)}: "
                          f"{sizes} elements, retained {' → '.join(human_size(r) for r in g.retained_sizes)}")
-            lines.append(wrap_path(printable(path_text(g.path))))
+            lines.append(wrap_path(visible(path_text(g.path))))
     return "\n".join(lines)
 
 
 def largest_text(snapshot: Snapshot, found: list[LargeObject]) -> str:
     """The largest objects by retained size, each with its shortest retainer path."""
     total = snapshot.total_size
-    lines = [f"{snapshot.path}: the {len(found)} objects with the largest retained sizes"]
+    lines = [f"{visible(snapshot.path)}: the {len(found)} objects with the largest retained sizes"]
     for i, item in enumerate(found, 1):
         v = item.node
         lines.append("")
         lines.append(f"{i:>3}. @{int(snapshot.node_id[v])} {_truncate(snapshot.class_name(v), 50)}  "
                      f"retained {int(snapshot.retained[v]):,} ({percent(int(snapshot.retained[v]), total)}), "
                      f"self {int(snapshot.shallow[v]):,}")
-        lines.append(wrap_path(printable(path_text_of(item))))
+        lines.append(wrap_path(visible(path_text_of(item))))
     return "\n".join(lines)
 
 
@@ -178,8 +180,8 @@ def allocations_table(path: str, rows: list[dict[str, object]], note: str | None
                       width: int = 110) -> str:
     """The allocating functions (rows as ``AllocationRow.to_json`` gives them), live size first."""
     count = len(rows) if total is None else total
-    lines = [f"{path}: {count:,} functions allocated objects that are still alive" if note is None
-             else f"{path}: {note}"]
+    lines = [f"{visible(path)}: {count:,} functions allocated objects that are still alive" if note is None
+             else f"{visible(path)}: {visible(note)}"]
     if not rows:
         return "\n".join(lines)
     name_width = max(20, width - 50)
@@ -194,12 +196,12 @@ def allocations_table(path: str, rows: list[dict[str, object]], note: str | None
 
 def strings_table(snapshot: Snapshot, groups: list, total: int, wasted: int, width: int = 110) -> str:
     """Duplicated strings (``filters.DuplicatedString``), most wasted bytes first."""
-    lines = [f"{snapshot.path}: {total:,} texts are held more than once, wasting {human_size(wasted)} "
+    lines = [f"{visible(snapshot.path)}: {total:,} texts are held more than once, wasting {human_size(wasted)} "
              f"({wasted:,} bytes)"]
     if groups:
         lines.append(f"{'Wasted':>12} {'Size':>12} {'Count':>8}  Value")
         value_width = max(20, width - 36)
         for g in groups:
-            text = '"' + g.value.replace("\n", "\\n") + '"' + ("…" if g.truncated else "")
+            text = '"' + g.value + '"' + ("…" if g.truncated else "")
             lines.append(f"{g.wasted:>12,} {g.size:>12,} {g.count:>8,}  {_truncate(text, value_width)}")
     return "\n".join(lines)

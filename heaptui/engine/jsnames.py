@@ -36,8 +36,3 @@ def format_property_name(name: str) -> str:
     if _NEEDS_QUOTES.search(name):
         return js_json_quote(name)
     return name
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: lone surrogates (valid in V8 strings) become U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", text)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..engine.allocation import AllocationRow, AllocationTree
 from ..engine.heapprofile import SampledFunction, SamplingProfile
-from ..engine.jsnames import printable
 from .tree_model import Column, Row, TreeModel
 
 FUNCTION = "function"
@@ -27,10 +26,10 @@ PROFILE_NARROW = (Column("self_size", "Self", 9), Column("total_size", "Total", 
 
 def function_label(function: str, location: str) -> str:
     """``handleRequest  server.js:57:23``, the script shortened to its file name."""
-    name = printable(function or "(anonymous)")
+    name = function or "(anonymous)"
     if not location:
         return name
-    return f"{name}  {printable(location.rsplit('/', 1)[-1])}"
+    return f"{name}  {location.rsplit('/', 1)[-1]}"
 
 
 def _cell(value: int, width: int) -> str:

@@ -6,10 +6,27 @@ from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from ..textreport import human_size
+from ..visible import visible
 from .screens.main import MainScreen
 from .widgets.series import stem
+
+
+def highlighted(matcher: Matcher, label: str) -> Content:
+    """``label`` as plain text (it holds class and file names, never markup), its matched letters marked.
+
+    Textual's ``Matcher.highlight`` reads its candidate as markup; this does what it does on plain text.
+    """
+    content = Content(label)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    if score:
+        for offset in offsets:
+            if not label[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class HeapCommands(Provider):
@@ -24,7 +41,7 @@ class HeapCommands(Provider):
         found = [(f"View: {title}", partial(screen.action_view, key), f"Show the {title} view")
                  for key, title in screen.views]
         if len(screen.snapshots) > 1:
-            found += [(f"Snapshot {i + 1}: {stem(s)}", partial(self.app.show_snapshot, i, screen.current_view),
+            found += [(f"Snapshot {i + 1}: {visible(stem(s))}", partial(self.app.show_snapshot, i, screen.current_view),
                        f"{human_size(s.total_size)} heap")
                       for i, s in enumerate(screen.snapshots) if i != screen.index]
         return found
@@ -34,7 +51,7 @@ class HeapCommands(Provider):
         if screen is None:
             return
         for label, action, help_text in self._commands(screen):
-            yield DiscoveryHit(label, action, help=help_text)
+            yield DiscoveryHit(Content(label), action, text=label, help=help_text)
 
     async def search(self, query: str) -> Hits:
         screen = self._screen()
@@ -44,11 +61,11 @@ class HeapCommands(Provider):
         for label, action, help_text in self._commands(screen):
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), action, help=help_text)
+                yield Hit(score, highlighted(matcher, label), action, text=label, help=help_text)
         classes = screen.summary_model.all_classes
         for rank, i in enumerate(screen.matcher.best(query, limit=30)):
             row = classes[i]
-            label = f"Class: {row.name}"
-            yield Hit(max(0.1, 0.9 - rank * 0.02), matcher.highlight(label) if matcher.match(label) else label,
-                      partial(screen.show_class, row.class_index),
+            label = f"Class: {visible(row.name)}"
+            yield Hit(max(0.1, 0.9 - rank * 0.02), highlighted(matcher, label),
+                      partial(screen.show_class, row.class_index), text=label,
                       help=f"{row.count:,} objects, retained {row.retained_size:,} bytes")

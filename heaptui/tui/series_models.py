@@ -13,7 +13,7 @@ import numpy as np
 
 from ..engine.compare import ClassDiff, Comparison
 from ..engine.growth import GrowingCollection
-from ..engine.jsnames import js_sort_key, printable
+from ..engine.jsnames import js_sort_key
 from ..engine.leaks import LeakCluster, LeakReport, path_text
 from ..engine.snapshot import Snapshot
 from ..textreport import human_size
@@ -60,7 +60,7 @@ class ComparisonModel(TreeModel):
         return COMPARISON_NARROW if narrow else COMPARISON_WIDE
 
     def class_row(self, index: int, diff: ClassDiff) -> Row:
-        label = printable(diff.name if diff.info.location is None else f"{diff.name} @{diff.info.location_text}")
+        label = diff.name if diff.info.location is None else f"{diff.name} @{diff.info.location_text}"
         return Row(CLASS, 0, label, class_index=index, count=diff.new_count + diff.deleted_count,
                    expandable=True, values=(diff,))
 
@@ -142,7 +142,7 @@ class LeaksModel(TreeModel):
     @staticmethod
     def cluster_row(index: int, cluster: LeakCluster) -> Row:
         classes = ", ".join(f"{name} ×{count:,}" for name, count in list(cluster.classes.items())[:3])
-        return Row(CLASS, 0, printable(classes), class_index=index, count=cluster.count,
+        return Row(CLASS, 0, classes, class_index=index, count=cluster.count,
                    retained=cluster.retained_size, expandable=True, values=(cluster,))
 
     def cells(self, row: Row, columns: tuple[Column, ...]) -> list[str]:
@@ -158,7 +158,7 @@ class LeaksModel(TreeModel):
         s = self.snapshot
         v = g.node
         label = f"{object_title(s, v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
-        return Row(OBJECT, 0, printable(label), node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
+        return Row(OBJECT, 0, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
                    retained=int(s.retained[v]), expandable=bool(s.first_edge[v + 1] > s.first_edge[v]),
                    path=(v,), values=(g,))
 

@@ -6,6 +6,7 @@ expanded. Each model keeps exactly those rows, in display order, as small
 with a "more" row for the rest), collapsing removes them. Widgets draw any
 slice of the list by index, so the cost of a screen never depends on the size
 of the heap. Nothing here imports Textual: the models are tested on their own.
+Labels hold the file's text exactly; the grid escapes it when it draws a row.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..engine.containment import EdgeList
 from ..engine.format import BASE_UNREACHABLE_DISTANCE
-from ..engine.jsnames import js_sort_key, printable
+from ..engine.jsnames import js_sort_key
 from ..engine.snapshot import ClassRow, Snapshot
 
 PAGE = 100
@@ -71,18 +72,17 @@ def object_title(s: Snapshot, v: int) -> str:
     name = s.name(v)
     kind = s.type_name(v)
     if kind in ("string", "concatenated string", "sliced string"):
-        text = name if len(name) <= 80 else name[:80] + "…"
-        name = '"' + text.replace("\n", "\\n") + '"'
+        name = '"' + (name if len(name) <= 80 else name[:80] + "…") + '"'
     elif kind == "closure":
         name = (name or "(anonymous)") + "()"
     elif not name:
         name = s.class_name(v)
-    return printable(f"{name} @{int(s.node_id[v])}")
+    return f"{name} @{int(s.node_id[v])}"
 
 
 def edge_title(s: Snapshot, e: int) -> str:
     """An edge's name as DevTools' grids show it: ``[3]`` for elements, the name otherwise."""
-    name = printable(s.edge_name_of(e))
+    name = s.edge_name_of(e)
     return f"[{name}]" if s.edge_type_name(e) == "element" else name
 
 
@@ -256,7 +256,7 @@ class SummaryModel(TreeModel):
         self.rows = rows
 
     def class_row(self, c: ClassRow) -> Row:
-        label = printable(f"{c.name} ×{c.count:,}")
+        label = f"{c.name} ×{c.count:,}"
         return Row(CLASS, 0, label, class_index=c.class_index, count=c.count, distance=c.distance,
                    shallow=c.shallow_size, retained=c.retained_size, expandable=True)
 

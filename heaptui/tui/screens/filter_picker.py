@@ -5,13 +5,19 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...visible import visible
+
 
 class FilterPicker(ModalScreen[int | None]):
-    """A list of filter labels; enter picks one (its index), escape keeps the current filter."""
+    """A list of filter labels; enter picks one (its index), escape keeps the current filter.
+
+    Labels hold file text (a native context's URL, a snapshot's file name): shown as plain text, escaped.
+    """
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Keep the filter")]
 
@@ -30,7 +36,7 @@ class FilterPicker(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]Summary filter[/b]  [dim](enter: apply, escape: keep)[/dim]")
-            yield OptionList(*(Option(("● " if i == self.current else "  ") + label, id=str(i))
+            yield OptionList(*(Option(Content(("● " if i == self.current else "  ") + visible(label)), id=str(i))
                                for i, label in enumerate(self.labels)), id="filter-options")
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Label, ProgressBar
 
 from ...engine.load import PHASES
 from ..loader import Loader
+from ..markup import with_texts
 
 POLL = 0.05
 
@@ -31,7 +32,7 @@ class FileProgress(Vertical):
 
     def compose(self) -> ComposeResult:
         size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
-        yield Label(f"[b]{os.path.basename(self.path)}[/b]  ({size / 1e6:,.1f} MB)")
+        yield Label(with_texts(f"[b]$name[/b]  ({size / 1e6:,.1f} MB)", name=os.path.basename(self.path)))
         yield Label("waiting…", classes="phase")
         yield ProgressBar(total=100, show_eta=False)
 

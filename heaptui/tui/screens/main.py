@@ -16,7 +16,6 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,7 +27,9 @@ from ...engine.filters import FILTERS, filter_mask, native_context_filter, nativ
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import interval_id_range
 from ...textreport import human_size
+from ...visible import visible
 from ..allocation_model import FUNCTION, AllocationModel
+from ..markup import with_texts
 from ..search import ClassMatcher
 from ..series_models import COMPARISON_SORTS, ComparisonModel, LeaksModel
 from ..tree_model import CLASS, MORE, RETAINER, ContainmentModel, Row, SummaryModel
@@ -121,8 +122,8 @@ class MainScreen(Screen):
         s = self.snapshot
         many = len(self.snapshots) > 1
         where = f" · snapshot {self.index + 1} of {len(self.snapshots)}" if many else ""
-        yield Static(f"[b]heaptui[/b] · {os.path.basename(s.path)}{where} · [dim]{human_size(s.total_size)} in "
-                     f"{s.node_count:,} objects[/dim]", id="topbar")
+        yield Static(with_texts(f"[b]heaptui[/b] · $file{where} · [dim]{human_size(s.total_size)} in "
+                                f"{s.node_count:,} objects[/dim]", file=os.path.basename(s.path)), id="topbar")
         with Horizontal(id="body"):
             if many:
                 yield SnapshotList(self.snapshots, self.index, id="snapshots")
@@ -165,7 +166,8 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         for note in self.snapshot.lost:
-            self.notify(f"Salvaged a truncated snapshot: {note}", severity="warning", timeout=10)
+            self.notify(visible(f"Salvaged a truncated snapshot: {note}"), severity="warning", timeout=10,
+                        markup=False)
         # Index every class's instances once the screen is up, off the UI thread, so no expansion waits.
         self.call_after_refresh(lambda: threading.Thread(target=self.snapshot.instances_index,
                                                          name="heaptui-instances", daemon=True).start())
@@ -320,7 +322,7 @@ class MainScreen(Screen):
         self.summary_filter = label
         self.refresh_bindings()
         banner = self.query_one("#summary-filter", Static)
-        banner.update(f"[b]{escape(label)}[/b]  [dim]({hint})[/dim]" if label else "")
+        banner.update(with_texts("[b]$label[/b]  [dim]($hint)[/dim]", label=label, hint=hint) if label else "")
         banner.display = label is not None
         self._filtering = True
         self._filter_generation += 1
@@ -479,7 +481,8 @@ class MainScreen(Screen):
             digits = text[1:]
             node = self.snapshot.node_for_id(int(digits)) if digits.isdigit() else None
             if node is None:
-                self.notify(f"No object {text} in this snapshot.", severity="warning", timeout=3)
+                self.notify(visible(f"No object {text} in this snapshot."), severity="warning", timeout=3,
+                            markup=False)
                 return
             event.input.value = ""
             self.reveal(node)

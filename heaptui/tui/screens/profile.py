@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from ...engine.heapprofile import SamplingProfile
 from ...textreport import human_size
 from ..allocation_model import ProfileModel
+from ..markup import with_texts
 from ..widgets.tree_table import TreeTable
 
 
@@ -28,9 +29,9 @@ class ProfileScreen(Screen):
         self.model = ProfileModel(profile)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"[b]heaptui[/b] · {os.path.basename(self.profile.path)} · [dim]sampling heap profile: "
-                     f"{human_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
-                     id="topbar")
+        yield Static(with_texts(f"[b]heaptui[/b] · $file · [dim]sampling heap profile: "
+                                f"{human_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
+                                file=os.path.basename(self.profile.path)), id="topbar")
         yield Static("Functions by the sampled size they allocated that was still alive  "
                      "[dim](enter: the callers it allocated under)[/dim]", id="profile-title")
         yield TreeTable(self.model, name_title="Function", id="profile-table")

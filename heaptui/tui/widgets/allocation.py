@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -14,6 +13,7 @@ from ...engine.snapshot import Snapshot
 from ...engine.timeline import timeline_intervals
 from ...textreport import human_size
 from ..allocation_model import AllocationModel
+from ..markup import with_texts
 from .tree_table import TreeTable
 
 HINT = "[dim](enter: callers · g: these objects in the Summary)[/dim]"
@@ -61,7 +61,7 @@ class AllocationView(Vertical):
         self.computing = False
         title = self.query_one(".allocation-title", Static)
         if model is None:
-            title.update(f"[b]No allocation stacks[/b]: {escape(tree.reason or '')}")
+            title.update(with_texts("[b]No allocation stacks[/b]: $reason", reason=tree.reason or ""))
             self.query_one(TreeTable).display = False
             return
         live = sum(row.values[0].live_size for row in model.rows)

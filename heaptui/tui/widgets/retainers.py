@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ...engine.ignore import IgnoredRetainers, ignore_retainers
 from ...engine.snapshot import Snapshot
+from ..markup import with_texts
 from ..tree_model import HEAVY, RetainersModel, object_title
 from .tree_table import TreeTable
 
@@ -61,7 +62,7 @@ class RetainersPane(Vertical):
         self.building = True
         count = len(self.ignored.nodes if ignore is None else ignore)
         ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
-        title.update(f"Retainers of [b]{object_title(self.snapshot, self.target)}[/b]{ignored}")
+        title.update(with_texts(f"Retainers of [b]$name[/b]{ignored}", name=object_title(self.snapshot, self.target)))
         generation, snapshot, target, state = self._generation, self.snapshot, self.target, self.ignored
 
         def build() -> tuple[IgnoredRetainers, RetainersModel]:

@@ -6,13 +6,15 @@ import os
 import threading
 from collections.abc import Callable
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Static
 
 from ...engine.snapshot import Snapshot
 from ...textreport import human_size, wrap_path
+from ...visible import clip, visible
+from ..markup import with_texts
 from ..series_models import ComparisonModel, LeaksModel
 from ..tree_model import TreeModel
 from .tree_table import TreeTable
@@ -61,7 +63,7 @@ class _SeriesView(Vertical):
     def compute(self, inputs: object) -> TreeModel:
         raise NotImplementedError
 
-    def describe(self, model: TreeModel | None) -> str:
+    def describe(self, model: TreeModel | None) -> Content | str:
         raise NotImplementedError
 
     def ensure(self) -> None:
@@ -124,20 +126,20 @@ class ComparisonView(_SeriesView):
 
         return ComparisonModel(compare(self.snapshots[int(inputs)], self.snapshots[self.index]))  # type: ignore
 
-    def describe(self, model: TreeModel | None) -> str:
+    def describe(self, model: TreeModel | None) -> Content | str:
         s = self.snapshots[self.index]
         if self.base_index is None:
             return "The Comparison needs a second snapshot: open several files (heaptui s1 s2 …)."
         base = self.snapshots[self.base_index]
-        head = (f"[b]{escape(stem(s))}[/b] compared with base [b]{escape(stem(base))}[/b]  "
-                "[dim](b: change the base)[/dim]")
+        head = with_texts("[b]$name[/b] compared with base [b]$base[/b]  [dim](b: change the base)[/dim]",
+                          name=stem(s), base=stem(base))
         if not isinstance(model, ComparisonModel):
-            return head + "  [dim]comparing…[/dim]"
+            return head + with_texts("  [dim]comparing…[/dim]")
         total = model.comparison.totals
         head += (f"\n{total.new_count:,} new, {total.deleted_count:,} deleted, "
                  f"size delta {total.size_delta:+,} bytes")
         for warning in model.comparison.warnings:
-            head += f"\n[yellow]⚠ {warning}[/yellow]"
+            head += with_texts("\n[yellow]⚠ $warning[/yellow]", warning=warning)
         return head
 
 
@@ -159,25 +161,27 @@ class LeaksView(_SeriesView):
 
         return LeaksModel(leak_report(*(self.snapshots[i] for i in inputs)))  # type: ignore[union-attr]
 
-    def describe(self, model: TreeModel | None) -> str:
+    def describe(self, model: TreeModel | None) -> Content | str:
         if self.index < 2:
             return ("The leak report needs two older snapshots: open three (heaptui s1 s2 s3) "
                     "and switch to the last one with ].")
-        a, b, c = (escape(stem(self.snapshots[i])) for i in (self.index - 2, self.index - 1, self.index))
+        a, b, c = (stem(self.snapshots[i]) for i in (self.index - 2, self.index - 1, self.index))
         if not isinstance(model, LeaksModel):
-            return f"Objects allocated between [b]{a}[/b] and [b]{b}[/b], still alive in [b]{c}[/b]  [dim]…[/dim]"
+            return with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]  "
+                              "[dim]…[/dim]", a=a, b=b, c=c)
         r = model.report
-        text = (f"{r.leaked_count:,} objects allocated between [b]{a}[/b] and [b]{b}[/b] are alive in "
-                f"[b]{c}[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters")
+        text = with_texts(f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
+                          f"[b]$c[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters", a=a, b=b, c=c)
         for warning in r.warnings:
-            text += f"\n[yellow]⚠ {warning}[/yellow]"
+            text += with_texts("\n[yellow]⚠ $warning[/yellow]", warning=warning)
         if self.selected_path:
-            text += "\n[dim]" + escape(self.path_lines(self.selected_path)) + "[/dim]"
+            # Escaped before it is wrapped (so the lines fit as shown), and its line breaks are wrap_path's.
+            text += Content.from_markup("\n[dim]$path[/dim]", path=self.path_lines(visible(self.selected_path)))
         return text
 
     def path_lines(self, path: str) -> str:
-        """The path wrapped to the view's width; when it needs too many lines, its end (where the
-        leak is) with ``…`` for the start."""
+        """The path (as shown, escaped) wrapped to the view's width; when it needs too many lines, its
+        end (where the leak is) with ``…`` for the start."""
         width = max(40, self.size.width - 2)
         lines = wrap_path(path, width, "").split("\n")
         room = 2 if self.app.size.height < 30 else 4
@@ -207,14 +211,11 @@ class SnapshotList(Static):
     NAME_WIDTH = 22
 
     def on_mount(self) -> None:
-        lines = ["[b]Snapshots[/b]  [dim]\\[ and ] switch[/dim]"]
+        lines: list[str | Content] = ["[b]Snapshots[/b]  [dim]\\[ and ] switch[/dim]"]
         for i, s in enumerate(self.snapshots):
             mark = "▶" if i == self.index else " "
             style = "b" if i == self.index else "dim"
-            name = stem(s)
-            if len(name) > self.NAME_WIDTH:
-                name = name[: self.NAME_WIDTH - 1] + "…"
-            lines.append(f"[{style}]{mark} {i + 1} {escape(name)}[/{style}]")
+            lines.append(with_texts(f"[{style}]{mark} {i + 1} $name[/{style}]", name=clip(stem(s), self.NAME_WIDTH)))
             lines.append(f"[dim]    {human_size(s.total_size)} heap[/dim]")
             lines.append(f"[dim]    {human_size(s.file_size)} file[/dim]")
-        self.update("\n".join(lines))
+        self.update(Content("\n").join(with_texts(line) if isinstance(line, str) else line for line in lines))

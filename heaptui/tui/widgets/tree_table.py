@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine.snapshot import Snapshot
+from ...visible import clip
 from ..format import size_cell
 from ..tree_model import CLASS, EDGE, MORE, Column, Row, TreeModel
 
@@ -254,9 +255,8 @@ class TreeTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _fit(text: str, width: int) -> str:
-        if len(text) > width:
-            return text[: width - 1] + "…"
-        return text.ljust(width)
+        """A row's text as drawn: control characters escaped (never cut in half), cut or padded to ``width``."""
+        return clip(text, width).ljust(width)
 
     def _row_strip(self, row: Row, selected: bool, width: int) -> Strip:
         base = self.rich_style

@@ -111,7 +111,7 @@ def cache_options(app: bool = False) -> Any:
     ctx = click.get_current_context(silent=True)
     params = ctx.find_root().params if ctx is not None else {}
     options = CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=True,
-                           finish_at_exit=not app, warn=lambda line: click.echo(f"heaptui: warning: {line}", err=True))
+                           finish_at_exit=not app, warn=_warn)
     if options.enabled:  # an untrusted directory is said now, once, before the app owns the screen
         options.usable_directory(create=False)
     return options

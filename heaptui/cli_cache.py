@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from .visible import visible
+
 
 def _options():  # type: ignore[no-untyped-def]
     from .cli import cache_options
@@ -37,11 +39,6 @@ def _directory_or_exit() -> Path | None:
     if directory is None and os.path.lexists(options.location()) and unsafe_directory_reason(options.location()):
         sys.exit(1)
     return directory
-
-
-def _shown(text: str) -> str:
-    """A path as the terminal may show it: control characters and lone surrogates escaped, never raw."""
-    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else ascii(c)[1:-1] for c in text)
 
 
 def _size(n: int) -> str:
@@ -95,14 +92,14 @@ def cache_command(ctx: click.Context, as_json: bool) -> None:
         )
         return
     if not listed:
-        click.echo(f"no index caches in {_shown(location)}")
+        click.echo(f"no index caches in {visible(location)}")
         return
-    width = max(len("SOURCE"), *(len(_shown(e.source or "")) for e in listed))
+    width = max(len("SOURCE"), *(len(visible(e.source or "")) for e in listed))
     click.echo(f"{'SOURCE':<{width}}  {'SIZE':>9}  LAST USED")
     for e in listed:
-        click.echo(f"{_shown(e.source or ''):<{width}}  {_size(e.size):>9}  {_when(e.last_used)}")
+        click.echo(f"{visible(e.source or ''):<{width}}  {_size(e.size):>9}  {_when(e.last_used)}")
     limit = f", at most {_size(cap)}" if cap is not None else ""
-    click.echo(f"{len(listed)} cache{'s' if len(listed) != 1 else ''}, {_size(total)} in {_shown(location)}{limit}")
+    click.echo(f"{len(listed)} cache{'s' if len(listed) != 1 else ''}, {_size(total)} in {visible(location)}{limit}")
 
 
 @cache_command.command("clear")
@@ -131,5 +128,5 @@ def clear_command(files: tuple[str, ...], as_json: bool) -> None:
         )
         return
     for source, size in removed:
-        click.echo(f"removed the cache of {_shown(source or '(unknown)')} ({_size(size)})")
+        click.echo(f"removed the cache of {visible(source or '(unknown)')} ({_size(size)})")
     click.echo(f"removed {len(removed)} index cache{'s' if len(removed) != 1 else ''}, {_size(freed)} freed")

@@ -110,8 +110,11 @@ def cache_options(app: bool = False) -> Any:
 
     ctx = click.get_current_context(silent=True)
     params = ctx.find_root().params if ctx is not None else {}
-    return CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=True,
-                        finish_at_exit=not app)
+    options = CacheOptions(directory=params.get("cache_dir"), enabled=not params.get("no_cache"), background=True,
+                           finish_at_exit=not app, warn=_warn)
+    if options.enabled:  # an untrusted directory is said now, once, before the app owns the screen
+        options.usable_directory(create=False)
+    return options
 
 
 def salvaging() -> bool:
@@ -833,3 +836,8 @@ def object_command(file: str, node_id: str, as_json: bool, progress: bool | None
         from .textreport import object_report
 
         click.echo(object_report(snapshot, v))
+
+
+from .cli_cache import cache_command  # noqa: E402  (registered last: it imports cache_options from here)
+
+main.add_command(cache_command)

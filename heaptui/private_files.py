@@ -145,7 +145,9 @@ def private_temp(directory: os.PathLike[str] | str, prefix: str, suffix: str = "
     return fd, Path(name)
 
 
-def publish(temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, replace: bool = True) -> Path:
+def publish(
+    temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, replace: bool = True, own_directory: bool = False
+) -> Path:
     """Move a whole private file to its name: a rename, so readers see all or nothing.
 
     With ``replace`` an existing regular file of the user's at ``final`` is
@@ -153,9 +155,17 @@ def publish(temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, repl
     :func:`check_output_path` is asked again just before); without it an
     existing name raises ``FileExistsError`` (a hard link then the unlink of
     the temporary name, which is atomic and exclusive).
+
+    ``own_directory`` says ``final`` is a name heaptui made in a directory of
+    its own that :func:`private_directory` accepted (the index cache): there
+    whatever sits at the name (a link, a FIFO) is replaced by the rename, never
+    opened nor followed, rather than refused, so a planted name cannot turn
+    the cache off for good. A directory there still fails.
     """
     final = Path(final)
-    if replace:
+    if replace and own_directory:
+        os.replace(temp, final)
+    elif replace:
         check_output_path(final)
         os.replace(temp, final)
     else:
@@ -165,9 +175,15 @@ def publish(temp: os.PathLike[str] | str, final: os.PathLike[str] | str, *, repl
 
 
 @contextlib.contextmanager
-def writing_private(final: os.PathLike[str] | str, *, mode: str = "wb", replace: bool = True,
-                    encoding: str | None = None, errors: str | None = None,
-                    newline: str | None = None) -> Iterator[BinaryIO | TextIO]:
+def writing_private(
+    final: os.PathLike[str] | str,
+    *,
+    mode: str = "wb",
+    replace: bool = True,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+) -> Iterator[BinaryIO | TextIO]:
     """Write ``final`` through a private temporary file beside it, published only if the block ends normally.
 
     On any exception (including KeyboardInterrupt) the temporary file is
@@ -183,3 +199,34 @@ def writing_private(final: os.PathLike[str] | str, *, mode: str = "wb", replace:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def open_own_file(path: os.PathLike[str] | str) -> int | None:
+    """Open an existing regular file of the user's, writable by nobody else, for reading: a descriptor or None.
+
+    What heaptui reads back from its own directories (the index cache) is
+    trusted only if nobody else could have written it. A link, FIFO, device or
+    socket at the name is never opened (``lstat`` first, then ``O_NOFOLLOW``
+    and ``O_NONBLOCK``, and the opened file must be the one looked at), so a
+    planted FIFO cannot hang the reader. None for a missing or refused name.
+    """
+    try:
+        before = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(before.st_mode) or before.st_uid != os.geteuid() or before.st_mode & 0o022:
+        return None
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        after = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(after.st_mode):
+        os.close(fd)
+        return None
+    return fd

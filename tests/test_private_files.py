@@ -10,6 +10,7 @@ import pytest
 from heaptui.private_files import (
     UnsafePath,
     check_output_path,
+    open_own_file,
     private_directory,
     private_temp,
     publish,
@@ -105,3 +106,51 @@ def test_publish_without_replace_never_clobbers(tmp_path):
     with pytest.raises(FileExistsError):
         publish(temp, final, replace=False)
     assert final.read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("plant", ["symlink", "fifo", "dir"])
+def test_own_directory_publish_replaces_planted_names_unopened(tmp_path, plant):
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"mine")
+    out = tmp_path / "out"
+    if plant == "symlink":
+        out.symlink_to(victim)
+    elif plant == "fifo":
+        os.mkfifo(out)
+    else:
+        out.mkdir()
+    fd, temp = private_temp(tmp_path, "x.")
+    os.write(fd, b"new")
+    os.close(fd)
+    if plant == "dir":  # a directory is never replaced
+        with pytest.raises(OSError):
+            publish(temp, out, own_directory=True)
+        return
+    publish(temp, out, own_directory=True)
+    assert out.read_bytes() == b"new" and not out.is_symlink() and mode(out) == 0o600
+    assert victim.read_bytes() == b"mine"
+
+
+def test_open_own_file_opens_only_own_regular_files(tmp_path):
+    mine = tmp_path / "mine"
+    mine.write_bytes(b"ok")
+    os.chmod(mine, 0o600)
+    fd = open_own_file(mine)
+    assert fd is not None and os.read(fd, 10) == b"ok"
+    os.close(fd)
+    link = tmp_path / "link"
+    link.symlink_to(mine)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it for reading would block: it must not be opened at all
+    loose = tmp_path / "loose"
+    loose.write_bytes(b"x")
+    os.chmod(loose, 0o666)
+    assert [open_own_file(p) for p in (link, fifo, loose, tmp_path, tmp_path / "missing")] == [None] * 5
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a file of another user needs root (os.chown)")
+def test_open_own_file_refuses_another_users_file(tmp_path):
+    theirs = tmp_path / "theirs"
+    theirs.write_bytes(b"x")
+    os.chown(theirs, 12345, 12345)
+    assert open_own_file(theirs) is None

@@ -3,65 +3,93 @@
 Indexing a 1 GB snapshot takes seconds; reopening it should not. The first
 load writes every array of the :class:`~heaptui.engine.snapshot.Snapshot`
 and the small tables beside them into one file; a later load of the same
-file (same real path, size and modification time) maps that file instead.
+file maps that file instead.
 
 One file per snapshot, named after a hash of its real path, under
 ``$XDG_CACHE_HOME/heaptui`` (``~/.cache/heaptui``) or a chosen directory::
 
-    MAGIC | header length (8 bytes) | header CRC-32 (8 bytes) | header JSON | arrays, 64-byte aligned
+    MAGIC | header length (8 bytes) | header HMAC (32 bytes) | header JSON | arrays, 64-byte aligned
 
-The header names the format version, the source file's identity, each
-array's dtype, shape, offset and CRC-32, and the tables (classes, interface
-definitions, statistics, added strings). Nothing in a cache file is trusted
-before it is checked: a wrong magic or version (foreign), another size or
-modification time of the source (stale), a file shorter than the header
-says (truncated) or a CRC that does not match (corrupted) makes the loader
-ignore the cache, and the caller rebuilds it. Files are written under a
-temporary name and renamed when complete, so a cancelled or killed write
-never leaves a cache that looks whole.
+The header names the format version, the source file and the engine that
+wrote it, and each array's dtype, shape, offset and CRC-32; the tables
+(classes, interface definitions, statistics, added strings) are one of the
+arrays, so the header stays small enough to list many caches quickly. What
+the directory must be, how the header is sealed and bound, and how caches are
+pruned is :mod:`.cache_store`'s job.
+
+Nothing in a cache file is trusted before it is checked: a header not sealed
+with the user's key, of another format or engine, or naming another source
+file (path, size, modification time, inode, device); a file shorter than the
+header says; a CRC that does not match; or arrays that do not hold together
+(an index out of range, offsets that go backwards, lengths that disagree:
+:func:`_consistent`) make the loader ignore the cache, and the caller
+rebuilds it. The compiled loops follow these indices without bounds checks,
+so this is what keeps a damaged or forged cache from crashing them. Files are
+written under an unpredictable temporary name (0600, created exclusively)
+and renamed when complete, so a cancelled or killed write never leaves a
+cache that looks whole.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mmap
 import os
-import threading
-import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 import numpy as np
 
+from ..private_files import open_own_file, private_temp, publish
+from . import cache_store as store
+from .cache_store import VERSION, cache_name, engine_identity, source_identity
 from .classes import ClassInfo, InterfaceDefinition
 from .ephemerons import EphemeronNames
-from .format import parse_meta
+from .errors import SnapshotError
+from .format import Meta, parse_meta
+from .parse import read_header
 from .snapshot import Snapshot, TypeCodes
 from .statistics import Statistics
 from .strings import StringTable
 
-MAGIC = b"HEAPTUI-INDEX\n"
-VERSION = 1
 ALIGN = 64
 # Every snapshot a process writes is bigger (Node's smallest heap is ~0.8 MB gzipped, 6 MB as JSON), and
 # even those are worth a cache: opening one without it starts numba (about a second), opening it from the
 # cache does not, so the first screen comes up in half the time. Hand-made test files are smaller.
 MIN_SOURCE_SIZE = 256 << 10
-# Temporary files older than this belong to a write that was killed.
-STALE_TEMP_SECONDS = 3600
 
-_ARRAYS = ("node_type", "node_name", "node_id", "shallow", "first_edge", "node_trace_id", "node_detachedness",
-           "edge_type", "edge_name", "edge_to", "first_retainer", "retainer_edge", "distances", "dominator",
-           "retained", "class_id", "locations", "samples", "numbered_edge", "is_object_name",
-           "trace_function_infos")
+_ARRAYS = (
+    "node_type",
+    "node_name",
+    "node_id",
+    "shallow",
+    "first_edge",
+    "node_trace_id",
+    "node_detachedness",
+    "edge_type",
+    "edge_name",
+    "edge_to",
+    "first_retainer",
+    "retainer_edge",
+    "distances",
+    "dominator",
+    "retained",
+    "class_id",
+    "locations",
+    "samples",
+    "numbered_edge",
+    "is_object_name",
+    "trace_function_infos",
+)
 
 
 @dataclass(frozen=True)
 class CacheOptions:
-    """Where the index cache lives and whether to use it."""
+    """Where the index cache lives, whether to use it, and how big it may grow."""
 
     directory: str | None = None  # None: $XDG_CACHE_HOME/heaptui
     enabled: bool = True
@@ -71,6 +99,8 @@ class CacheOptions:
     # quit must be instant), and a write cut short leaves only a temporary file.
     background: bool = False
     finish_at_exit: bool = True
+    max_bytes: int | None = None  # None: $HEAPTUI_CACHE_MAX, else min(10 GB, half the space it could use)
+    warn: Callable[[str], None] | None = None  # one line when the directory is not trusted; None: warnings.warn
 
     def location(self) -> Path:
         if self.directory:
@@ -78,23 +108,23 @@ class CacheOptions:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         return Path(base) / "heaptui"
 
+    def usable_directory(self, create: bool) -> Path | None:
+        """The directory when it may hold caches (see :func:`.cache_store.usable_directory`), else None."""
+        return store.usable_directory(self.location(), chosen=bool(self.directory), create=create, warn=self.warn)
+
     def applies_to(self, source: str | os.PathLike[str]) -> bool:
+        """Whether to cache this file: a regular file (never a FIFO or device) at least the size floor."""
         try:
             floor = MIN_SOURCE_SIZE if self.min_source_size is None else self.min_source_size
-            return self.enabled and os.path.getsize(source) >= floor
+            st = os.stat(source)
+            return self.enabled and S_ISREG(st.st_mode) and st.st_size >= floor
         except OSError:
             return False
 
 
 def cache_file(source: str | os.PathLike[str], options: CacheOptions) -> Path:
     """The cache file of a snapshot: one per real path (a new version of the file replaces it)."""
-    real = os.path.realpath(source)
-    return options.location() / (hashlib.sha256(real.encode("utf-8", "surrogatepass")).hexdigest()[:24] + ".index")
-
-
-def _identity(source: str | os.PathLike[str]) -> dict[str, object]:
-    st = os.stat(source)
-    return {"path": os.path.realpath(source), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return options.location() / cache_name(source)
 
 
 # ---------------------------------------------------------------- writing
@@ -102,38 +132,40 @@ def _identity(source: str | os.PathLike[str]) -> dict[str, object]:
 
 def save(snapshot: Snapshot, options: CacheOptions) -> Path | None:
     """Write the snapshot's index to its cache file; None (quietly) when the location is not writable."""
-    target = cache_file(snapshot.path, options)
-    temp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    directory = options.usable_directory(create=True)
+    if directory is None:
+        return None
+    target = directory / cache_name(snapshot.path)
+    temp: Path | None = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temps(target.parent)
+        key = store.index_key(directory, create=True)
+        if key is None:
+            return None
         arrays = _arrays_of(snapshot)
-        header, layout = _header(snapshot, arrays)
-        with open(temp, "wb") as f:
+        header, layout = _header(snapshot, arrays, key)
+        cap = store.max_bytes(directory, options.max_bytes)
+        fits = header["file_end"] <= cap
+        store.tidy(directory, key, cap=cap, incoming=header["file_end"] if fits else 0, keep=target.name)
+        if not fits:  # bigger than the cap by itself (a cap of 0 keeps no cache at all)
+            return None
+        fd, temp = private_temp(directory, prefix=target.name + ".tmp-", suffix="")
+        with os.fdopen(fd, "wb") as f:
             f.write(layout)
             for name, array in arrays.items():
                 f.seek(header["arrays"][name]["offset"])
                 f.write(memoryview(np.ascontiguousarray(array)).cast("B"))
             f.truncate(header["file_end"])
-        os.replace(temp, target)
+        publish(temp, target, own_directory=True)
+        temp = None
         return target
     except (OSError, ValueError):
         return None
     finally:  # a failed, cancelled or interrupted write leaves nothing behind
-        try:
-            temp.unlink()
-        except OSError:
-            pass
-
-
-def _remove_stale_temps(directory: Path) -> None:
-    now = time.time()
-    for temp in directory.glob("*.index.tmp-*"):
-        try:
-            if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+        if temp is not None:
+            try:
                 temp.unlink()
-        except OSError:
-            pass
+            except OSError:
+                pass
 
 
 def _arrays_of(s: Snapshot) -> dict[str, np.ndarray]:
@@ -145,6 +177,14 @@ def _arrays_of(s: Snapshot) -> dict[str, np.ndarray]:
     strings = s.strings
     first = int(strings.starts.min()) if strings.file_count else 0
     last = int(strings.ends.max()) if strings.file_count else 0
+    tables = {
+        "meta": s.meta.raw,
+        "classes": [[c.name, list(c.location) if c.location else None] for c in s.classes],
+        "interfaces": [[d.name, list(d.properties)] for d in s.interfaces],
+        "statistics": asdict(s.statistics),
+        "added_strings": list(s.strings._added),
+        "ephemeron_part_count": s.ephemerons.part_count,
+    }
     arrays.update(
         strings_blob=np.asarray(strings.blob[first:last]),
         strings_starts=strings.starts - first,
@@ -154,43 +194,40 @@ def _arrays_of(s: Snapshot) -> dict[str, np.ndarray]:
         ephemeron_part=s.ephemerons.part,
         ephemeron_table_id=s.ephemerons.table_id,
         summary=summary,
+        tables=np.frombuffer(json.dumps(tables, separators=(",", ":")).encode(), dtype=np.uint8),
     )
     if s.trace_tree is not None:
         arrays["trace_tree"] = np.frombuffer(s.trace_tree, dtype=np.uint8)
     return arrays
 
 
-def _header(s: Snapshot, arrays: dict[str, np.ndarray]) -> tuple[dict, bytes]:
-    """The header (with every array's place and CRC) and the bytes that start the file."""
+def _header(s: Snapshot, arrays: dict[str, np.ndarray], key: bytes) -> tuple[dict, bytes]:
+    """The header (with every array's place and CRC) and the sealed bytes that start the file."""
     entries = {}
     for name, array in arrays.items():
         data = memoryview(np.ascontiguousarray(array)).cast("B")
-        entries[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "nbytes": int(array.nbytes),
-                         "crc32": zlib.crc32(data)}
+        entries[name] = {
+            "dtype": array.dtype.str,
+            "shape": list(array.shape),
+            "nbytes": int(array.nbytes),
+            "crc32": zlib.crc32(data),
+        }
     header = {
         "version": VERSION,
-        "source": _identity(s.path),
+        "engine": engine_identity(),
+        "source": source_identity(s.path),
         "path": s.path,
-        "meta": s.meta.raw,
         "file_size": s.file_size,
-        "classes": [[c.name, list(c.location) if c.location else None] for c in s.classes],
-        "interfaces": [[d.name, list(d.properties)] for d in s.interfaces],
-        "statistics": asdict(s.statistics),
-        "added_strings": list(s.strings._added),
-        "ephemeron_part_count": s.ephemerons.part_count,
         "arrays": entries,
     }
     # Offsets depend on the header's length, which depends on the offsets: lay out twice.
     for _ in range(2):
-        text = json.dumps(header, separators=(",", ":")).encode()
-        offset = _align(len(MAGIC) + 16 + len(text) + 64)
+        offset = _align(store.sealed_length(header) + 64)
         for name in arrays:
             entries[name]["offset"] = offset
             offset = _align(offset + entries[name]["nbytes"])
         header["file_end"] = offset
-    text = json.dumps(header, separators=(",", ":")).encode()
-    layout = MAGIC + len(text).to_bytes(8, "little") + zlib.crc32(text).to_bytes(8, "little") + text
-    return header, layout
+    return header, store.seal(header, key)
 
 
 def _align(n: int) -> int:
@@ -203,60 +240,200 @@ def _align(n: int) -> int:
 def load(source: str | os.PathLike[str], options: CacheOptions, verify: bool = True) -> Snapshot | None:
     """The snapshot from its cache file, or None when there is none or it cannot be trusted.
 
-    ``verify=False`` skips the arrays' CRCs: only for a file this process has just written.
+    ``verify=False`` skips the arrays' CRCs: only for a file this process has
+    just written (the consistency checks always run). Caches that can never
+    be used again (their source deleted or changed) are removed on the way.
     """
-    path = cache_file(source, options)
-    try:
-        with open(path, "rb") as f:
-            # Copy-on-write: the arrays are writable like a fresh load's (numba compiles read-only
-            # arrays as another type), yet pages are read only when touched and never written back.
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
-    except (OSError, ValueError):
+    directory = options.usable_directory(create=False)
+    if directory is None:
+        return None
+    key = store.index_key(directory, create=False)
+    if key is None:
+        return None
+    name = cache_name(source)
+    store.tidy(directory, key, keep=name)
+    fd = open_own_file(directory / name)  # None for a link, FIFO, device, or a file of someone else's
+    if fd is None:
         return None
     try:
-        return _read(mapped, source, verify)
-    except (ValueError, KeyError, TypeError, IndexError, json.JSONDecodeError, OverflowError):
+        header = store.read_header(fd, key)
+        if header is None or header.get("engine") != engine_identity():
+            return None  # not sealed with the user's key, or written by another engine
+        if header.get("source") != source_identity(source):
+            return None  # made from another file (or this one changed since)
+        # The file's own header (a few kB read) must describe the cached index: its meta and counts.
+        declared = read_header(source)
+        # Copy-on-write: the arrays are writable like a fresh load's (numba compiles read-only
+        # arrays as another type), yet pages are read only when touched and never written back.
+        mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_COPY)
+        try:
+            snapshot = _read(mapped, header, declared, str(source), verify)
+        except (ValueError, KeyError, TypeError, IndexError, OverflowError, AttributeError, SnapshotError):
+            snapshot = None
+        if snapshot is not None:
+            store.touch(fd)
+        return snapshot
+    except (OSError, ValueError, SnapshotError):
         return None
+    finally:
+        os.close(fd)
 
 
-def _read(mapped: mmap.mmap, source: str | os.PathLike[str], verify: bool = True) -> Snapshot | None:
-    if mapped[:len(MAGIC)] != MAGIC:
-        return None  # foreign
-    at = len(MAGIC)
-    length = int.from_bytes(mapped[at:at + 8], "little")
-    crc = int.from_bytes(mapped[at + 8:at + 16], "little")
-    text = mapped[at + 16:at + 16 + length]
-    if len(text) != length or zlib.crc32(text) != crc:
-        return None  # truncated or corrupted header
-    header = json.loads(text)
-    if header.get("version") != VERSION or header.get("source") != _identity(source):
-        return None  # another format, or the snapshot changed since
+def _read(mapped: mmap.mmap, header: dict, declared: Meta, path: str, verify: bool = True) -> Snapshot | None:
     if len(mapped) != header["file_end"]:
         return None  # truncated (or grown)
     buffer = memoryview(mapped)
     arrays: dict[str, np.ndarray] = {}
     for name, entry in header["arrays"].items():
-        count = int(np.prod(entry["shape"])) if entry["shape"] else 1
-        arrays[name] = np.frombuffer(buffer, dtype=np.dtype(entry["dtype"]), count=count,
-                                     offset=entry["offset"]).reshape(entry["shape"])
-    if verify and not _crcs_match(mapped, arrays, header["arrays"]):
-        return None  # corrupted
-    return _snapshot(header, arrays, str(source))
+        dtype = np.dtype(entry["dtype"])
+        if dtype.kind not in "biu" or not dtype.isnative:
+            return None
+        shape = [int(n) for n in entry["shape"]]
+        if any(n < 0 for n in shape) or int(entry["offset"]) < 0:
+            return None
+        count = int(np.prod(shape)) if shape else 1
+        if count * dtype.itemsize != entry["nbytes"]:
+            return None
+        arrays[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=entry["offset"]).reshape(shape)
+    tables = json.loads(arrays.pop("tables").tobytes())
+    meta = parse_meta(tables["meta"], path)
+    if meta != declared:
+        return None  # the index of another snapshot
+    if not _checked(mapped, arrays, header["arrays"], meta, tables, verify):
+        return None  # corrupted, or arrays that do not hold together
+    return _snapshot(header, tables, meta, arrays, path)
 
 
-def _crcs_match(mapped: mmap.mmap, arrays: dict[str, np.ndarray], entries: dict[str, dict]) -> bool:
-    """Check every array's CRC, the large ones side by side (zlib releases the GIL).
+# The dtypes the compiled passes are built for: another one would be compiled anew or rejected.
+_INDEX_DTYPE = {
+    name: np.dtype(np.int32)
+    for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "class_id", "ephemeron_part")
+}
+_NODE_ARRAYS = (
+    "node_type",
+    "node_name",
+    "node_id",
+    "shallow",
+    "node_trace_id",
+    "node_detachedness",
+    "distances",
+    "dominator",
+    "retained",
+    "class_id",
+)
+_EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to", "retainer_edge")
 
-    Reading an array for its CRC brings all its pages in; they are dropped
-    again right after (nothing was written to them), so the process holds
-    only the pages the views go on to read.
+
+def _checked(
+    mapped: mmap.mmap, a: dict[str, np.ndarray], entries: dict[str, dict], meta: Meta, tables: dict, verify: bool
+) -> bool:
+    """Whether the arrays hold together, so the compiled loops never index out of bounds; and their CRCs.
+
+    Counts first (as many nodes and edges as the file's header says, every
+    node array a value per node, offsets one more, the tables as long as the
+    ids into them allow); then, per array and side
+    by side, the CRC and the range of values (a min and a max, and for the
+    offsets that they never go backwards). These reads are what a reopen
+    costs beyond mapping the file: vectorised, on arrays numpy reads at
+    memory speed, with the pages dropped again as each array is done.
     """
-    def check(name: str) -> bool:
-        ok = zlib.crc32(memoryview(arrays[name]).cast("B")) == entries[name]["crc32"]
-        _forget(mapped, entries[name]["offset"], entries[name]["nbytes"])
-        return ok
+    n = a["node_type"].shape[0]
+    e = a["edge_type"].shape[0]
+    if (n, e) != (meta.node_count, meta.edge_count):
+        return False
+    classes = len(tables["classes"])
+    strings = a["strings_starts"].shape[0] + len(tables["added_strings"])
+    part_count = tables["ephemeron_part_count"]
+    required = (
+        *_NODE_ARRAYS,
+        *_EDGE_ARRAYS,
+        "first_edge",
+        "first_retainer",
+        "strings_blob",
+        "strings_starts",
+        "strings_ends",
+        "strings_escaped",
+        "strings_hashes",
+        "numbered_edge",
+        "is_object_name",
+        "ephemeron_part",
+        "ephemeron_table_id",
+        "summary",
+        "locations",
+        "trace_function_infos",
+    )
+    optional = ("node_trace_id", "node_detachedness", "samples", "trace_tree")
+    if any(name not in a for name in required if name not in optional) or set(a) - {*required, *optional}:
+        return False
+    if any(a[name].ndim != 1 for name in a if name != "summary") or a["summary"].shape != (4, classes):
+        return False
+    if any(a[name].dtype != dtype for name, dtype in _INDEX_DTYPE.items()):
+        return False
+    if any(a[name].shape[0] != n for name in _NODE_ARRAYS if name in a):
+        return False
+    if any(a[name].shape[0] != e for name in _EDGE_ARRAYS) or a["first_edge"].shape[0] != n + 1:
+        return False
+    if a["first_retainer"].shape[0] != n + 1 or not 0 <= meta.root_ordinal < max(n, 1):
+        return False
+    if a["numbered_edge"].shape[0] < len(meta.edge_types) or not isinstance(part_count, int):
+        return False
+    if a["ephemeron_table_id"].shape[0] != part_count + 1:
+        return False
+    file_strings = a["strings_starts"].shape[0]
+    if any(a[name].shape[0] != file_strings for name in ("strings_ends", "strings_escaped", "strings_hashes")):
+        return False
+    if meta.location_fields and a["locations"].shape[0] % len(meta.location_fields):
+        return False
+    for first in (a["first_edge"], a["first_retainer"]):
+        if int(first[0]) != 0 or int(first[-1]) != e:
+            return False
+    # Values: [low, high) per array; the offsets' monotony is checked with their range.
+    name_limit = min(strings, a["is_object_name"].shape[0])
+    blob_end = a["strings_blob"].shape[0] + 1
+    ranges: dict[str, tuple[int, int]] = {
+        "node_type": (0, len(meta.node_types)),
+        "edge_type": (0, len(meta.edge_types)),
+        "node_name": (0, name_limit),
+        "edge_to": (0, n),
+        "dominator": (0, n),
+        "retainer_edge": (0, e),
+        "class_id": (0, classes),
+        "first_edge": (0, e + 1),
+        "first_retainer": (0, e + 1),
+        "strings_starts": (0, blob_end),
+        "strings_ends": (0, blob_end),
+        "ephemeron_part": (-1, part_count),
+    }
+    if "node_detachedness" in a:
+        ranges["node_detachedness"] = (0, 3)
+    edge_name_limit = min(strings, a["ephemeron_part"].shape[0])
 
-    names = sorted(arrays, key=lambda n: -arrays[n].nbytes)
+    def check(name: str) -> bool:
+        array = a[name]
+        try:
+            if verify and zlib.crc32(memoryview(array).cast("B")) != entries[name]["crc32"]:
+                return False
+            if name in ranges and array.size:
+                low, high = ranges[name]
+                if int(array.min()) < low or int(array.max()) >= high:
+                    return False
+            if name in ("first_edge", "first_retainer") and np.any(array[1:] < array[:-1]):
+                return False
+            if name == "strings_ends" and np.any(a["strings_starts"] > array):
+                return False
+            if name == "edge_name" and array.size and int(array.max()) >= edge_name_limit:
+                # Element and hidden edges carry an index, not a string: only the others must name one.
+                named = ~a["numbered_edge"][a["edge_type"]]
+                if np.any(array[named] >= edge_name_limit):
+                    return False
+            return True
+        finally:
+            _forget(mapped, entries[name]["offset"], entries[name]["nbytes"])
+
+    # edge_name's check reads edge_type and numbered_edge: their ranges are checked first, on this thread.
+    if not (check("edge_type") and check("numbered_edge")):
+        return False
+    names = sorted((n for n in a if n not in ("edge_type", "numbered_edge")), key=lambda n: -a[n].nbytes)
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         return all(pool.map(check, names))
 
@@ -273,26 +450,44 @@ def _forget(mapped: mmap.mmap, offset: int, nbytes: int) -> None:
             pass
 
 
-def _snapshot(header: dict, a: dict[str, np.ndarray], path: str) -> Snapshot:
-    meta = parse_meta(header["meta"], path)
-    strings = StringTable(a["strings_blob"], a["strings_starts"], a["strings_ends"], a["strings_escaped"],
-                          a["strings_hashes"])
-    for text in header["added_strings"]:
+def _snapshot(header: dict, tables: dict, meta: Meta, a: dict[str, np.ndarray], path: str) -> Snapshot:
+    strings = StringTable(
+        a["strings_blob"], a["strings_starts"], a["strings_ends"], a["strings_escaped"], a["strings_hashes"]
+    )
+    for text in tables["added_strings"]:
         strings.add(text)
-    classes = [ClassInfo(name, tuple(location) if location else None) for name, location in header["classes"]]
+    classes = [ClassInfo(name, tuple(location) if location else None) for name, location in tables["classes"]]
     snapshot = Snapshot(
-        path=path, meta=meta, types=TypeCodes.from_meta(meta), strings=strings, file_size=header["file_size"],
-        node_type=a["node_type"], node_name=a["node_name"], node_id=a["node_id"], shallow=a["shallow"],
-        first_edge=a["first_edge"], node_trace_id=a.get("node_trace_id"),
-        node_detachedness=a.get("node_detachedness"), edge_type=a["edge_type"], edge_name=a["edge_name"],
-        edge_to=a["edge_to"], first_retainer=a["first_retainer"], retainer_edge=a["retainer_edge"],
-        distances=a["distances"], dominator=a["dominator"], retained=a["retained"], class_id=a["class_id"],
-        classes=classes, interfaces=[InterfaceDefinition(n, tuple(p)) for n, p in header["interfaces"]],
-        locations=a["locations"], statistics=Statistics(**header["statistics"]),
-        numbered_edge=a["numbered_edge"], is_object_name=a["is_object_name"],
-        ephemerons=EphemeronNames(a["ephemeron_part"], a["ephemeron_table_id"], header["ephemeron_part_count"]),
-        samples=a.get("samples"), trace_tree=a["trace_tree"].tobytes() if "trace_tree" in a else None,
-        # Required: a cache written before it was kept lacks it and is rebuilt (KeyError -> None).
+        path=path,
+        meta=meta,
+        types=TypeCodes.from_meta(meta),
+        strings=strings,
+        file_size=header["file_size"],
+        node_type=a["node_type"],
+        node_name=a["node_name"],
+        node_id=a["node_id"],
+        shallow=a["shallow"],
+        first_edge=a["first_edge"],
+        node_trace_id=a.get("node_trace_id"),
+        node_detachedness=a.get("node_detachedness"),
+        edge_type=a["edge_type"],
+        edge_name=a["edge_name"],
+        edge_to=a["edge_to"],
+        first_retainer=a["first_retainer"],
+        retainer_edge=a["retainer_edge"],
+        distances=a["distances"],
+        dominator=a["dominator"],
+        retained=a["retained"],
+        class_id=a["class_id"],
+        classes=classes,
+        interfaces=[InterfaceDefinition(n, tuple(p)) for n, p in tables["interfaces"]],
+        locations=a["locations"],
+        statistics=Statistics(**tables["statistics"]),
+        numbered_edge=a["numbered_edge"],
+        is_object_name=a["is_object_name"],
+        ephemerons=EphemeronNames(a["ephemeron_part"], a["ephemeron_table_id"], tables["ephemeron_part_count"]),
+        samples=a.get("samples"),
+        trace_tree=a["trace_tree"].tobytes() if "trace_tree" in a else None,
         trace_function_infos=a["trace_function_infos"],
     )
     snapshot.summary_rows = snapshot.rows_from(*a["summary"])

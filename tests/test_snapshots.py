@@ -6,6 +6,8 @@ and look at the new SVGs before committing them.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from conftest import FIXTURES, fixture_path, loaded
@@ -18,13 +20,22 @@ def app() -> HeapTUI:
     return HeapTUI([str(fixture_path("leaky-3"))], [loaded("leaky-3")])
 
 
+BOUND = 180.0  # seconds: compiling kernels on a busy 2-core machine takes long; a hang fails with a message
+
+
+async def wait_for(pilot, ready, what: str) -> None:
+    """Wait until ``ready()`` (the work itself is done), or fail saying what never finished."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BOUND
+    while not ready():
+        assert loop.time() < deadline, f"{what} did not finish within {BOUND:.0f} s"
+        await pilot.pause(0.05)
+
+
 async def settle(pilot) -> None:
     await pilot.pause(0.3)
-    for _ in range(600):  # the Retainers pane builds on a thread
-        screen = pilot.app.screen
-        if not hasattr(screen, "retainers_settled") or screen.retainers_settled:
-            break
-        await pilot.pause(0.05)
+    # the Retainers pane builds on a thread
+    await wait_for(pilot, lambda: getattr(pilot.app.screen, "retainers_settled", True), "the Retainers pane")
     await pilot.pause(0.1)
 
 
@@ -68,11 +79,9 @@ def three() -> HeapTUI:
 
 
 async def series_settle(pilot) -> None:
-    for _ in range(600):  # the Comparison and the leak report compute on threads
-        screen = pilot.app.screen
-        if getattr(screen, "series_ready", True) and getattr(screen, "filter_settled", True):
-            break
-        await pilot.pause(0.05)
+    # the Comparison and the leak report compute on threads
+    await wait_for(pilot, lambda: getattr(pilot.app.screen, "series_ready", True)
+                   and getattr(pilot.app.screen, "filter_settled", True), "the Comparison or the leak report")
     await settle(pilot)
 
 

@@ -192,6 +192,11 @@ class LeaksView(_SeriesView):
             tail = tail[1:]
         return wrap_path("… → " + " → ".join(tail), width, "")
 
+    def on_resize(self) -> None:
+        """Wrap the path again at the new width: the first wrap may come before layout gave the view its size."""
+        if self.selected_path:
+            self.title.update(self.describe(self.models.get(self.wanted)))
+
     def select(self, path: str) -> None:
         """Show a cluster's retainer path under the title."""
         if path != self.selected_path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +19,8 @@ def _private_cache_dir(tmp_path_factory):
     """Index caches written by the commands under test go to a temporary directory, not ~/.cache."""
     mp = pytest.MonkeyPatch()
     mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    # Compiled kernels outlive the session (keyed by the sources, so never stale): compiling them is slow.
+    mp.setenv("HEAPTUI_KERNELS_DIR", os.path.join(tempfile.gettempdir(), f"heaptui-test-kernels-{os.geteuid()}"))
     yield
     mp.undo()
 EXPECTED = FIXTURES / "expected"

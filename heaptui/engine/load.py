@@ -23,6 +23,7 @@ import numpy as np
 from . import classes as cls
 from .cache import CacheOptions, save_and_adopt
 from .cache import load as load_cached
+from .compile_worker import start_compiling_in_background
 from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
@@ -78,6 +79,7 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
 
 def _load_file(path: str | os.PathLike[str], report: ProgressCallback, salvage: bool = False) -> Snapshot:
     return_large_frees_to_the_system()
+    start_compiling_in_background()  # a first run: a second process compiles the later phases' kernels meanwhile
     timings: dict[str, float] = {}
     started = time.perf_counter()
     try:

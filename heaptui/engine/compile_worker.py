@@ -53,9 +53,8 @@ def start_compiling_in_background() -> bool:
         _started = True
     if kernel_cache.kernels_compiled():
         return False
-    directory = kernel_cache.cache_directory()
-    if directory is None or directory != kernel_cache.home_directory():
-        return False  # a private temporary directory: this process compiles for itself
+    if not kernel_cache.shared(kernel_cache.cache_directory()):
+        return False  # a directory of this process's own: it compiles for itself
     try:
         subprocess.Popen(
             [sys.executable, "-m", "heaptui.engine.compile_worker"],
@@ -197,7 +196,7 @@ def compile_everything(directory: Path) -> None:
 
 def main() -> None:
     directory = kernel_cache.cache_directory()
-    if directory is None or directory != kernel_cache.home_directory():
+    if directory is None or not kernel_cache.shared(directory):
         return
     with _only_worker(directory) as only:
         if only and not kernel_cache.kernels_compiled():

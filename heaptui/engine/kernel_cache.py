@@ -10,9 +10,11 @@ and a hash of every engine source file (all the kernels and what they call),
 so code compiled from other sources is never even looked at.
 
 When that directory cannot be made (no home, a read-only one, a directory
-of another user's in the way), a private temporary directory takes its place
-for the process (compiled again next time), and when even that fails numba
-compiles in memory only. None of this ever makes a command fail.
+of another user's in the way), the user's own ``heaptui-<uid>`` in the
+temporary directory takes its place (0700, refused if anyone else made it);
+failing that, a private one for the process alone (compiled again next time);
+and when even that fails numba compiles in memory only. None of this ever
+makes a command fail.
 
 This module imports neither numpy nor numba: the CLI asks it whether the
 kernels are compiled before deciding to say that the first run compiles them.
@@ -28,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
@@ -68,11 +71,25 @@ def home_directory() -> Path:
     return Path(base) / source_key()
 
 
+def shared_temporary_directory() -> Path:
+    """``<temporary directory>/heaptui-<uid>/kernels/<key>``: the user's own, kept between runs."""
+    return Path(tempfile.gettempdir()) / f"heaptui-{os.geteuid()}" / "kernels" / source_key()
+
+
 def _usable(directory: Path) -> bool:
     return os.access(directory, os.W_OK | os.X_OK)
 
 
-def _temporary_directory() -> Path | None:
+def _private(path_of: Callable[[], Path]) -> Path | None:
+    """The directory, made 0700 and checked to be the user's own (None: it cannot be, or another's is in the way)."""
+    with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: expanduser without a home
+        directory = private_directory(path_of())
+        if _usable(directory):
+            return directory
+    return None
+
+
+def _process_directory() -> Path | None:
     try:
         directory = Path(tempfile.mkdtemp(prefix="heaptui-kernels-"))  # 0700, an unpredictable name
     except OSError:
@@ -84,27 +101,26 @@ def _temporary_directory() -> Path | None:
 def cache_directory() -> Path | None:
     """The directory numba caches kernels in for this process (None: compile in memory only), chosen once.
 
-    The user's kernels directory, else a private temporary one removed at exit, else None.
+    The user's kernels directory; else the user's own in the temporary directory
+    (a missing or read-only home), kept between runs; else, when another account
+    holds that name, one made for this process and removed at its exit; else None.
     """
     global _chosen
     with _lock:
         if _chosen is None:
-            directory: Path | None = None
-            with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: expanduser without a home
-                candidate = private_directory(home_directory())
-                if _usable(candidate):
-                    directory = candidate
-            if directory is None:
-                directory = _temporary_directory()
-            _chosen = (directory,)
+            _chosen = (_private(home_directory) or _private(shared_temporary_directory) or _process_directory(),)
         return _chosen[0]
 
 
+def shared(directory: Path | None) -> bool:
+    """Whether other processes of the user find kernels compiled in ``directory`` (a compile worker can help)."""
+    return directory is not None and directory in (home_directory(), shared_temporary_directory())
+
+
 def kernels_compiled() -> bool:
-    """Whether the user's kernels directory holds every kernel compiled for these sources (no numba import)."""
-    with contextlib.suppress(OSError, RuntimeError):
-        return (home_directory() / COMPLETE_MARKER).is_file()
-    return False
+    """Whether this process's kernels directory holds every kernel compiled for these sources (no numba import)."""
+    directory = cache_directory()
+    return directory is not None and (directory / COMPLETE_MARKER).is_file()
 
 
 def mark_complete(directory: Path) -> None:

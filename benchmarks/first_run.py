@@ -1,0 +1,109 @@
+"""A new user's first minutes: a fresh install, its size, and the first (compiling) and later commands.
+
+    python benchmarks/first_run.py [--python python3] [--keep DIR]
+
+Makes a virtual environment on the given Python, ``pip install``s this checkout
+into it (wheels from PyPI or pip's cache), and reports the installed size.
+Then, with a new empty HOME (no compiled kernels, no index cache), times
+``heaptui summary`` on the bundled example: the first run (which compiles, with
+the compile worker on the second core), then, once the worker has marked the
+kernels directory complete, the second run and the first ``diff``, ``leaks``
+and filtered ``summary`` (which should find everything compiled). As root it
+also runs ``summary`` twice as ``nobody`` with ``HOME=/nonexistent`` against
+the same installation, which that user cannot write. Prints a table and a JSON
+line; the load average is printed too, since a busy machine's figures are not
+an idle one's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path, prefix: list[str] | None = None) -> tuple[float, str]:
+    start = time.perf_counter()
+    run = subprocess.run([*(prefix or []), *command], env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
+    took = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({run.returncode}): {run.stderr.strip()}")
+    return took, run.stdout
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default="python3", help="the Python to make the environment with")
+    parser.add_argument("--keep", default=None, help="work in this directory and keep it (default: a temporary one)")
+    args = parser.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="heaptui-first-run-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.chmod(work, 0o755)  # nobody must reach the installation (read-only to it)
+    results: dict[str, object] = {"load_average_before": os.getloadavg()}
+    try:
+        venv = work / "venv"
+        start = time.perf_counter()
+        subprocess.run([args.python, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, str(ROOT)], check=True)
+        results["install_seconds"] = round(time.perf_counter() - start, 1)
+        site = next((venv / "lib").glob("python3*/site-packages"))
+        results["installed_mb"] = round(du(site) / 1e6, 1)
+        results["heaptui_package_mb"] = round(du(site / "heaptui") / 1e6, 2)
+        heaptui = str(venv / "bin" / "heaptui")
+        home = work / "home"
+        home.mkdir()
+        env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+        example = str(EXAMPLES / "leaky-server-3.heapsnapshot.gz")
+        results["first_summary_seconds"], first = timed([heaptui, "summary", example], env, work)
+        results["load_average_after_first"] = os.getloadavg()
+        kernels = home / ".cache" / "heaptui" / "kernels"
+        start = time.perf_counter()
+        while not any(kernels.glob("*/complete")):
+            if time.perf_counter() - start > 600:
+                raise SystemExit("the compile worker did not finish within 600 s")
+            time.sleep(0.2)
+        results["worker_done_after_first_seconds"] = round(time.perf_counter() - start, 1)
+        results["second_summary_seconds"], second = timed([heaptui, "summary", example], env, work)
+        if first != second:
+            raise SystemExit("the second summary differs from the first")
+        one, two, three = (str(EXAMPLES / f"leaky-server-{i}.heapsnapshot.gz") for i in (1, 2, 3))
+        for name, command in (
+            ("first_diff_seconds", ["diff", one, three]),
+            ("first_leaks_seconds", ["leaks", one, two, three]),
+            ("first_filter_seconds", ["summary", three, "--filter", "duplicatedStrings"]),
+        ):
+            results[name], _ = timed([heaptui, *command], env, work)
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+            locked = {**env, "HOME": "/nonexistent"}
+            runs = []
+            for _ in range(2):
+                took, out = timed([heaptui, "summary", example], locked, Path("/"), nobody)
+                if out != first:
+                    raise SystemExit("nobody's summary differs")
+                runs.append(round(took, 2))
+            results["nobody_summary_seconds"] = runs
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    for key, value in results.items():
+        print(f"{key:32} {value}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,6 @@ calls the numba dispatcher.
 from __future__ import annotations
 
 import importlib
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -62,8 +61,3 @@ class KernelReference:
 def kernel(module: str, name: str) -> KernelReference:
     """The kernel ``name`` of ``heaptui/engine/kernels/<module>.py``, compiled (or loaded) on first call."""
     return KernelReference(module, name)
-
-
-def started() -> bool:
-    """Whether some kernel module has been imported (numba started) in this process."""
-    return "heaptui.engine.kernels" in sys.modules

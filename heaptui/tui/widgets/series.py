@@ -165,7 +165,8 @@ class LeaksView(_SeriesView):
                     "and switch to the last one with ].")
         a, b, c = (escape(stem(self.snapshots[i])) for i in (self.index - 2, self.index - 1, self.index))
         if not isinstance(model, LeaksModel):
-            return f"Objects allocated between [b]{a}[/b] and [b]{b}[/b], still alive in [b]{c}[/b]  [dim]…[/dim]"
+            return (f"Objects allocated between [b]{a}[/b] and [b]{b}[/b], still alive in [b]{c}[/b]  "
+                    "[dim]finding them…[/dim]")
         r = model.report
         text = (f"{r.leaked_count:,} objects allocated between [b]{a}[/b] and [b]{b}[/b] are alive in "
                 f"[b]{c}[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters")

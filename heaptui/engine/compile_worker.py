@@ -20,7 +20,6 @@ command that has already answered, and a failure in it never reaches the user.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
 import io
 import json
@@ -81,11 +80,17 @@ def _worker_environment() -> dict[str, str]:
 def _only_worker(directory: Path) -> Iterator[bool]:
     """Hold the directory's compile lock for the block (False: another worker holds it)."""
     try:
-        fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(directory / LOCK_NAME, flags, 0o600)
     except OSError:
         yield False
         return
     try:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): compiling twice at once is only slower
+            yield True
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -195,6 +200,8 @@ def compile_everything(directory: Path) -> None:
 
 
 def main() -> None:
+    global _started
+    _started = True  # the loads below must not start another worker
     directory = kernel_cache.cache_directory()
     if directory is None or not kernel_cache.shared(directory):
         return

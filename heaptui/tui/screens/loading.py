@@ -17,9 +17,9 @@ from ..loader import Loader
 
 POLL = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-FIRST_RUN_NOTE = ("First run of this heaptui: compiling its kernels, once ({estimate} on 2 cores; a second process "
-                  "compiles the later phases and the views meanwhile). Later runs start at once.")
-FIRST_RUN_ESTIMATE = "about 15 s"
+FIRST_RUN_NOTE = ("First run of this heaptui: compiling its kernels, once ({estimate}; a second process compiles "
+                  "the later phases and the views meanwhile). Later runs start at once.")
+FIRST_RUN_ESTIMATE = "about 20 s on 2 busy cores"  # measured: benchmarks/first_run.py
 
 
 class FileProgress(Vertical):

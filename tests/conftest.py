@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import subprocess
+import sys
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +26,28 @@ def _private_cache_dir(tmp_path_factory):
     mp.setenv("HEAPTUI_KERNELS_DIR", os.path.join(tempfile.gettempdir(), f"heaptui-test-kernels-{os.geteuid()}"))
     yield
     mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_kernels(_private_cache_dir):
+    """Compile every kernel before the first test, once per version of the engine's sources.
+
+    Any edit of the engine gives the kernels a new directory; compiled on first use instead,
+    a view's first kernels could take a minute on a busy machine while a test waits for it.
+    """
+    from heaptui.engine import kernel_cache
+    from heaptui.engine.compile_worker import worker_running
+
+    directory = kernel_cache.cache_directory()
+    if directory is not None and not kernel_cache.kernels_compiled():
+        subprocess.run([sys.executable, "-m", "heaptui.engine.compile_worker"], timeout=1800, check=False,
+                       env={**os.environ, "PYTHONPATH": str(FIXTURES.parent.parent)})
+        deadline = time.monotonic() + 1800  # a worker a command started held the lock: wait for its end
+        while not kernel_cache.kernels_compiled() and worker_running(directory) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    yield
+
+
 EXPECTED = FIXTURES / "expected"
 
 

@@ -101,6 +101,12 @@ def _only_worker(directory: Path) -> Iterator[bool]:
         os.close(fd)
 
 
+def worker_running(directory: Path) -> bool:
+    """Whether a worker holds ``directory``'s compile lock now."""
+    with _only_worker(directory) as only:
+        return not only
+
+
 def _references(modules: tuple[str, ...]) -> list[KernelReference]:
     """The kernel references the engine holds for the kernels of ``modules``."""
     import importlib

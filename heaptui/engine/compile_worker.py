@@ -7,11 +7,11 @@ on the other core. The worker compiles in the opposite order: it indexes a tiny
 built-in snapshot with the parse and index phases run as plain Python
 (:mod:`heaptui.engine.python_kernels`), so the first kernels it compiles are the
 dominator, class and distance ones, which the loading process reaches last and
-then finds in the cache. It goes on with the parse phase's kernels and those of
-every view and command (Comparison, Leaks, filters, ``diff``, ``leaks``,
-retainers, instances), so that a later first use of them compiles nothing; and
-when all are done it marks the directory complete, so later runs say nothing
-about compiling.
+then finds in the cache. It goes on with the kernels of every view and command
+(Comparison, Leaks, filters, ``diff``, ``leaks``, retainers, instances), so that
+a later first use of them compiles nothing, and ends with the parse and index
+phases' kernels, which the loading process has compiled meanwhile; when all are
+done it marks the directory complete, so later runs say nothing about compiling.
 
 Only one worker runs per kernels directory (a lock file); it outlives a CLI
 command that has already answered, and a failure in it never reaches the user.
@@ -191,15 +191,24 @@ def _views(path: str) -> None:
 
 
 def compile_everything(directory: Path) -> None:
-    """Compile every kernel into ``directory`` (the late phases' first), then mark it complete."""
+    """Compile every kernel into ``directory``, those the loading process needs last first; then mark it complete.
+
+    With the parse and index phases in Python: the later phases' kernels, then
+    the commands' and views'. Last the parse and index kernels, which the
+    loading process has compiled by then (so they are only read back), and
+    every command again with them compiled (their argument types from a real
+    parse, such as a memory-mapped file's read-only bytes).
+    """
     from .load import build_index
     from .parse import read_snapshot_bytes
 
     warnings.simplefilter("ignore")  # the Python kernels' integer arithmetic wraps, as the compiled code does
-    with _as_python(_references(EARLY_MODULES)):
-        build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
-    build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
     with tempfile.TemporaryDirectory(prefix="heaptui-compile-") as files:
+        with _as_python(_references(EARLY_MODULES)):
+            build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
+            _run_commands(files)
+            _views(os.path.join(files, "3.heapsnapshot.gz"))
+        build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
         _run_commands(files)
         _views(os.path.join(files, "3.heapsnapshot.gz"))
     kernel_cache.mark_complete(directory)

@@ -18,23 +18,28 @@ What was tried for the first run (issue 19), on this 2-core machine, measured
 while up to six other jobs shared it (load average in brackets):
 
 - Before: 370 numba compilations, 14.5 s of compiling for the first
-  ``summary`` of leaky-server-3 [0.04]; A/B against the change below, fresh
-  caches each: 30.4 and 34.5 s wall, 16 s CPU [4.3-5.6].
+  ``summary`` of leaky-server-3 [0.04]; A/B against the final change, fresh
+  caches each: 15.0, 15.2, 15.6 and 16.9 s wall, 14-16 s CPU [1.0-1.6];
+  30.4 and 34.5 s [4.3-5.6].
 - Fewer specialisations, same code: slice copies in growing buffers compiled
   numba's shape-mismatch error path (string formatting, ~2 s), and literal
   arguments compiled _bfs/_dfs once more per constant: loops and np.int64
   instead. 206 compilations, 10.3 s of compiling [0.4].
 - A second process (heaptui.engine.compile_worker) compiling the dominator,
   class and distance kernels first while the loading process compiles the
-  parser's, then every command's and view's: 17.9 and 22.7 s wall, 7.5-8.4 s
-  CPU in the loading process [4.9-5.0]; 17.4 s [3.2]. The worker finished
-  8-13 s after the answer; then diff, leaks and a filter compiled nothing.
+  parser's and index's, then every command's and view's: 8.1, 8.8, 9.1 and
+  10.8 s wall, 7.2-8.7 s CPU in the loading process [1.0-1.6]; 17.9 and
+  22.7 s [4.9-5.0]. The worker finished 4-13 s after the answer; then
+  ``summary`` took 0.4-0.9 s, and diff, leaks and a filter (1.0, 0.7, 0.6 s
+  [1.5]) compiled nothing. As nobody with HOME=/nonexistent: 11.4 s, then
+  0.8 s.
 - Plain Python (the kernels' own functions, no numba) for a small snapshot:
   the index phases take 3.4 s instead of 0.45 s compiled (dominators 1.5 s,
   index 1.3 s) [0.4]; the byte scanners are far too slow in Python, so it
   would need a second, json-module reader equal to the first in every column
-  and error: about 5 s idle in all, not better than the above on a busy
-  machine, so not done.
+  and error. Estimated (not measured end to end) at about 5 s idle in all,
+  the most promising way to the 5 s goal, with the worker compiling meanwhile;
+  not done yet.
 - Not tried: compiling at install time (numba's cache is specific to the CPU
   and numba's version; its AOT compiler needs a C compiler and is deprecated).
 """

@@ -29,8 +29,8 @@ EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
 EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
 EXIT_CANCELLED = 130
-FIRST_RUN_NOTE = ("first run of this heaptui: compiling its kernels, once (about 20 s on 2 busy cores; a second "
-                  "process compiles the later phases and the views meanwhile, and may finish after this command); "
+FIRST_RUN_NOTE = ("first run of this heaptui: a second process compiles its kernels, once (15 to 25 s of one core, "
+                  "going on after this command); meanwhile a small snapshot is indexed by them as plain Python; "
                   "later runs start at once")
 
 

@@ -267,10 +267,128 @@ async def test_the_loading_screen_wraps_the_first_run_note_and_moves_while_compi
         assert str(note.render()) == FIRST_RUN_NOTE.format(estimate=FIRST_RUN_ESTIMATE)
         phase = app.screen.query_one(".phase", Label)
         first = str(phase.render())
-        assert "dominators (compiling its kernels)" in first and " s" in first
+        assert "dominators (first run)" in first and " s" in first
         for _ in range(100):  # the spinner and the seconds move (bounded wait, 5 s)
             await pilot.pause(0.05)
             if str(phase.render()) != first:
                 break
         else:
             raise AssertionError(f"the phase line stayed {first!r} for 5 s")
+
+
+def _same_raw(a, b) -> list[str]:
+    """The fields (and string-table arrays) in which two RawSnapshots differ, types included."""
+    import dataclasses
+
+    differ = []
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name == "strings":
+            for k in ("blob", "starts", "ends", "escaped", "hashes"):
+                u, v = getattr(x, k), getattr(y, k)
+                if type(u) is not type(v) or u.dtype != v.dtype or not np.array_equal(u, v):
+                    differ.append(f"strings.{k}")
+        elif isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            if x is None or y is None or x.dtype != y.dtype or not np.array_equal(x, y):
+                differ.append(f.name)
+        elif x != y:
+            differ.append(f.name)
+    return differ
+
+
+def test_the_small_first_run_reader_gives_the_scanners_columns():
+    """Every fixture snapshot: the json-module reader's columns, types, string offsets and hashes are the scanners'."""
+    from heaptui.engine.parse import read_snapshot
+    from heaptui.engine.small_first_run import python_kernels, read_small
+
+    paths = sorted(fixture_path("x").parent.glob("*.heapsnapshot.gz"))
+    assert len(paths) >= 10
+    for path in paths:
+        with python_kernels():
+            small = read_small(path)
+        assert small is not None, path
+        assert _same_raw(read_snapshot(path), small) == [], path
+
+
+def test_the_small_first_run_reader_gives_up_on_what_it_does_not_expect(tmp_path):
+    """Bad input goes to the normal reader (which names the problem): the fast reader returns None."""
+    from heaptui.engine.small_first_run import python_kernels, read_small
+
+    good = json.loads(__import__("gzip").decompress(fixture_path("tiny").read_bytes()))
+    cases = {"not-json": b"{", "array": b"[]", "float": None, "counts": None, "to_node": None, "trace": None}
+    broken = json.loads(json.dumps(good))
+    broken["nodes"][2] = 1.5
+    cases["float"] = json.dumps(broken).encode()
+    broken = json.loads(json.dumps(good))
+    broken["snapshot"]["edge_count"] += 1
+    cases["counts"] = json.dumps(broken).encode()
+    broken = json.loads(json.dumps(good))
+    broken["edges"][2] += 1  # not a multiple of the node field count
+    cases["to_node"] = json.dumps(broken).encode()
+    broken = json.loads(json.dumps(good))
+    broken["trace_tree"] = [1, 2, 3, 0, []]  # allocation traces: the normal reader keeps their bytes
+    cases["trace"] = json.dumps(broken).encode()
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.heapsnapshot"
+        path.write_bytes(data)
+        with python_kernels():
+            assert read_small(path) is None, name
+
+
+@pytest.mark.parametrize("name", ["leaky-3", "mixed", "chromium-1"])
+def test_the_python_kernels_index_a_snapshot_as_the_compiled_ones_do(name):
+    """Dominators, retained sizes, distances, classes, the Summary: the same from the kernels run as Python."""
+    from heaptui.engine.load import build_index
+    from heaptui.engine.parse import read_snapshot
+    from heaptui.engine.small_first_run import python_kernels
+
+    path = fixture_path(name)
+    compiled = build_index(read_snapshot(path), str(path))
+    raw = read_snapshot(path)  # the scanners compiled (as Python they are far too slow): the index as Python
+    with python_kernels():
+        python = build_index(raw, str(path))
+    for field in (
+        "shallow",
+        "first_retainer",
+        "retainer_edge",
+        "dominator",
+        "retained",
+        "distances",
+        "class_id",
+        "node_name",
+    ):
+        assert np.array_equal(getattr(compiled, field), getattr(python, field)), field
+    assert compiled.classes == python.classes and compiled.interfaces == python.interfaces
+    assert compiled.summary_rows == python.summary_rows
+    assert compiled.statistics == python.statistics
+
+
+def test_a_first_run_answers_from_python_kernels_and_leaves_them_compiled(tmp_path):
+    """No compiled kernels: the right Summary (read by the json module, indexed in Python); the worker compiles."""
+    from heaptui.engine.compile_worker import worker_running
+
+    path = str(fixture_path("leaky-3"))
+    expected = subprocess.run(
+        [sys.executable, "-m", "heaptui", "--no-cache", "summary", "--json", path],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=600,
+    )
+    kernels = tmp_path / "kernels"
+    env = _env(HEAPTUI_KERNELS_DIR=str(kernels), XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    first = subprocess.run(
+        [sys.executable, "-m", "heaptui", "--no-cache", "summary", "--json", path],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) == json.loads(expected.stdout)
+    (directory,) = kernels.iterdir()
+    for _ in range(2400):  # the worker the first run started (bounded: 20 minutes)
+        if (directory / "complete").is_file() or not worker_running(directory):
+            break
+        __import__("time").sleep(0.5)
+    assert (directory / "complete").is_file(), "the compile worker ended without compiling every kernel"

@@ -17,9 +17,9 @@ from ..loader import Loader
 
 POLL = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-FIRST_RUN_NOTE = ("First run of this heaptui: compiling its kernels, once ({estimate}; a second process compiles "
-                  "the later phases and the views meanwhile). Later runs start at once.")
-FIRST_RUN_ESTIMATE = "about 20 s on 2 busy cores"  # measured: benchmarks/first_run.py
+FIRST_RUN_NOTE = ("First run of this heaptui: a second process compiles its kernels, once ({estimate}); "
+                  "meanwhile a small snapshot is indexed by them as plain Python. Later runs start at once.")
+FIRST_RUN_ESTIMATE = "15 to 25 s of one core"  # measured: benchmarks/first_run.py
 
 
 class FileProgress(Vertical):
@@ -33,7 +33,7 @@ class FileProgress(Vertical):
     def __init__(self, path: str, compiling: bool = False) -> None:
         super().__init__()
         self.path = path
-        self.compiling = compiling  # a first run: a phase's time is mostly numba compiling its kernels
+        self.compiling = compiling  # a first run: phases compile their kernels, or run them as Python
         self.started = time.monotonic()
         self.phase: str | None = None
         self.phase_started = self.started
@@ -62,7 +62,7 @@ class FileProgress(Vertical):
             overall = 60 * fraction
         else:
             overall = 60 + 40 * (step - 1 + fraction) / (len(PHASES) - 1)
-        doing = " (compiling its kernels)" if self.compiling and fraction < 1 and phase in PHASES else ""
+        doing = " (first run)" if self.compiling and fraction < 1 and phase in PHASES else ""
         self.query_one(".phase", Label).update(
             f"{spin} {phase}{doing} {100 * fraction:3.0f}%  {now - self.phase_started:4.1f} s"
             f"  (in all {now - self.started:4.1f} s)")

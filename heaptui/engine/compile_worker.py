@@ -56,7 +56,8 @@ def start_compiling_in_background() -> bool:
         return False  # a directory of this process's own: it compiles for itself
     try:
         subprocess.Popen(
-            [sys.executable, "-m", "heaptui.engine.compile_worker"],
+            # -P: not the working directory first on the path, which may hold another heaptui (a checkout)
+            [sys.executable, "-P", "-m", "heaptui.engine.compile_worker"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -70,6 +71,7 @@ def start_compiling_in_background() -> bool:
 
 
 def _worker_environment() -> dict[str, str]:
+    """This process's environment, with this heaptui's package root first on the path (the same code)."""
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])

@@ -33,13 +33,16 @@ while up to six other jobs shared it (load average in brackets):
   ``summary`` took 0.4-0.9 s, and diff, leaks and a filter (1.0, 0.7, 0.6 s
   [1.5]) compiled nothing. As nobody with HOME=/nonexistent: 11.4 s, then
   0.8 s.
-- Plain Python (the kernels' own functions, no numba) for a small snapshot:
-  the index phases take 3.4 s instead of 0.45 s compiled (dominators 1.5 s,
-  index 1.3 s) [0.4]; the byte scanners are far too slow in Python, so it
-  would need a second, json-module reader equal to the first in every column
-  and error. Estimated (not measured end to end) at about 5 s idle in all,
-  the most promising way to the 5 s goal, with the worker compiling meanwhile;
-  not done yet.
+- Plain Python for a small snapshot (heaptui.engine.small_first_run, up to
+  12 MB of JSON): the json module reads it (0.6 s for the example, with the
+  string table's offsets and hashes), the kernels' own functions index it
+  (3.3 s instead of 0.45 s compiled: dominators 1.7 s, index 0.9 s), and the
+  worker compiles on the other core meanwhile. Same columns and numbers
+  (tests compare them on every fixture). First ``summary`` of the example:
+  3.6, 3.9, 3.9, 4.0, 4.3 and 4.7 s wall (3.5-4.3 s CPU) [0.7-1.4]; the
+  worker done 12.6 s later; then ``summary`` 0.2 s, diff 1.0 s, leaks 0.9 s,
+  a filter 0.7 s, nothing compiled. As nobody with HOME=/nonexistent: 3.9 s
+  and 3.7 s (the worker had not finished: the second run was small-path too).
 - Not tried: compiling at install time (numba's cache is specific to the CPU
   and numba's version; its AOT compiler needs a C compiler and is deprecated).
 """

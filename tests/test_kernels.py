@@ -315,7 +315,14 @@ def test_the_small_first_run_reader_gives_up_on_what_it_does_not_expect(tmp_path
     from heaptui.engine.small_first_run import python_kernels, read_small
 
     good = json.loads(__import__("gzip").decompress(fixture_path("tiny").read_bytes()))
-    cases = {"not-json": b"{", "array": b"[]", "float": None, "counts": None, "to_node": None, "trace": None}
+    text = json.dumps(good).encode()
+    cases = {
+        "not-json": b"{",
+        "array": b"[]",
+        "bom": b"\xef\xbb\xbf" + text,
+        "utf-16": text.decode().encode("utf-16"),
+        "repeated": text[:-1] + b', "nodes": []}',
+    }
     broken = json.loads(json.dumps(good))
     broken["nodes"][2] = 1.5
     cases["float"] = json.dumps(broken).encode()

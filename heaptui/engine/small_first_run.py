@@ -80,6 +80,14 @@ def read_text(path: str | os.PathLike[str]) -> tuple[bytes, bool, int] | None:
         return (text, False, size) if len(text) <= MAX_TEXT else None
 
 
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different (json would keep the last of a repeated one, silently)."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("a repeated key")
+    return document
+
+
 def _integers(values: Any) -> np.ndarray:
     """A JSON array of integers as int64 (ValueError for anything else: a float, true, a string, a nested array)."""
     if not isinstance(values, list) or not set(map(type, values)) <= {int}:
@@ -154,8 +162,10 @@ def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
     if got is None:
         return None
     text, plain, file_size = got
+    if text.lstrip(b" \t\r\n")[:1] != b"{":  # json would take a BOM or UTF-16; the normal reader names them
+        return None
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_no_repeated_keys)
         meta = parse_meta(document["snapshot"], path)
         usable, trace_tree = _trace_tree(text, document)
         if not usable or meta.node_count == 0:

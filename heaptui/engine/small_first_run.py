@@ -151,9 +151,13 @@ def _string_table(text: bytes, names: list[Any], mapped: str | None) -> StringTa
         data = np.frombuffer(bytearray(text[section:end]), dtype=np.uint8)
         shift = section
     width = np.uint32 if data.shape[0] < 2**32 else np.int64
-    return StringTable(data, (np.array(starts, dtype=np.int64) - shift).astype(width),
-                       (np.array(ends, dtype=np.int64) - shift).astype(width), np.array(escaped, dtype=np.uint8),
-                       np.array(hashes, dtype=np.uint64))
+    return StringTable(
+        data,
+        (np.array(starts, dtype=np.int64) - shift).astype(width),
+        (np.array(ends, dtype=np.int64) - shift).astype(width),
+        np.array(escaped, dtype=np.uint8),
+        np.array(hashes, dtype=np.uint64),
+    )
 
 
 def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
@@ -190,8 +194,10 @@ def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
     np.cumsum(counts, out=first_edge[1:])
     if int(counts.sum()) != meta.edge_count:
         return None
-    for name, key, dtype, limit in (("trace_node_id", "node_trace_id", np.uint32, 2**32 - 1),
-                                    ("detachedness", "node_detachedness", np.uint8, 255)):
+    for name, key, dtype, limit in (
+        ("trace_node_id", "node_trace_id", np.uint32, 2**32 - 1),
+        ("detachedness", "node_detachedness", np.uint8, 255),
+    ):
         offset = meta.node_offset(name)
         column = _column(rows[:, offset], dtype, limit) if offset >= 0 else None
         columns[key] = column if column is not None and column.any() else None
@@ -209,8 +215,15 @@ def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
     strings = _string_table(text, document.get("strings", []), os.fspath(path) if plain else None)
     if strings is None:
         return None
-    raw = RawSnapshot(meta=meta, strings=strings, first_edge=first_edge, trace_tree=trace_tree, file_size=file_size,
-                      **sections, **columns)
+    raw = RawSnapshot(
+        meta=meta,
+        strings=strings,
+        first_edge=first_edge,
+        trace_tree=trace_tree,
+        file_size=file_size,
+        **sections,
+        **columns,
+    )
     try:
         validate(raw, path)
     except Exception:

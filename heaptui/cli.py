@@ -242,6 +242,8 @@ def run() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`heaptui summary F | head`): nothing left to say
             code = code or 1
+    if "heaptui.engine.kernel_cache" in sys.modules:  # os._exit skips atexit: a kernels directory of its own goes
+        sys.modules["heaptui.engine.kernel_cache"].clean_up()
     os._exit(code)
 
 

@@ -399,3 +399,23 @@ def test_a_first_run_answers_from_python_kernels_and_leaves_them_compiled(tmp_pa
             break
         __import__("time").sleep(0.5)
     assert (directory / "complete").is_file(), "the compile worker ended without compiling every kernel"
+
+
+def test_a_kernels_directory_made_for_one_process_is_gone_after_the_command(tmp_path):
+    """No home, and the shared temporary name taken by another account's directory: compiled into a directory
+    of the process's own, removed when the command ends (the console script ends with os._exit, not atexit)."""
+    home = tmp_path / "home"
+    home.write_text("not a directory")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    (temporary / f"heaptui-{os.geteuid()}").write_text("in the way")  # not a directory: refused
+    env = _env(HOME=str(home), XDG_CACHE_HOME=None, HEAPTUI_KERNELS_DIR=None, TMPDIR=str(temporary))
+    code = (
+        "import sys; sys.argv = ['heaptui', '--no-cache', 'summary', sys.argv[1]]\nfrom heaptui.cli import run\nrun()"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(fixture_path("tiny"))], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Constructor" in run.stdout
+    assert sorted(p.name for p in temporary.iterdir()) == [f"heaptui-{os.geteuid()}"]

@@ -42,6 +42,7 @@ COMPLETE_MARKER = "complete"
 
 _lock = threading.Lock()
 _chosen: tuple[Path | None] | None = None
+_made_for_this_process: list[Path] = []
 
 
 def source_key() -> str:
@@ -94,8 +95,15 @@ def _process_directory() -> Path | None:
         directory = Path(tempfile.mkdtemp(prefix="heaptui-kernels-"))  # 0700, an unpredictable name
     except OSError:
         return None
-    atexit.register(shutil.rmtree, directory, True)
+    _made_for_this_process.append(directory)
+    atexit.register(clean_up)
     return directory
+
+
+def clean_up() -> None:
+    """Remove the directory made for this process alone, if any (also for a program ending with ``os._exit``)."""
+    while _made_for_this_process:
+        shutil.rmtree(_made_for_this_process.pop(), ignore_errors=True)
 
 
 def cache_directory() -> Path | None:

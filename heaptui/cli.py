@@ -31,7 +31,8 @@ EXIT_BAD_INPUT = 1
 EXIT_INTERNAL = 2
 EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
 EXIT_CANCELLED = 130
-FIRST_RUN_NOTE = ("first run on this machine: compiling heaptui's kernels (once, about 20 s on 2 cores); "
+FIRST_RUN_NOTE = ("first run of this heaptui: a second process compiles its kernels, once (15 to 25 s of one core, "
+                  "going on after this command); meanwhile a small snapshot is indexed by them as plain Python; "
                   "later runs start at once")
 
 
@@ -247,6 +248,8 @@ def run() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`heaptui summary F | head`): nothing left to say
             code = code or 1
+    if "heaptui.engine.kernel_cache" in sys.modules:  # os._exit skips atexit: a kernels directory of its own goes
+        sys.modules["heaptui.engine.kernel_cache"].clean_up()
     os._exit(code)
 
 

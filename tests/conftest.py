@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -17,8 +22,32 @@ def _private_cache_dir(tmp_path_factory):
     """Index caches written by the commands under test go to a temporary directory, not ~/.cache."""
     mp = pytest.MonkeyPatch()
     mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    # Compiled kernels outlive the session (keyed by the sources, so never stale): compiling them is slow.
+    mp.setenv("HEAPTUI_KERNELS_DIR", os.path.join(tempfile.gettempdir(), f"heaptui-test-kernels-{os.geteuid()}"))
     yield
     mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_kernels(_private_cache_dir):
+    """Compile every kernel before the first test, once per version of the engine's sources.
+
+    Any edit of the engine gives the kernels a new directory; compiled on first use instead,
+    a view's first kernels could take a minute on a busy machine while a test waits for it.
+    """
+    from heaptui.engine import kernel_cache
+    from heaptui.engine.compile_worker import worker_running
+
+    directory = kernel_cache.cache_directory()
+    if directory is not None and not kernel_cache.kernels_compiled():
+        subprocess.run([sys.executable, "-m", "heaptui.engine.compile_worker"], timeout=1800, check=False,
+                       env={**os.environ, "PYTHONPATH": str(FIXTURES.parent.parent)})
+        deadline = time.monotonic() + 1800  # a worker a command started held the lock: wait for its end
+        while not kernel_cache.kernels_compiled() and worker_running(directory) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    yield
+
+
 EXPECTED = FIXTURES / "expected"
 #: tests/fixtures/runtime_workload.mjs's snapshot from each runtime (tests/fixtures/make_runtimes.sh).
 RUNTIMES = ["runtime-node18", "runtime-node20", "runtime-node22", "runtime-node24", "runtime-deno2", "runtime-bun1"]

@@ -26,7 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from .classes import ClassInfo, classify
-from .jit import njit
+from .jit import kernel
 from .jsnames import js_sort_key
 from .snapshot import Snapshot
 
@@ -133,21 +133,7 @@ def base_classes(base: Snapshot, snapshot: Snapshot) -> BaseClasses:
     return BaseClasses(class_id, classes)
 
 
-@njit(cache=True, nogil=True)
-def _match_sorted(a, b, matched_a, matched_b):
-    """Mark the values two sorted arrays share, pairing equal values one to one (DevTools' merge)."""
-    i = 0
-    j = 0
-    while i < a.shape[0] and j < b.shape[0]:
-        if a[i] < b[j]:
-            i += 1
-        elif a[i] > b[j]:
-            j += 1
-        else:
-            matched_a[i] = True
-            matched_b[j] = True
-            i += 1
-            j += 1
+_match_sorted = kernel("compare", "_match_sorted")
 
 
 def _keyed_ids(key_of_class: np.ndarray, class_id: np.ndarray, node_id: np.ndarray,

@@ -13,271 +13,33 @@ those corner cases the retained sizes are DevTools' own.
 
 from __future__ import annotations
 
-import numpy as np
+from .jit import kernel
 
-from .graph import bisect_edge
-from .jit import njit
-
-
-@njit(cache=True, nogil=True)
-def essential_edges(root, first_edge, edge_type, edge_name, edge_to, node_id, page_owned,
-                    weak_edge, shortcut_edge, internal_edge, ephemeron_part, ephemeron_table_id):
-    """A bit per edge (packed, edge e is bit e & 7 of byte e >> 3): set when the edge counts for dominators."""
-    n = first_edge.shape[0] - 1
-    out = np.zeros((edge_to.shape[0] + 7) >> 3, dtype=np.uint8)
-    for v in range(n):
-        v_owned = page_owned[v]
-        for e in range(first_edge[v], first_edge[v + 1]):
-            t = edge_type[e]
-            if t == internal_edge:
-                part = ephemeron_part[edge_name[e]]
-                if part >= 0 and ephemeron_table_id[part] == node_id[v]:
-                    continue
-            if t == weak_edge:
-                continue
-            w = edge_to[e]
-            if w == v:
-                continue
-            if v != root:
-                if t == shortcut_edge:
-                    continue
-                if page_owned[w] and not v_owned:
-                    continue
-            out[e >> 3] |= np.uint8(1 << (e & 7))
-    return out
+essential_edges = kernel("dominators", "essential_edges")
 
 
 _BLOCK_SHIFT = 8
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _essential(bits, e):
-    return (bits[e >> 3] >> (e & 7)) & 1
+_essential = kernel("dominators", "_essential")
 
 
-@njit(cache=True, nogil=True)
-def _dfs(start, parent, semi, vertex, label, next_edge, n, first_edge, edge_to, essential):
-    """DevTools' iterative DFS from ``start`` (1-based vertex numbers); returns the new count."""
-    next_edge[start - 1] = first_edge[start - 1]
-    v = start
-    while v != 0:
-        if semi[v] == 0:
-            n += 1
-            semi[v] = n
-            vertex[n] = v
-            label[v] = v
-        v_next = parent[v]
-        vo = v - 1
-        end = first_edge[vo + 1]
-        while next_edge[vo] < end:
-            e = next_edge[vo]
-            if _essential(essential, e):
-                wo = edge_to[e]
-                w = wo + 1
-                if semi[w] == 0:
-                    parent[w] = v
-                    next_edge[wo] = first_edge[wo]
-                    v_next = w
-                    break
-            next_edge[vo] = e + 1
-        v = v_next
-    return n
+_dfs = kernel("dominators", "_dfs")
 
 
-@njit(cache=True, nogil=True)
-def _evaluate(v, ancestor, label, semi):
-    """LT's EVAL with path compression, by pointer reversal instead of a stack.
-
-    DevTools pushes the path on a stack, then compresses from the top down; here
-    the path's ``ancestor`` links are reversed on the way up and restored on the
-    way down, which gives the same labels and links without an array of n.
-    """
-    if ancestor[v] == 0:
-        return v
-    below = 0
-    x = v
-    while ancestor[ancestor[x]] != 0:
-        up = ancestor[x]
-        ancestor[x] = below
-        below = x
-        x = up
-    upper = x  # the highest node of the path, whose link stays as it is
-    w = below
-    while w != 0:
-        next_down = ancestor[w]
-        if semi[label[upper]] < semi[label[w]]:
-            label[w] = label[upper]
-        ancestor[w] = ancestor[upper]
-        upper = w
-        w = next_down
-    return label[v]
+_evaluate = kernel("dominators", "_evaluate")
 
 
-@njit(cache=True, nogil=True)
-def _retaining_node(e, first_edge, block_source):
-    """The node whose edge range holds edge ``e`` (a binary search narrowed by a block table)."""
-    return bisect_edge(first_edge, e, block_source[e >> _BLOCK_SHIFT], block_source[(e >> _BLOCK_SHIFT) + 1] + 1)
+_retaining_node = kernel("dominators", "_retaining_node")
 
 
-@njit(cache=True, nogil=True)
-def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label,
-                   semi):
-    """LT's step 2 for ``w``: its semidominator from its essential predecessors (the root for orphans)."""
-    wo = w - 1
-    orphan = True
-    for k in range(first_retainer[wo], first_retainer[wo + 1]):
-        e = retainer_edge[k]
-        if not _essential(essential, e):
-            continue
-        orphan = False
-        u = _evaluate(_retaining_node(e, first_edge, block_source) + 1, ancestor, label, semi)
-        if semi[u] < semi[w]:
-            semi[w] = semi[u]
-    if orphan:
-        semi[w] = semi[r]
+_semidominator = kernel("dominators", "_semidominator")
 
 
-@njit(cache=True, nogil=True)
-def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential):
-    """Return (dominator ordinal per node, nodes in DFS order, orphan count, unreachable count).
-
-    The root is its own dominator. ``orphans`` counts nodes reached only
-    through weak edges, ``unreachable`` the ones DevTools then attaches to the
-    root one by one. The DFS order is what :func:`retained_sizes` needs.
-
-    The numbering and the semidominators are DevTools' Lengauer-Tarjan ones.
-    The immediate dominators then come from the semi-NCA rule (walk up from the
-    DFS parent to the first dominator at or above the semidominator), which
-    gives the same tree on any graph whose DFS tree is made of its own edges and
-    needs no buckets: five arrays of n+1 integers in all. Only when DevTools'
-    fallback hangs unreachable cliques off the root (parent edges that are not
-    edges) is its bucket step run instead, to match it there too.
-    """
-    node_count = first_edge.shape[0] - 1
-    size = node_count + 1
-    parent = np.zeros(size, dtype=np.int32)
-    # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
-    ancestor = np.zeros_like(first_edge)
-    vertex = np.zeros(size, dtype=np.int32)
-    label = np.zeros(size, dtype=np.int32)
-    semi = np.zeros(size, dtype=np.int32)
-    r = root + 1
-    n = _dfs(r, parent, semi, vertex, label, ancestor, 0, first_edge, edge_to, essential)
-    orphans = 0
-    unreachable = 0
-    if n < node_count:
-        for v in range(1, node_count + 1):
-            if semi[v] != 0:
-                continue
-            vo = v - 1
-            only_weak = True
-            for k in range(first_retainer[vo], first_retainer[vo + 1]):
-                if _essential(essential, retainer_edge[k]):
-                    only_weak = False
-                    break
-            if only_weak:
-                orphans += 1
-                parent[v] = r
-                n = _dfs(v, parent, semi, vertex, label, ancestor, n, first_edge, edge_to, essential)
-    if n < node_count:
-        for v in range(1, node_count + 1):
-            if semi[v] == 0:
-                unreachable += 1
-                parent[v] = r
-                n += 1
-                semi[v] = n
-                vertex[n] = v
-                label[v] = v
-    ancestor[:] = 0
-    block_source = np.empty((edge_to.shape[0] >> _BLOCK_SHIFT) + 2, dtype=np.int32)
-    v = 0
-    for b in range(block_source.shape[0]):
-        e = b << _BLOCK_SHIFT
-        while v < node_count - 1 and first_edge[v + 1] <= e:
-            v += 1
-        block_source[b] = v
-    if unreachable == 0:
-        for i in range(n, 1, -1):
-            w = vertex[i]
-            _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor,
-                           label, semi)
-            ancestor[w] = parent[w]
-        # Semi-NCA: label becomes the dominator, ancestor each vertex's DFS number.
-        dom = label
-        number = ancestor
-        for i in range(1, n + 1):
-            number[vertex[i]] = i
-        dom[r] = r
-        for i in range(2, n + 1):
-            w = vertex[i]
-            x = parent[w]
-            while number[x] > semi[w]:
-                x = dom[x]
-            dom[w] = x
-    else:
-        dom = _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essential, block_source,
-                                 parent, ancestor, vertex, label, semi)
-    # Reuse the arrays this function owns for its results, to keep the peak memory down.
-    dominator = parent[:node_count]
-    for o in range(node_count):
-        dominator[o] = dom[o + 1] - 1
-    order = semi[:node_count]
-    for i in range(n):
-        order[i] = vertex[i + 1] - 1
-    return dominator, order, orphans, unreachable
+dominator_tree = kernel("dominators", "dominator_tree")
 
 
-@njit(cache=True, nogil=True)
-def _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essential, block_source, parent, ancestor,
-                       vertex, label, semi):
-    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold."""
-    size = semi.shape[0]
-    bucket_head = np.zeros(size, dtype=np.int32)
-    # Each vertex enters one bucket once and leaves it when its dominator is set,
-    # so its bucket link and its dominator can share one slot.
-    bucket_next_or_dom = np.zeros(size, dtype=np.int32)
-    for i in range(n, 1, -1):
-        w = vertex[i]
-        _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label,
-                       semi)
-        b = vertex[semi[w]]
-        bucket_next_or_dom[w] = bucket_head[b]
-        bucket_head[b] = w
-        ancestor[w] = parent[w]
-        p = parent[w]
-        v = bucket_head[p]
-        while v != 0:
-            following = bucket_next_or_dom[v]
-            u = _evaluate(v, ancestor, label, semi)
-            bucket_next_or_dom[v] = u if semi[u] < semi[v] else p
-            v = following
-        bucket_head[p] = 0
-    dom = bucket_next_or_dom
-    # A vertex left in a bucket nobody read (only in DevTools' fallback for
-    # unreachable cliques) has no dominator yet: 0, as in DevTools' zeroed array.
-    for x in range(1, size):
-        v = bucket_head[x]
-        while v != 0:
-            following = dom[v]
-            dom[v] = 0
-            v = following
-    dom[0] = r
-    dom[r] = r
-    for i in range(2, n + 1):
-        w = vertex[i]
-        if dom[w] != vertex[semi[w]]:
-            dom[w] = dom[dom[w]]
-    return dom
+_bucket_dominators = kernel("dominators", "_bucket_dominators")
 
 
-@njit(cache=True, nogil=True)
-def retained_sizes(dominator, order, shallow):
-    """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does."""
-    n = dominator.shape[0]
-    retained = np.empty(n, dtype=np.int64)
-    for o in range(n):
-        retained[o] = shallow[o]
-    for i in range(n - 1, 0, -1):
-        o = order[i]
-        retained[dominator[o]] += retained[o]
-    return retained
+retained_sizes = kernel("dominators", "retained_sizes")

@@ -11,26 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import njit
+from .jit import kernel
 
-
-@njit(cache=True, nogil=True)
-def build_retainers(first_edge, edge_to, node_count):
-    """Reverse CSR: retainers of node t are retainer_edge[first_retainer[t]:first_retainer[t+1]]."""
-    edge_count = edge_to.shape[0]
-    first_retainer = np.zeros_like(first_edge)  # node_count + 1 offsets, as wide as the edge offsets
-    for e in range(edge_count):
-        first_retainer[edge_to[e] + 1] += 1
-    for i in range(node_count):
-        first_retainer[i + 1] += first_retainer[i]
-    fill = first_retainer[1:].copy()
-    retainer_edge = np.empty(edge_count, dtype=np.int32)
-    for src in range(node_count):
-        for e in range(first_edge[src], first_edge[src + 1]):
-            t = edge_to[e]
-            fill[t] -= 1
-            retainer_edge[fill[t]] = e
-    return first_retainer, retainer_edge
+build_retainers = kernel("graph", "build_retainers")
 
 
 def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray | int:
@@ -39,36 +22,10 @@ def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray |
     return np.searchsorted(first_edge, np.asarray(edges, dtype=first_edge.dtype), side="right") - 1
 
 
-@njit(cache=True, nogil=True, inline="always")
-def bisect_edge(first_edge, e, lo, hi):
-    """The node whose edge range holds edge ``e``, given first_edge[lo] <= e < first_edge[hi]."""
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if first_edge[mid] <= e:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+bisect_edge = kernel("graph", "bisect_edge")
 
 
-@njit(cache=True, nogil=True, inline="always")
-def edge_owner(first_edge, e):
-    """In compiled code: the node whose edge range holds edge ``e`` (a binary search)."""
-    return bisect_edge(first_edge, e, 0, first_edge.shape[0] - 1)
+edge_owner = kernel("graph", "edge_owner")
 
 
-@njit(cache=True, nogil=True)
-def edges_of(first_edge, nodes):
-    """All edge ordinals of the given nodes, in order."""
-    total = 0
-    for k in range(nodes.shape[0]):
-        v = nodes[k]
-        total += first_edge[v + 1] - first_edge[v]
-    out = np.empty(total, dtype=np.int64)
-    i = 0
-    for k in range(nodes.shape[0]):
-        v = nodes[k]
-        for e in range(first_edge[v], first_edge[v + 1]):
-            out[i] = e
-            i += 1
-    return out
+edges_of = kernel("graph", "edges_of")

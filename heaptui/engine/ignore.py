@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .distances import devtools_distances
-from .format import NO_DISTANCE
-from .jit import njit
+from .jit import kernel
 from .snapshot import Snapshot
 
 
@@ -27,32 +26,7 @@ class IgnoredRetainers:
     edges: frozenset[int] = frozenset()
 
 
-@njit(cache=True, nogil=True)
-def _dead_weakmap_edges(distances, first_edge, edge_type, edge_name, internal_edge, part_of, part_count):
-    """Internal WeakMap edges whose pair has a side held only by an unreachable node."""
-    dead = np.zeros(max(part_count, 1), dtype=np.uint8)
-    n = first_edge.shape[0] - 1
-    for v in range(n):
-        if distances[v] != NO_DISTANCE:
-            continue
-        for e in range(first_edge[v], first_edge[v + 1]):
-            if edge_type[e] == internal_edge:
-                p = part_of[edge_name[e]]
-                if p >= 0:
-                    dead[p] = 1
-    out = np.empty(0, dtype=np.int64)
-    count = 0
-    for e in range(edge_type.shape[0]):
-        if edge_type[e] == internal_edge:
-            p = part_of[edge_name[e]]
-            if p >= 0 and dead[p]:
-                if count == out.shape[0]:
-                    bigger = np.empty(max(16, 2 * count), dtype=np.int64)
-                    bigger[:count] = out[:count]
-                    out = bigger
-                out[count] = e
-                count += 1
-    return out[:count]
+_dead_weakmap_edges = kernel("ignore", "_dead_weakmap_edges")
 
 
 def ignore_retainers(s: Snapshot, nodes: frozenset[int]) -> IgnoredRetainers:

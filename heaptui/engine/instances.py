@@ -10,24 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import njit
+from .jit import kernel
 
-
-@njit(cache=True, nogil=True)
-def _group_by_class(class_id, class_count, nodes):
-    """A stable counting sort of ``nodes`` by class: (first, order), class c's slice first[c]:first[c + 1]."""
-    first = np.zeros(class_count + 1, dtype=np.int64)
-    for v in nodes:
-        first[class_id[v] + 1] += 1
-    for c in range(class_count):
-        first[c + 1] += first[c]
-    order = np.empty(nodes.shape[0], dtype=np.int32)
-    fill = first[:-1].copy()
-    for v in nodes:
-        c = class_id[v]
-        order[fill[c]] = v
-        fill[c] += 1
-    return first, order
+_group_by_class = kernel("instances", "_group_by_class")
 
 
 def class_instances_index(class_id: np.ndarray, class_count: int, shallow: np.ndarray, retained: np.ndarray,

@@ -23,12 +23,14 @@ import numpy as np
 from . import classes as cls
 from .cache import CacheOptions, save_and_adopt
 from .cache import load as load_cached
+from .compile_worker import start_compiling_in_background
 from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
 from .ephemerons import ephemeron_names
 from .errors import Cancelled
 from .graph import build_retainers
+from .kernel_cache import kernels_compiled
 from .memory import return_large_frees_to_the_system
 from .ownership import mark_page_owned, transfer_shallow_sizes
 from .parse import RawSnapshot, read_snapshot
@@ -78,6 +80,7 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
 
 def _load_file(path: str | os.PathLike[str], report: ProgressCallback, salvage: bool = False) -> Snapshot:
     return_large_frees_to_the_system()
+    start_compiling_in_background()  # a first run: a second process compiles the later phases' kernels meanwhile
     timings: dict[str, float] = {}
     started = time.perf_counter()
     try:
@@ -87,9 +90,28 @@ def _load_file(path: str | os.PathLike[str], report: ProgressCallback, salvage: 
     if large:
         is_monotonic(np.zeros(2, dtype=np.int32))  # numba's own start-up, once, before two threads need it
         warm_up_in_background()
+    elif not salvage and not kernels_compiled():
+        snapshot = _load_small_without_compiling(path, report, timings, started)
+        if snapshot is not None:
+            return snapshot
     raw = read_snapshot(path, report, salvage)
     timings["parse"] = time.perf_counter() - started
     return build_index(raw, str(path), report, timings)
+
+
+def _load_small_without_compiling(path: str | os.PathLike[str], report: ProgressCallback,
+                                  timings: dict[str, float], started: float) -> Snapshot | None:
+    """A first run on a small file: the json module and the kernels as Python, faster than compiling them."""
+    from .small_first_run import python_kernels, read_small
+
+    with python_kernels():
+        report("parse", 0, 1)
+        raw = read_small(path)
+        if raw is None:
+            return None
+        timings["parse"] = time.perf_counter() - started
+        report("parse", 1, 1)
+        return build_index(raw, str(path), report, timings)
 
 
 @contextmanager

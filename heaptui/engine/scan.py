@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import njit
+from .jit import kernel
 
 ST_POS, ST_VALUE, ST_IN_NUMBER, ST_DONE, ST_ERROR, ST_SIGN = 0, 1, 2, 3, 4, 5
 STATE_SIZE = 8
@@ -36,205 +36,20 @@ def new_state() -> np.ndarray:
     return np.zeros(STATE_SIZE, dtype=np.int64)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _is_space(c: int) -> bool:
-    return c == 32 or c == 10 or c == 13 or c == 9
+_is_space = kernel("scan", "_is_space")
 
 
-@njit(cache=True, nogil=True)
-def scan_columns(buf, start, end, state, field_count, limit, node_field_count,
-                 f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to,
-                 types, names, ids, self_sizes, edge_counts, traces, detached, targets):
-    """Read the ``nodes`` or ``edges`` array into its columns, stopping at ``]`` or at ``end``.
-
-    The hot loop of a load: one unsigned compare per digit, and everything else
-    (range checks, the column a number goes to) only when a number ends. The
-    field index is counted, never divided out. A field offset of -1 means the
-    section has no such field. ``to_node`` (a node index) is stored as a node
-    ordinal; one that is not a multiple of the node field count is ERR_RANGE.
-    """
-    pos = state[ST_POS]
-    value = state[ST_VALUE]
-    digits = state[ST_IN_NUMBER]
-    row = pos // field_count
-    f = pos - row * field_count
-    i = start
-    while i < end:
-        c = buf[i]
-        d = np.uint8(c - 48)
-        if d < 10:
-            value = value * 10 + d
-            digits += 1
-            i += 1
-            continue
-        if digits:
-            if digits > 10 or value > _U32_MAX:
-                state[ST_ERROR] = ERR_RANGE
-                break
-            if pos >= limit:
-                state[ST_ERROR] = ERR_TOO_MANY
-                break
-            if f == f_to:
-                q = value // node_field_count
-                if q * node_field_count != value:
-                    state[ST_ERROR] = ERR_RANGE
-                    break
-                targets[row] = q
-            elif f == f_type:
-                if value > 255:
-                    state[ST_ERROR] = ERR_RANGE
-                    break
-                types[row] = value
-            elif f == f_name:
-                names[row] = value
-            elif f == f_id:
-                ids[row] = value
-            elif f == f_self:
-                self_sizes[row] = value
-            elif f == f_edges:
-                edge_counts[row] = value
-            elif f == f_trace:
-                traces[row] = value
-            elif f == f_detached:
-                detached[row] = value & 3
-            pos += 1
-            f += 1
-            if f == field_count:
-                f = 0
-                row += 1
-            value = 0
-            digits = 0
-        if c == 44 or c == 10 or c == 32 or c == 13 or c == 9:
-            i += 1
-            continue
-        if c == 93:  # ]
-            state[ST_DONE] = 1
-            i += 1
-            break
-        state[ST_ERROR] = ERR_CHAR
-        break
-    state[ST_POS] = pos
-    state[ST_VALUE] = value
-    state[ST_IN_NUMBER] = digits
-    return i
+scan_columns = kernel("scan", "scan_columns")
 
 
-@njit(cache=True, nogil=True)
-def scan_int_array(buf, start, end, state, out):
-    """Read a small array of (possibly negative) integers into ``out``.
-
-    Used for ``locations``, ``samples`` and the allocation trace arrays. When
-    ``out`` is full the scan stops with ST_DONE unset and position == len(out),
-    so the caller can grow ``out`` and call again.
-    """
-    pos = state[ST_POS]
-    value = state[ST_VALUE]
-    in_number = state[ST_IN_NUMBER]
-    sign = state[ST_SIGN]
-    i = start
-    n = out.shape[0]
-    while i < end:
-        c = buf[i]
-        if 48 <= c <= 57:
-            value = value * 10 + (c - 48)
-            if value > 0x7FFFFFFFFFFF:
-                state[ST_ERROR] = ERR_RANGE
-                break
-            in_number = 1
-            i += 1
-            continue
-        if c == 45 and not in_number and sign == 0:  # -
-            sign = 1
-            i += 1
-            continue
-        if in_number:
-            if pos >= n:
-                break
-            out[pos] = -value if sign else value
-            pos += 1
-            value = 0
-            in_number = 0
-            sign = 0
-        elif sign:
-            state[ST_ERROR] = ERR_CHAR
-            break
-        if c == 44 or _is_space(c):
-            i += 1
-            continue
-        if c == 93:
-            state[ST_DONE] = 1
-            i += 1
-            break
-        state[ST_ERROR] = ERR_CHAR
-        break
-    state[ST_POS] = pos
-    state[ST_VALUE] = value
-    state[ST_IN_NUMBER] = in_number
-    state[ST_SIGN] = sign
-    return i
+scan_int_array = kernel("scan", "scan_int_array")
 
 
 # State of the value skipper: depth, in_string, escape, started, done.
 SK_DEPTH, SK_IN_STRING, SK_ESCAPE, SK_STARTED, SK_DONE = 0, 1, 2, 3, 4
 
 
-@njit(cache=True, nogil=True)
-def skip_value(buf, start, end, state):
-    """Find the end of one JSON value (any kind), keeping track of strings and nesting.
-
-    Returns the position just after the value once SK_DONE is set; a scalar ends
-    before the ``,`` ``}`` or ``]`` that follows it.
-    """
-    depth = state[SK_DEPTH]
-    in_string = state[SK_IN_STRING]
-    escape = state[SK_ESCAPE]
-    started = state[SK_STARTED]
-    i = start
-    while i < end:
-        c = buf[i]
-        if in_string:
-            if escape:
-                escape = 0
-            elif c == 92:
-                escape = 1
-            elif c == 34:
-                in_string = 0
-                if depth == 0:
-                    state[SK_DONE] = 1
-                    i += 1
-                    break
-            i += 1
-            continue
-        if c == 34:
-            in_string = 1
-            started = 1
-        elif c == 91 or c == 123:
-            depth += 1
-            started = 1
-        elif c == 93 or c == 125:
-            if depth == 0:
-                state[SK_DONE] = 1
-                break
-            depth -= 1
-            if depth == 0:
-                state[SK_DONE] = 1
-                i += 1
-                break
-        elif c == 44 and depth == 0:
-            if started:
-                state[SK_DONE] = 1
-                break
-        elif not _is_space(c):
-            started = 1
-        elif started and depth == 0:
-            state[SK_DONE] = 1
-            break
-        i += 1
-    state[SK_DEPTH] = depth
-    state[SK_IN_STRING] = in_string
-    state[SK_ESCAPE] = escape
-    state[SK_STARTED] = started
-    return i
+skip_value = kernel("scan", "skip_value")
 
 
 # State of the streaming string indexer.
@@ -244,132 +59,17 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@njit(cache=True, nogil=True)
-def hash_bytes(data):
-    """FNV-1a of a byte string, as the indexer computes it for each stored string."""
-    h = _FNV_OFFSET
-    for i in range(data.shape[0]):
-        h = (h ^ np.uint64(data[i])) * _FNV_PRIME
-    return h
+hash_bytes = kernel("scan", "hash_bytes")
 IS_ERR_SYNTAX, IS_ERR_ESCAPE = 1, 2
 
 
-@njit(cache=True, nogil=True)
-def index_strings_chunk(buf, start, end, base, state, starts, ends, escaped, hashes):
-    """Locate the strings of a JSON array of strings, one chunk at a time.
-
-    ``base`` is the stream offset of ``buf[0]``; the recorded starts and ends
-    are stream offsets, so the strings can be read later straight from the
-    file. Escapes are checked as they pass (a ``\\uXXXX`` may straddle two
-    chunks: IS_ESCAPE counts the hex digits still due). Stops early when the
-    output arrays are full, so the caller can grow them. Each string's stored
-    bytes are hashed on the way (``hashes``), so that strings can later be found
-    by content without reading the text again.
-    """
-    h = np.uint64(state[IS_HASH])
-    count = state[IS_COUNT]
-    in_string = state[IS_IN_STRING]
-    esc = state[IS_ESCAPE]
-    cap = starts.shape[0]
-    i = start
-    while i < end:
-        c = buf[i]
-        if in_string:
-            if esc == 0 and c == 34:
-                starts[count] = state[IS_START]
-                ends[count] = base + i
-                escaped[count] = state[IS_ESCAPED]
-                hashes[count] = h
-                count += 1
-                in_string = 0
-                i += 1
-                continue
-            h = (h ^ np.uint64(c)) * _FNV_PRIME
-            if esc == 1:
-                if c == 117:  # u: four hex digits follow
-                    esc = 5
-                elif c == 34 or c == 92 or c == 47 or c == 98 or c == 102 or c == 110 or c == 114 or c == 116:
-                    esc = 0
-                else:
-                    state[IS_ERROR] = IS_ERR_ESCAPE
-                    break
-            elif esc > 1:
-                if not (48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102):
-                    state[IS_ERROR] = IS_ERR_ESCAPE
-                    break
-                esc = 0 if esc == 2 else esc - 1
-            elif c == 92:
-                esc = 1
-                state[IS_ESCAPED] = 1
-            i += 1
-            continue
-        if c == 34:
-            if count == cap:
-                break
-            in_string = 1
-            state[IS_START] = base + i + 1
-            state[IS_ESCAPED] = 0
-            h = _FNV_OFFSET
-        elif c == 93:
-            state[IS_DONE] = 1
-            i += 1
-            break
-        elif not (c == 44 or _is_space(c)):
-            state[IS_ERROR] = IS_ERR_SYNTAX
-            break
-        i += 1
-    state[IS_COUNT] = count
-    state[IS_IN_STRING] = in_string
-    state[IS_ESCAPE] = esc
-    state[IS_HASH] = np.int64(h)
-    return i
+index_strings_chunk = kernel("scan", "index_strings_chunk")
 
 
-@njit(cache=True, nogil=True)
-def strings_containing(blob, starts, ends, needle, candidates):
-    """Indices of the stored strings among ``candidates`` that contain the bytes ``needle``."""
-    n = starts.shape[0]
-    m = needle.shape[0]
-    hits = np.empty(n, dtype=np.int64)
-    count = 0
-    first = needle[0]
-    for i in range(n):
-        if not candidates[i]:
-            continue
-        s = starts[i]
-        last = ends[i] - m
-        j = s
-        while j <= last:
-            if blob[j] == first:
-                same = True
-                for k in range(1, m):
-                    if blob[j + k] != needle[k]:
-                        same = False
-                        break
-                if same:
-                    hits[count] = i
-                    count += 1
-                    break
-            j += 1
-    return hits[:count]
+strings_containing = kernel("scan", "strings_containing")
 
 
-@njit(cache=True, nogil=True)
-def is_monotonic(values):
-    """True when the offsets never decrease (an edge count that wrapped around would)."""
-    for i in range(1, values.shape[0]):
-        if values[i] < values[i - 1]:
-            return False
-    return True
+is_monotonic = kernel("scan", "is_monotonic")
 
 
-@njit(cache=True, nogil=True)
-def first_bad_edge(edge_type, edge_name, edge_to, node_count, type_count, numbered, string_count):
-    """The first edge with a bad type, target or string name, or -1: one pass, no temporaries."""
-    for e in range(edge_type.shape[0]):
-        t = edge_type[e]
-        if t >= type_count or edge_to[e] >= node_count:
-            return e
-        if not numbered[t] and edge_name[e] >= string_count:
-            return e
-    return -1
+first_bad_edge = kernel("scan", "first_bad_edge")

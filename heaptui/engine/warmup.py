@@ -10,10 +10,9 @@ argument types. On a fresh process this hides most of that cost behind I/O.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import threading
-from collections.abc import Callable
+
+from . import kernel_cache
 
 _started = False
 _lock = threading.Lock()
@@ -22,7 +21,7 @@ _lock = threading.Lock()
 # a root, (GC roots), a global, two plain objects sharing a property (an interface),
 # a string, an array with two owners, a WeakMap-named edge and a location.
 _NODE_FIELDS = ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"]
-_TINY = {
+TINY = {
     "snapshot": {
         "meta": {
             "node_fields": _NODE_FIELDS,
@@ -59,44 +58,14 @@ def _warm() -> None:
     from .parse import read_snapshot_bytes
 
     try:
-        build_index(read_snapshot_bytes(json.dumps(_TINY).encode()), "<warm-up>")
+        build_index(read_snapshot_bytes(json.dumps(TINY).encode()), "<warm-up>")
     except Exception:  # only a speed-up: a failure here must never reach the user
         pass
 
 
 def kernels_compiled() -> bool:
-    """Whether numba's on-disk cache holds heaptui's kernels (False on a first run: compiling takes ~20 s).
-
-    Looks for the cache index of the last kernel a load compiles. Where numba
-    keeps it beside the sources (a writable ``__pycache__``, no
-    ``NUMBA_CACHE_DIR``), the answer comes without importing numba, so that a
-    snapshot opened from the index cache never starts it before its first
-    screen. When numba's cache layout cannot be read, it answers True (say
-    nothing rather than cry wolf).
-    """
-    try:
-        from .distances import compute_distances
-
-        index = _in_tree_cache_index(compute_distances.py_func)
-        if index is not None:
-            return os.path.exists(index)
-        return os.path.exists(compute_distances._cache._cache_file._index_path)
-    except Exception:
-        return True
-
-
-def _in_tree_cache_index(py_func: Callable[..., object]) -> str | None:
-    """Where numba's in-tree cache locator puts a kernel's index file, or None when numba would look elsewhere."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return None
-    source = py_func.__code__.co_filename
-    pycache = os.path.join(os.path.dirname(source), "__pycache__")
-    if not os.access(pycache if os.path.isdir(pycache) else os.path.dirname(source), os.W_OK):
-        return None
-    module = os.path.splitext(os.path.basename(source))[0]
-    name = f"{module}.{py_func.__qualname__}".replace("<", "").replace(">", "")
-    version = f"py{sys.version_info[0]}{sys.version_info[1]}{getattr(sys, 'abiflags', '')}"
-    return os.path.join(pycache, f"{name}-{py_func.__code__.co_firstlineno}.{version}.nbi")
+    """Whether heaptui's kernels directory holds every kernel compiled (False on a first run), without numba."""
+    return kernel_cache.kernels_compiled()
 
 
 def warm_up_in_background() -> None:

@@ -168,7 +168,7 @@ class LeaksView(_SeriesView):
         a, b, c = (stem(self.snapshots[i]) for i in (self.index - 2, self.index - 1, self.index))
         if not isinstance(model, LeaksModel):
             return with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]  "
-                              "[dim]…[/dim]", a=a, b=b, c=c)
+                              "[dim]finding them…[/dim]", a=a, b=b, c=c)
         r = model.report
         text = with_texts(f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
                           f"[b]$c[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters", a=a, b=b, c=c)

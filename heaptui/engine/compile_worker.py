@@ -1,0 +1,232 @@
+"""Compile every kernel into heaptui's kernels directory from a second process, while the first one loads.
+
+A first run has all of heaptui's kernels to compile, ten to twenty seconds of
+one core, and the load itself meets them in the order of its phases. So the
+process that loads starts this worker (``python -m heaptui.engine.compile_worker``)
+on the other core. The worker compiles in the opposite order: it indexes a tiny
+built-in snapshot with the parse and index phases run as plain Python
+(:mod:`heaptui.engine.python_kernels`), so the first kernels it compiles are the
+dominator, class and distance ones, which the loading process reaches last and
+then finds in the cache. It goes on with the kernels of every view and command
+(Comparison, Leaks, filters, ``diff``, ``leaks``, retainers, instances), so that
+a later first use of them compiles nothing, and ends with the parse and index
+phases' kernels, which the loading process has compiled meanwhile; when all are
+done it marks the directory complete, so later runs say nothing about compiling.
+
+Only one worker runs per kernels directory (a lock file); it outlives a CLI
+command that has already answered, and a failure in it never reaches the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import kernel_cache
+from .jit import KernelReference
+
+LOCK_NAME = "compiling.lock"
+# The modules whose kernels the parse and index phases call: run as Python first, compiled last.
+EARLY_MODULES = ("scan", "graph", "domstate", "ownership")
+
+_started = False
+_lock = threading.Lock()
+
+
+def start_compiling_in_background() -> bool:
+    """Start the worker when the user's kernels directory lacks kernels (once per process); whether it started."""
+    global _started
+    with _lock:
+        if _started:
+            return False
+        _started = True
+    if kernel_cache.kernels_compiled():
+        return False
+    if not kernel_cache.shared(kernel_cache.cache_directory()):
+        return False  # a directory of this process's own: it compiles for itself
+    try:
+        subprocess.Popen(
+            # -P: not the working directory first on the path, which may hold another heaptui (a checkout)
+            [sys.executable, "-P", "-m", "heaptui.engine.compile_worker"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+            env=_worker_environment(),
+        )
+    except OSError:
+        return False
+    return True
+
+
+def _worker_environment() -> dict[str, str]:
+    """This process's environment, with this heaptui's package root first on the path (the same code)."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+@contextlib.contextmanager
+def _only_worker(directory: Path) -> Iterator[bool]:
+    """Hold the directory's compile lock for the block (False: another worker holds it)."""
+    try:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(directory / LOCK_NAME, flags, 0o600)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): compiling twice at once is only slower
+            yield True
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def worker_running(directory: Path) -> bool:
+    """Whether a worker holds ``directory``'s compile lock now."""
+    with _only_worker(directory) as only:
+        return not only
+
+
+def _references(modules: tuple[str, ...]) -> list[KernelReference]:
+    """The kernel references the engine holds for the kernels of ``modules``."""
+    import importlib
+
+    found: dict[int, KernelReference] = {}
+    for name in modules:
+        module = importlib.import_module(f"heaptui.engine.{name}")
+        for value in vars(module).values():
+            if isinstance(value, KernelReference) and value.module in modules:
+                found[id(value)] = value
+    return list(found.values())
+
+
+@contextlib.contextmanager
+def _as_python(references: list[KernelReference]) -> Iterator[None]:
+    """Run these kernels as plain Python for the block (the worker's own process only)."""
+    import importlib
+
+    for reference in references:
+        python = importlib.import_module(f"heaptui.engine.python_kernels.{reference.module}")
+        reference.use(getattr(python, reference.name))
+    try:
+        yield
+    finally:
+        for reference in references:
+            reference.use(None)
+
+
+def _tiny(variant: int) -> bytes:
+    """The warm-up's tiny snapshot, its three last objects given newer ids in later variants (for diff and leaks)."""
+    from .warmup import TINY
+
+    snapshot = json.loads(json.dumps(TINY))
+    nodes = snapshot["nodes"]
+    for k, ordinal in enumerate((4, 5, 6)):
+        nodes[ordinal * 7 + 2] = 9 + 2 * k + 10 * variant
+    nodes[6 * 7 + 6] = 2  # a detached node, for the DOM state pass
+    return json.dumps(snapshot).encode()
+
+
+def _run_commands(directory: str) -> None:
+    """Every command on tiny files: their kernels, compiled with the types a real file gives them."""
+    from ..cli import main
+    from .filters import FILTERS
+
+    plain = os.path.join(directory, "a.heapsnapshot")  # read through a memory map: read-only string bytes
+    with open(plain, "wb") as out:
+        out.write(_tiny(0))
+    packed = []
+    for variant in (1, 2, 3):
+        packed.append(os.path.join(directory, f"{variant}.heapsnapshot.gz"))
+        with open(packed[-1], "wb") as out:
+            out.write(gzip.compress(_tiny(variant)))
+    commands = [
+        ["summary", plain],
+        ["summary", packed[2]],
+        ["diff", packed[0], packed[2]],
+        ["summary", packed[2], "--since", packed[0]],
+        ["leaks", *packed],
+        ["top", packed[2]],
+        ["stats", packed[2]],
+        ["strings", packed[2]],
+        ["object", packed[2], "@5"],
+    ]
+    commands += [["summary", packed[2], "--filter", f.name] for f in FILTERS]
+    for command in commands:
+        with contextlib.suppress(BaseException), contextlib.redirect_stdout(io.StringIO()):
+            main.main(args=["--no-cache", *command], standalone_mode=False)
+
+
+def _views(path: str) -> None:
+    """The app's views' kernels that no command calls: instances, retainers, their orders."""
+    from .load import load_snapshot
+
+    s = load_snapshot(path)
+    with contextlib.suppress(Exception):
+        s.instances(int(s.class_id[s.root]))
+    for v in range(min(s.node_count, 7)):
+        with contextlib.suppress(Exception):
+            found = s.retainer_list(v)
+            s.retainer_rows(found, 0, 10)
+
+
+def compile_everything(directory: Path) -> None:
+    """Compile every kernel into ``directory``, those the loading process needs last first; then mark it complete.
+
+    With the parse and index phases in Python: the later phases' kernels, then
+    the commands' and views'. Last the parse and index kernels, which the
+    loading process has compiled by then (so they are only read back), and
+    every command again with them compiled (their argument types from a real
+    parse, such as a memory-mapped file's read-only bytes).
+    """
+    from .load import build_index
+    from .parse import read_snapshot_bytes
+
+    warnings.simplefilter("ignore")  # the Python kernels' integer arithmetic wraps, as the compiled code does
+    with tempfile.TemporaryDirectory(prefix="heaptui-compile-") as files:
+        with _as_python(_references(EARLY_MODULES)):
+            build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
+            _run_commands(files)
+            _views(os.path.join(files, "3.heapsnapshot.gz"))
+        build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
+        _run_commands(files)
+        _views(os.path.join(files, "3.heapsnapshot.gz"))
+    kernel_cache.mark_complete(directory)
+
+
+def main() -> None:
+    global _started
+    _started = True  # the loads below must not start another worker
+    directory = kernel_cache.cache_directory()
+    if directory is None or not kernel_cache.shared(directory):
+        return
+    with _only_worker(directory) as only:
+        if only and not kernel_cache.kernels_compiled():
+            with contextlib.suppress(Exception):
+                compile_everything(directory)
+
+
+if __name__ == "__main__":
+    main()

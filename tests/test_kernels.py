@@ -109,11 +109,12 @@ def test_without_any_directory_kernels_compile_in_memory(tmp_path):
 
 def test_python_kernels_read_the_tiny_snapshot_as_the_compiled_ones_do():
     """The compile worker runs the parse in Python first: it must give the compiled parse's columns and types."""
-    from heaptui.engine.compile_worker import EARLY_MODULES, _as_python, _references, _tiny
+    from heaptui.engine.compile_worker import EARLY_MODULES, _tiny
+    from heaptui.engine.jit import as_python
     from heaptui.engine.parse import read_snapshot_bytes
 
     compiled = read_snapshot_bytes(_tiny(0))
-    with _as_python(_references(EARLY_MODULES)), np.errstate(over="ignore"):
+    with as_python(EARLY_MODULES), np.errstate(over="ignore"):
         python = read_snapshot_bytes(_tiny(0))
     for name in (
         "node_type",
@@ -419,3 +420,36 @@ def test_a_kernels_directory_made_for_one_process_is_gone_after_the_command(tmp_
     assert run.returncode == 0, run.stderr
     assert "Constructor" in run.stdout
     assert sorted(p.name for p in temporary.iterdir()) == [f"heaptui-{os.geteuid()}"]
+
+
+def test_python_kernels_are_the_calling_threads_only():
+    """A small first-run load in Python must not turn another thread's (large) load into Python too."""
+    import threading
+
+    from heaptui.engine.jit import KernelReference, as_python
+
+    reference = KernelReference("graph", "build_retainers")
+    reference._python = lambda: "python"  # stand-ins: which of the two a call reaches
+    reference._function = lambda: "compiled"
+    seen: dict[str, str] = {}
+    inside, done = threading.Event(), threading.Event()
+
+    def python_thread():
+        with as_python():
+            seen["inside"] = reference()
+            inside.set()
+            done.wait(60)
+        seen["after"] = reference()
+
+    worker = threading.Thread(target=python_thread)
+    worker.start()
+    assert inside.wait(60), "the thread running kernels as Python never started"
+    seen["other thread"] = reference()
+    with as_python(["classes"]):
+        seen["other module"] = reference()
+    with as_python(["graph"]):
+        seen["this module"] = reference()
+    done.set()
+    worker.join(60)
+    assert seen == {"inside": "python", "other thread": "compiled", "other module": "compiled",
+                    "this module": "python", "after": "compiled"}

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import kernel_cache
-from .jit import KernelReference
+from .jit import as_python
 
 LOCK_NAME = "compiling.lock"
 # The modules whose kernels the parse and index phases call: run as Python first, compiled last.
@@ -109,34 +109,6 @@ def worker_running(directory: Path) -> bool:
         return not only
 
 
-def _references(modules: tuple[str, ...]) -> list[KernelReference]:
-    """The kernel references the engine holds for the kernels of ``modules``."""
-    import importlib
-
-    found: dict[int, KernelReference] = {}
-    for name in modules:
-        module = importlib.import_module(f"heaptui.engine.{name}")
-        for value in vars(module).values():
-            if isinstance(value, KernelReference) and value.module in modules:
-                found[id(value)] = value
-    return list(found.values())
-
-
-@contextlib.contextmanager
-def _as_python(references: list[KernelReference]) -> Iterator[None]:
-    """Run these kernels as plain Python for the block (the worker's own process only)."""
-    import importlib
-
-    for reference in references:
-        python = importlib.import_module(f"heaptui.engine.python_kernels.{reference.module}")
-        reference.use(getattr(python, reference.name))
-    try:
-        yield
-    finally:
-        for reference in references:
-            reference.use(None)
-
-
 def _tiny(variant: int) -> bytes:
     """The warm-up's tiny snapshot, its three last objects given newer ids in later variants (for diff and leaks)."""
     from .warmup import TINY
@@ -206,7 +178,7 @@ def compile_everything(directory: Path) -> None:
 
     warnings.simplefilter("ignore")  # the Python kernels' integer arithmetic wraps, as the compiled code does
     with tempfile.TemporaryDirectory(prefix="heaptui-compile-") as files:
-        with _as_python(_references(EARLY_MODULES)):
+        with as_python(EARLY_MODULES):
             build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
             _run_commands(files)
             _views(os.path.join(files, "3.heapsnapshot.gz"))

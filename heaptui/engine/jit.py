@@ -7,27 +7,35 @@ its first screen, so the kernels live apart, in :mod:`heaptui.engine.kernels`
 modules hold a :func:`kernel` reference in their place: a small callable that
 imports the kernel's module the first time it is called, and from then on
 calls the numba dispatcher.
+
+:func:`as_python` runs kernels as their plain Python functions instead (the
+same files, loaded without numba by :mod:`heaptui.engine.python_kernels`) for
+a block, in the calling thread only: a small first-run load answered in
+Python never slows down a large load on another thread to Python speed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 _lock = threading.Lock()
+_thread = threading.local()  # .python: the kernel modules this thread runs as Python (True: all), if any
 
 
 class KernelReference:
     """A compiled kernel, named by module and function, imported on its first call."""
 
-    __slots__ = ("module", "name", "_function")
+    __slots__ = ("module", "name", "_function", "_python")
 
     def __init__(self, module: str, name: str) -> None:
         self.module = module
         self.name = name
         self._function: Callable[..., Any] | None = None
+        self._python: Callable[..., Any] | None = None
 
     @property
     def function(self) -> Callable[..., Any]:
@@ -44,11 +52,19 @@ class KernelReference:
         """The kernel's Python function (numba's ``py_func``)."""
         return self.function.py_func  # type: ignore[attr-defined]
 
-    def use(self, function: Callable[..., Any] | None) -> None:
-        """Call ``function`` in the kernel's place (None: the compiled kernel again); for the compile worker."""
-        self._function = function
+    @property
+    def python(self) -> Callable[..., Any]:
+        """The kernel as plain Python, from its own file loaded without numba (numba is not imported)."""
+        function = self._python
+        if function is None:
+            module = importlib.import_module(f"heaptui.engine.python_kernels.{self.module}")
+            function = self._python = getattr(module, self.name)
+        return function
 
     def __call__(self, *args: Any) -> Any:
+        python = getattr(_thread, "python", None)
+        if python is not None and (python is True or self.module in python):
+            return self.python(*args)
         function = self._function
         if function is None:
             function = self.function
@@ -56,6 +72,17 @@ class KernelReference:
 
     def __repr__(self) -> str:
         return f"<kernel heaptui.engine.kernels.{self.module}.{self.name}>"
+
+
+@contextlib.contextmanager
+def as_python(modules: Collection[str] | None = None) -> Iterator[None]:
+    """Run the kernels of ``modules`` (None: every kernel) as plain Python in this thread, for the block."""
+    previous = getattr(_thread, "python", None)
+    _thread.python = True if modules is None else frozenset(modules)
+    try:
+        yield
+    finally:
+        _thread.python = previous
 
 
 def kernel(module: str, name: str) -> KernelReference:

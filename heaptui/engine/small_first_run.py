@@ -17,51 +17,38 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import importlib
 import json
 import os
 import re
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .format import parse_meta
-from .jit import KernelReference
+from .jit import as_python
 from .parse import RawSnapshot, open_input, validate
 from .strings import StringTable
 
 # Above this much JSON the Python kernels take longer than compiling them.
 MAX_TEXT = 12 << 20
-KERNELS = Path(__file__).resolve().parent / "kernels"
 _STRING = re.compile(rb'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 _STRINGS_KEY = re.compile(rb'(?<!\\)"strings"\s*:\s*\[')
 _TRACE_TREE = re.compile(rb'(?<!\\)"trace_tree"\s*:\s*(\[\s*\])')
 _FNV_OFFSET, _FNV_PRIME, _MASK = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
 
 
+def python_kernels() -> contextlib.AbstractContextManager[None]:
+    """Run every kernel as plain Python in this thread for the block (other threads keep the compiled ones)."""
+    return _quietly(as_python())
+
+
 @contextlib.contextmanager
-def python_kernels() -> Iterator[None]:
-    """Run every kernel as plain Python for the block (their references, not their modules, are switched)."""
-    modules = tuple(p.stem for p in KERNELS.glob("*.py") if p.stem != "__init__")
-    references: dict[int, KernelReference] = {}
-    for name in modules:
-        with contextlib.suppress(ImportError):
-            for value in vars(importlib.import_module(f"heaptui.engine.{name}")).values():
-                if isinstance(value, KernelReference):
-                    references[id(value)] = value
-    for reference in references.values():
-        python = importlib.import_module(f"heaptui.engine.python_kernels.{reference.module}")
-        reference.use(getattr(python, reference.name))
-    try:
-        with warnings.catch_warnings(), np.errstate(over="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # integer arithmetic wraps, as compiled code does
-            yield
-    finally:
-        for reference in references.values():
-            reference.use(None)
+def _quietly(block: contextlib.AbstractContextManager[None]) -> Iterator[None]:
+    with block, warnings.catch_warnings(), np.errstate(over="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # integer arithmetic wraps, as compiled code does
+        yield
 
 
 def read_text(path: str | os.PathLike[str]) -> tuple[bytes, bool, int] | None:

@@ -33,6 +33,7 @@ import numpy as np
 from . import scan
 from .errors import SnapshotError, Truncated
 from .format import Meta, parse_meta
+from .jit import as_python
 from .memory import headroom
 from .prefetch import Prefetcher
 from .progress import ProgressCallback, no_progress
@@ -213,7 +214,11 @@ def _open_object(reader: _Reader, path: object) -> None:
 def _read_header_value(reader: _Reader, path: object) -> Meta:
     """The ``snapshot`` header's value, parsed; bounded in size, and nesting too deep for JSON is one line."""
     captured = bytearray()
-    reader.skip_value(captured, "the snapshot header", limit=HEADER_LIMIT)
+    # The header is a few hundred bytes (at most HEADER_LIMIT): the scanner's Python function passes over it in
+    # well under a millisecond, and opening a snapshot from its index cache (which checks this header) never
+    # waits for numba to start.
+    with as_python(["scan"]):
+        reader.skip_value(captured, "the snapshot header", limit=HEADER_LIMIT)
     try:
         return parse_meta(json.loads(captured), path)
     except RecursionError:

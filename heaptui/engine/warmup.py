@@ -47,6 +47,8 @@ TINY = {
               2, 8, 21, 3, 10, 35,
               2, 4, 28, 3, 9, 35,
               2, 4, 28],
+    "trace_function_infos": [],
+    "trace_tree": [],  # as Node writes them: the parse passes over it with the scanner's skip_value
     "locations": [21, 1, 2, 3],
     "strings": ["", "(GC roots)", "global", "Object", "text", "(object elements)", "global", "1", "a", "elements",
                 "1 / part of key (Object @7) -> value (Object @7) pair in WeakMap (table @11)"],

@@ -65,8 +65,8 @@ class FileProgress(Vertical):
             overall = 60 + 40 * (step - 1 + fraction) / (len(PHASES) - 1)
         doing = " (first run)" if self.compiling and fraction < 1 and phase in PHASES else ""
         self.query_one(".phase", Label).update(
-            f"{spin} {phase}{doing} {100 * fraction:3.0f}%  {now - self.phase_started:4.1f} s"
-            f"  (in all {now - self.started:4.1f} s)")
+            f"{spin} {phase}{doing} {100 * fraction:.0f}%  {now - self.phase_started:.1f} s"
+            f" of {now - self.started:.1f} s")  # this phase's time of all so far; fits 60 columns unwrapped
         self.query_one(ProgressBar).update(progress=overall)
 
 

@@ -67,25 +67,11 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-_splitmix = kernel("classes", "_splitmix")
-
-
 _mark_property_names = kernel("classes", "_mark_property_names")
-
-
 _candidate_hashes = kernel("classes", "_candidate_hashes")
-
-
 _property_set_hashes = kernel("classes", "_property_set_hashes")
-
-
 class_counts = kernel("classes", "class_counts")
-
-
 class_retained_sizes = kernel("classes", "class_retained_sizes")
-
-
-dominated_nodes = kernel("classes", "dominated_nodes")
 
 
 # ---------------------------------------------------------------- names
@@ -96,8 +82,6 @@ def _hash_rows(hashes: np.ndarray) -> np.ndarray:
 
 
 _mark_named = kernel("classes", "_mark_named")
-
-
 _class_strings = kernel("classes", "_class_strings")
 
 

@@ -31,9 +31,6 @@ if TYPE_CHECKING:
     from .strings import StringTable
 
 
-_bfs = kernel("distances", "_bfs")
-
-
 compute_distances = kernel("distances", "compute_distances")
 
 

@@ -21,25 +21,5 @@ essential_edges = kernel("dominators", "essential_edges")
 _BLOCK_SHIFT = 8
 
 
-_essential = kernel("dominators", "_essential")
-
-
-_dfs = kernel("dominators", "_dfs")
-
-
-_evaluate = kernel("dominators", "_evaluate")
-
-
-_retaining_node = kernel("dominators", "_retaining_node")
-
-
-_semidominator = kernel("dominators", "_semidominator")
-
-
 dominator_tree = kernel("dominators", "dominator_tree")
-
-
-_bucket_dominators = kernel("dominators", "_bucket_dominators")
-
-
 retained_sizes = kernel("dominators", "retained_sizes")

@@ -22,10 +22,4 @@ def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray |
     return np.searchsorted(first_edge, np.asarray(edges, dtype=first_edge.dtype), side="right") - 1
 
 
-bisect_edge = kernel("graph", "bisect_edge")
-
-
-edge_owner = kernel("graph", "edge_owner")
-
-
 edges_of = kernel("graph", "edges_of")

@@ -36,12 +36,7 @@ def new_state() -> np.ndarray:
     return np.zeros(STATE_SIZE, dtype=np.int64)
 
 
-_is_space = kernel("scan", "_is_space")
-
-
 scan_columns = kernel("scan", "scan_columns")
-
-
 scan_int_array = kernel("scan", "scan_int_array")
 
 
@@ -64,12 +59,6 @@ IS_ERR_SYNTAX, IS_ERR_ESCAPE = 1, 2
 
 
 index_strings_chunk = kernel("scan", "index_strings_chunk")
-
-
 strings_containing = kernel("scan", "strings_containing")
-
-
 is_monotonic = kernel("scan", "is_monotonic")
-
-
 first_bad_edge = kernel("scan", "first_bad_edge")

@@ -22,6 +22,7 @@ import shlex
 import signal
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -333,9 +334,9 @@ def _address(hex_address: str) -> str:
     return socket.inet_ntop(socket.AF_INET if len(packed) == 4 else socket.AF_INET6, packed)
 
 
-def listeners(pid: int) -> list[Listener]:
-    """Every listening TCP socket in the process's network namespace (IPv4 and IPv6)."""
-    found: list[Listener] = []
+def _tcp_sockets(pid: int) -> Iterator[list[str]]:
+    """The fields of each TCP socket in the process's network namespace (IPv4 and IPv6), as /proc/net/tcp* list
+    them: local address:port, remote, state (0A listening, 01 established), ..., inode."""
     for name in ("tcp", "tcp6"):
         try:
             with open(_proc(pid, "net", name)) as f:
@@ -344,8 +345,15 @@ def listeners(pid: int) -> list[Listener]:
             continue
         for line in lines:
             fields = line.split()
-            if len(fields) < 10 or fields[3] != "0A":  # 0A: TCP_LISTEN
-                continue
+            if len(fields) >= 10:
+                yield fields
+
+
+def listeners(pid: int) -> list[Listener]:
+    """Every listening TCP socket in the process's network namespace (IPv4 and IPv6)."""
+    found: list[Listener] = []
+    for fields in _tcp_sockets(pid):
+        if fields[3] == "0A":  # TCP_LISTEN
             address, _, port = fields[1].partition(":")
             found.append(Listener(int(fields[9]), _address(address), int(port, 16)))
     return found
@@ -354,18 +362,8 @@ def listeners(pid: int) -> list[Listener]:
 def established_to(pid: int, port: int) -> int:
     """How many established TCP connections in the process's network namespace have ``port`` as their local
     port: the clients connected to a server listening there (a debugger on an inspector)."""
-    count = 0
-    for name in ("tcp", "tcp6"):
-        try:
-            with open(_proc(pid, "net", name)) as f:
-                lines = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) >= 4 and fields[3] == "01" and int(fields[1].rpartition(":")[2], 16) == port:
-                count += 1  # 01: TCP_ESTABLISHED
-    return count
+    return sum(1 for fields in _tcp_sockets(pid)
+               if fields[3] == "01" and int(fields[1].rpartition(":")[2], 16) == port)  # 01: TCP_ESTABLISHED
 
 
 def socket_inodes(pid: int) -> frozenset[int]:

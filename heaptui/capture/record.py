@@ -91,7 +91,7 @@ def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: 
         if not isinstance(profile, dict) or "head" not in profile:
             raise CaptureError(f"{final}: the process sent no sampling profile")
         fd, partial = new_partial(final)
-        with open(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(profile, f)
         publish_output(partial, final)
     except OSError as error:

@@ -109,7 +109,7 @@ def stream_to_file(session: Session, output: str | os.PathLike[str], command: st
     written = 0
     try:
         fd, partial = new_partial(final)
-        with open(fd, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
             def on_event(method: str, params: dict[str, Any]) -> None:
                 nonlocal written
                 if method == "HeapProfiler.addHeapSnapshotChunk":

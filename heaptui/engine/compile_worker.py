@@ -127,12 +127,12 @@ def _run_commands(directory: str) -> None:
     from .filters import FILTERS
 
     plain = os.path.join(directory, "a.heapsnapshot")  # read through a memory map: read-only string bytes
-    with open(plain, "wb") as out:
+    with open(plain, "xb") as out:  # in a private temporary directory, created exclusively
         out.write(_tiny(0))
     packed = []
     for variant in (1, 2, 3):
         packed.append(os.path.join(directory, f"{variant}.heapsnapshot.gz"))
-        with open(packed[-1], "wb") as out:
+        with open(packed[-1], "xb") as out:
             out.write(gzip.compress(_tiny(variant)))
     commands = [
         ["summary", plain],

@@ -127,13 +127,13 @@ def _run_commands(directory: str) -> None:
     from .filters import FILTERS
 
     plain = os.path.join(directory, "a.heapsnapshot")  # read through a memory map: read-only string bytes
-    with open(plain, "xb") as out:  # in a private temporary directory, created exclusively
-        out.write(_tiny(0))
-    packed = []
-    for variant in (1, 2, 3):
-        packed.append(os.path.join(directory, f"{variant}.heapsnapshot.gz"))
-        with open(packed[-1], "xb") as out:
-            out.write(gzip.compress(_tiny(variant)))
+    packed = [os.path.join(directory, f"{variant}.heapsnapshot.gz") for variant in (1, 2, 3)]
+    if not os.path.exists(plain):  # the first of the two runs writes them, in its private temporary directory
+        with open(plain, "xb") as out:
+            out.write(_tiny(0))
+        for variant, path in zip((1, 2, 3), packed):
+            with open(path, "xb") as out:
+                out.write(gzip.compress(_tiny(variant)))
     commands = [
         ["summary", plain],
         ["summary", packed[2]],

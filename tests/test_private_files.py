@@ -71,8 +71,8 @@ def test_a_failed_write_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("plant", ["symlink", "fifo", "dir"])
-def test_planted_names_are_refused_not_followed(tmp_path, plant):
+def planted(tmp_path, plant: str):
+    """A file of the user's (``victim``) and, at ``out``, what another account plants: a link to it, a FIFO, a dir."""
     victim = tmp_path / "victim"
     victim.write_bytes(b"mine")
     out = tmp_path / "out"
@@ -82,6 +82,12 @@ def test_planted_names_are_refused_not_followed(tmp_path, plant):
         os.mkfifo(out)
     else:
         out.mkdir()
+    return victim, out
+
+
+@pytest.mark.parametrize("plant", ["symlink", "fifo", "dir"])
+def test_planted_names_are_refused_not_followed(tmp_path, plant):
+    victim, out = planted(tmp_path, plant)
     with pytest.raises(UnsafePath):
         check_output_path(out)
     with pytest.raises(UnsafePath), writing_private(out) as f:
@@ -110,15 +116,7 @@ def test_publish_without_replace_never_clobbers(tmp_path):
 
 @pytest.mark.parametrize("plant", ["symlink", "fifo", "dir"])
 def test_own_directory_publish_replaces_planted_names_unopened(tmp_path, plant):
-    victim = tmp_path / "victim"
-    victim.write_bytes(b"mine")
-    out = tmp_path / "out"
-    if plant == "symlink":
-        out.symlink_to(victim)
-    elif plant == "fifo":
-        os.mkfifo(out)
-    else:
-        out.mkdir()
+    victim, out = planted(tmp_path, plant)
     fd, temp = private_temp(tmp_path, "x.")
     os.write(fd, b"new")
     os.close(fd)

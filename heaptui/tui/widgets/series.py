@@ -182,7 +182,7 @@ class LeaksView(_SeriesView):
     def path_lines(self, path: str) -> str:
         """The path (as shown, escaped) wrapped to the view's width; when it needs too many lines, its
         end (where the leak is) with ``…`` for the start."""
-        width = max(40, self.size.width - 2)
+        width = max(40, (self.title.content_size.width or self.size.width - 2) - 1)  # the title's own width
         lines = wrap_path(path, width, "").split("\n")
         room = 2 if self.app.size.height < 30 else 4
         if len(lines) <= room:

@@ -281,7 +281,7 @@ def _visible_usage_errors() -> Iterator[None]:
     try:
         yield
     except click.ClickException as error:
-        error.message = visible(error.message)
+        error.message = visible(error.message)  # type: ignore[misc]  (click marks it Final; it is set here)
         raise
 
 

@@ -8,7 +8,7 @@ so its control characters are shown escaped, never sent to the terminal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .engine.leaks import path_text
 from .engine.sizes import format_percent, format_size
@@ -68,7 +68,7 @@ def statistics_table(snapshot: Snapshot) -> str:
 
 
 def object_report(snapshot: Snapshot, v: int) -> str:
-    info = snapshot.object_json(v)
+    info: dict[str, Any] = snapshot.object_json(v)  # the JSON's values, read back as what each one is
     lines = [
         f"@{info['id']}  {_truncate(str(info['name']), 80)}",
         f"  class          {_truncate(str(info['class']), 80)}",

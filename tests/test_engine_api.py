@@ -251,11 +251,11 @@ def test_a_cancelled_comparison_and_leak_report_leave_the_snapshots_answering_as
     summaries = [[r.to_json() for r in s.summary()] for s in series]
     expected = _comparison_rows(compare(series[1], series[2]))
     full = CancelAfter(0)
-    compare(series[1], series[2], full)
+    compare(series[1], series[2], progress=full)
     assert full.calls >= 6  # several steps reported
     for n in range(1, full.calls + 1):
         with pytest.raises(Cancelled):
-            compare(series[1], series[2], CancelAfter(n))
+            compare(series[1], series[2], progress=CancelAfter(n))
         assert _comparison_rows(compare(series[1], series[2])) == expected
     counted = CancelAfter(0)
     report = leak_report(*series, progress=counted)

@@ -5,9 +5,10 @@ each rule lives here once. Importing this package is cheap: the names below are 
 (PEP 562), so ``heaptui.capture`` can use the progress types without loading numpy or numba.
 
 Loading
-    ``load_snapshot(path, progress=None, ...)`` and ``load_snapshots(paths, progress_for, ...)`` build a
-    :class:`Snapshot`; ``read_header(path)`` reads a file's meta without indexing it. Every bad file
-    raises :class:`SnapshotError` (one line naming the file; :class:`Truncated` when it ends early).
+    ``load_snapshot(path, report=no_progress, cache=None, salvage=False)`` and
+    ``load_snapshots(paths, report_for)`` build a :class:`Snapshot` (``report``: the progress callback);
+    ``read_header(path)`` reads a file's meta without indexing it. Every bad file raises
+    :class:`SnapshotError` (one line naming the file; :class:`Truncated` when it ends early).
 
 A snapshot's questions (:class:`Snapshot`; front ends read no raw arrays such as ``first_edge``)
     ``summary(mask=None)`` (:class:`ClassRow` rows), ``instances(class_index)``, ``instances_index(progress)``
@@ -17,14 +18,16 @@ A snapshot's questions (:class:`Snapshot`; front ends read no raw arrays such as
     ``statistics``, ``object_json(v)``.
 
 Several snapshots
-    ``compare(base, snapshot, progress=None)`` (:mod:`.compare`: DevTools' Comparison) and
-    ``leak_report(baseline, target, final, progress=None)`` (:mod:`.leaks`); ``largest_objects(s, count)``.
+    ``compare(base, snapshot, *, progress=None)`` (:mod:`.compare`: DevTools' Comparison) and
+    ``leak_report(baseline, target, final, *, progress=None)`` (:mod:`.leaks`); ``largest_objects(s, count)``.
 
 Filters and windows
     ``parse_filter(text) -> FilterSpec`` (the CLI's aliases and DevTools' names; ValueError lists them),
-    ``filter_mask_for(snapshot, spec, progress=None)`` (:mod:`.filters`);
+    ``filter_mask_for(snapshot, spec, progress=None)`` and ``devtools_filter_name(snapshot, spec)`` (the JSON's
+    ``nativeContext_<node index>``) (:mod:`.filters`);
     ``allocation_windows(snapshots, index)``, ``window_since(older, snapshot)``, ``window_before(older)``
-    -> :class:`AllocationWindow` whose ``mask(snapshot)`` is the Summary's mask (:mod:`.windows`).
+    -> :class:`AllocationWindow` whose ``mask(snapshot)`` is the Summary's mask; the app lists
+    ``ALL_OBJECTS`` first (:mod:`.windows`).
 
 Strings, allocation
     ``duplicated_string_groups(s)`` (:mod:`.filters`), ``allocation_tree(s)`` (:mod:`.allocation`),
@@ -45,6 +48,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "ALL_OBJECTS": "windows",
     "AllocationWindow": "windows",
     "allocation_windows": "windows",
     "window_before": "windows",
@@ -61,6 +65,7 @@ _EXPORTS = {
     "Comparison": "compare",
     "compare": "compare",
     "FilterSpec": "filters",
+    "devtools_filter_name": "filters",
     "duplicated_string_groups": "filters",
     "filter_mask": "filters",
     "filter_mask_for": "filters",
@@ -80,6 +85,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ALL_OBJECTS",
     "AllocationWindow",
     "Cancelled",
     "ClassRow",
@@ -96,6 +102,7 @@ __all__ = [
     "allocation_windows",
     "classify_error",
     "compare",
+    "devtools_filter_name",
     "duplicated_string_groups",
     "filter_mask",
     "filter_mask_for",
@@ -133,7 +140,14 @@ if TYPE_CHECKING:
     from .allocation import allocation_tree
     from .compare import Comparison, compare
     from .errors import Cancelled, Failure, SnapshotError, Truncated, classify_error
-    from .filters import FilterSpec, duplicated_string_groups, filter_mask, filter_mask_for, parse_filter
+    from .filters import (
+        FilterSpec,
+        devtools_filter_name,
+        duplicated_string_groups,
+        filter_mask,
+        filter_mask_for,
+        parse_filter,
+    )
     from .heapprofile import read_heapprofile
     from .leaks import LeakReport, largest_objects, leak_report
     from .load import load_snapshot, load_snapshots
@@ -141,4 +155,4 @@ if TYPE_CHECKING:
     from .progress import ProgressCallback, no_progress
     from .sizes import format_percent, format_size
     from .snapshot import ClassRow, Retainer, Snapshot, snapshot_stem
-    from .windows import AllocationWindow, allocation_windows, window_before, window_since
+    from .windows import ALL_OBJECTS, AllocationWindow, allocation_windows, window_before, window_since

@@ -160,7 +160,7 @@ def _diff_key_rank(keys: np.ndarray, base_node_key: np.ndarray, node_key: np.nda
     return rank
 
 
-def compare(base: Snapshot, snapshot: Snapshot, progress: ProgressCallback | None = None) -> Comparison:
+def compare(base: Snapshot, snapshot: Snapshot, *, progress: ProgressCallback | None = None) -> Comparison:
     """DevTools' Comparison of ``snapshot`` against ``base`` (``calculateSnapshotDiff``).
 
     ``progress`` is called between the steps (numpy sorts of every object are one step each); a callback

@@ -166,7 +166,7 @@ def _among(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
     return sorted_ids[at] == values
 
 
-def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot,
+def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
                 progress: ProgressCallback | None = None) -> LeakReport:
     """memlab's ``find-leaks`` over three snapshots, with DevTools' retained sizes.
 

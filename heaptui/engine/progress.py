@@ -30,7 +30,7 @@ PROGRESS_CHUNK = 1 << 22  # nodes or edges per step of a chunked loop: a few mil
 
 
 class ProgressCallback(Protocol):
-    def __call__(self, phase: str, done: int, total: int) -> None: ...
+    def __call__(self, phase: str, done: int, total: int, /) -> None: ...
 
 
 def no_progress(phase: str, done: int, total: int) -> None:

@@ -17,8 +17,9 @@ class SdkMissing(Exception):
     """The ``mcp`` package is not installed (or is a major version this server was not written for)."""
 
 
-def serve(roots: list[str], allow_capture: bool, cache: object = None, salvage: bool = False,
-          force: bool = False) -> None:
+def serve(
+    roots: list[str], allow_capture: bool, cache: object = None, salvage: bool = False, force: bool = False
+) -> None:
     """Run the server on stdin/stdout until the client closes it; :class:`SdkMissing` without the SDK."""
     try:
         import mcp.server.mcpserver  # noqa: F401  (mcp 2: MCPServer; mcp 1 had FastMCP instead)

@@ -43,15 +43,23 @@ Top = Annotated[int | None, Field(default=None, ge=1, description="Only the firs
 Limit = Annotated[int, Field(ge=1, le=tools.MAX_LIMIT, description="Rows per page.")]
 Offset = Annotated[int, Field(ge=0, description="The first row to give (the previous answer's next_offset).")]
 NodeId = Annotated[str, Field(description="An object's id, like @123 or 123.")]
-Growth = Annotated[str | None, Field(default=None, description=(
-    "Like the CLI's --fail-on-growth: a size (500000, 500kB, 2MB); the answer's growth.exceeded says "
-    "whether the growth is over it."))]
+Growth = Annotated[
+    str | None,
+    Field(
+        default=None,
+        description=(
+            "Like the CLI's --fail-on-growth: a size (500000, 500kB, 2MB); the answer's growth.exceeded says "
+            "whether the growth is over it."
+        ),
+    ),
+]
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
 
-def answer(store: SnapshotStore, tool: Callable[..., dict[str, Any]], where: str | None,
-           **arguments: Any) -> CallToolResult:
+def answer(
+    store: SnapshotStore, tool: Callable[..., dict[str, Any]], where: str | None, **arguments: Any
+) -> CallToolResult:
     """The tool's answer as compact JSON text, or a tool error carrying one line (never a traceback)."""
     try:
         data = tool(store, **arguments)
@@ -59,8 +67,9 @@ def answer(store: SnapshotStore, tool: Callable[..., dict[str, Any]], where: str
         return _error(problem.line)
     except Exception as error:  # a bug in heaptui: its line for the agent, the traceback for the log
         log.exception("heaptui mcp: %s failed", tool.__name__)
-        return _error(ToolProblem(failure_line(error, where, store.salvage)).line
-                      + " (the server's log has the details)")
+        return _error(
+            ToolProblem(failure_line(error, where, store.salvage)).line + " (the server's log has the details)"
+        )
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     return CallToolResult(content=[TextContent(type="text", text=text)])
 
@@ -106,102 +115,186 @@ async def one_line_errors(ctx: Any, call_next: Callable[[Any], Any]) -> Any:
 
 def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer:
     """An MCP server answering from ``store``'s snapshots (``capture`` only when ``allow_capture``)."""
-    server = MCPServer("heaptui", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING",
-                       middleware=[one_line_errors])
+    server = MCPServer(
+        "heaptui", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING", middleware=[one_line_errors]
+    )
 
     def tool(description: str, name: str | None = None, read_only: bool = True) -> Callable[[Any], Any]:
-        return server.tool(name=name, description=description, annotations=READ_ONLY if read_only else None,
-                           structured_output=False)
+        return server.tool(
+            name=name, description=description, annotations=READ_ONLY if read_only else None, structured_output=False
+        )
 
-    @tool("Classes by retained size, as DevTools' Summary groups them (heaptui summary --json): count, "
-          "distance, shallow and retained size per class. since/before: only objects allocated after/before "
-          "the older snapshot OLDER was taken. filter: one of DevTools' Summary filters (duplicated-strings, "
-          "detached-dom, contexts, console, event-handlers, shared-native-context, no-native-context, "
-          "native-context=@ID). name: only classes whose name contains it. Paged over classes.")
-    def summary(file: File, top: Top = None,
-                since: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
-                before: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
-                filter: Annotated[str | None, Field(description="A Summary filter name.")] = None,
-                name: Annotated[str | None, Field(description="Part of a class name.")] = None,
-                limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
-        return answer(store, tools.summary, file, file=file, top=top, since=since, before=before, filter=filter,
-                      name=name, limit=limit, offset=offset)
+    @tool(
+        "Classes by retained size, as DevTools' Summary groups them (heaptui summary --json): count, "
+        "distance, shallow and retained size per class. since/before: only objects allocated after/before "
+        "the older snapshot OLDER was taken. filter: one of DevTools' Summary filters (duplicated-strings, "
+        "detached-dom, contexts, console, event-handlers, shared-native-context, no-native-context, "
+        "native-context=@ID). name: only classes whose name contains it. Paged over classes."
+    )
+    def summary(
+        file: File,
+        top: Top = None,
+        since: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
+        before: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
+        filter: Annotated[str | None, Field(description="A Summary filter name.")] = None,
+        name: Annotated[str | None, Field(description="Part of a class name.")] = None,
+        limit: Limit = tools.DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> CallToolResult:
+        return answer(
+            store,
+            tools.summary,
+            file,
+            file=file,
+            top=top,
+            since=since,
+            before=before,
+            filter=filter,
+            name=name,
+            limit=limit,
+            offset=offset,
+        )
 
-    @tool("The objects of one class (an exact class name from summary, like Date or {url, date}), as the "
-          "Summary expands it: largest retained size first. Paged over objects; pass an id to retainers.")
-    def instances(file: File, class_name: Annotated[str, Field(description="The class name.")],
-                  limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+    @tool(
+        "The objects of one class (an exact class name from summary, like Date or {url, date}), as the "
+        "Summary expands it: largest retained size first. Paged over objects; pass an id to retainers."
+    )
+    def instances(
+        file: File,
+        class_name: Annotated[str, Field(description="The class name.")],
+        limit: Limit = tools.DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> CallToolResult:
         return answer(store, tools.instances, file, file=file, class_name=class_name, limit=limit, offset=offset)
 
-    @tool("DevTools' Comparison (heaptui diff --json): file against the older base, class by class, objects "
-          "matched by id: new, deleted, delta, alloc_size, freed_size, size_delta. Paged over classes.")
-    def diff(base: Annotated[str, Field(description="The older snapshot file.")], file: File, top: Top = None,
-             fail_on_growth: Growth = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
-        return answer(store, tools.diff, f"{base}, {file}", base=base, file=file, top=top,
-                      fail_on_growth=fail_on_growth, limit=limit, offset=offset)
+    @tool(
+        "DevTools' Comparison (heaptui diff --json): file against the older base, class by class, objects "
+        "matched by id: new, deleted, delta, alloc_size, freed_size, size_delta. Paged over classes."
+    )
+    def diff(
+        base: Annotated[str, Field(description="The older snapshot file.")],
+        file: File,
+        top: Top = None,
+        fail_on_growth: Growth = None,
+        limit: Limit = tools.DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> CallToolResult:
+        return answer(
+            store,
+            tools.diff,
+            f"{base}, {file}",
+            base=base,
+            file=file,
+            top=top,
+            fail_on_growth=fail_on_growth,
+            limit=limit,
+            offset=offset,
+        )
 
-    @tool("memlab's three-snapshot leak report (heaptui leaks --json): objects allocated between baseline and "
-          "target that final still holds, clustered by shortest retainer path, ranked by retained size (each "
-          "leaked byte once); then the collections that grew in every snapshot. Paged over clusters.")
-    def leaks(baseline: Annotated[str, Field(description="The first snapshot file.")],
-              target: Annotated[str, Field(description="The second, after the suspect action.")],
-              final: Annotated[str, Field(description="The third, after more of it.")], top: Top = None,
-              fail_on_growth: Growth = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
-        return answer(store, tools.leaks, f"{baseline}, {target}, {final}", baseline=baseline, target=target,
-                      final=final, top=top, fail_on_growth=fail_on_growth, limit=limit, offset=offset)
+    @tool(
+        "memlab's three-snapshot leak report (heaptui leaks --json): objects allocated between baseline and "
+        "target that final still holds, clustered by shortest retainer path, ranked by retained size (each "
+        "leaked byte once); then the collections that grew in every snapshot. Paged over clusters."
+    )
+    def leaks(
+        baseline: Annotated[str, Field(description="The first snapshot file.")],
+        target: Annotated[str, Field(description="The second, after the suspect action.")],
+        final: Annotated[str, Field(description="The third, after more of it.")],
+        top: Top = None,
+        fail_on_growth: Growth = None,
+        limit: Limit = tools.DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> CallToolResult:
+        return answer(
+            store,
+            tools.leaks,
+            f"{baseline}, {target}, {final}",
+            baseline=baseline,
+            target=target,
+            final=final,
+            top=top,
+            fail_on_growth=fail_on_growth,
+            limit=limit,
+            offset=offset,
+        )
 
-    @tool("One object (heaptui object --json): class, name, type, self and retained size, distance, dominator, "
-          "and its retainers in DevTools' order. Paged over retainers.", name="object")
+    @tool(
+        "One object (heaptui object --json): class, name, type, self and retained size, distance, dominator, "
+        "and its retainers in DevTools' order. Paged over retainers.",
+        name="object",
+    )
     def object_(file: File, id: NodeId, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
         return answer(store, tools.object_, file, file=file, id=id, limit=limit, offset=offset)
 
-    @tool("Who keeps an object alive: its shortest retainer path, as DevTools' Retainers view opens it (the "
-          "first retainer, nearest a GC root; then its first retainer; ...) up to a GC root or depth levels. "
-          "Each step: the edge, the retaining object, and of = how many retainers the object below has. "
-          "ignore: ids to ignore as retainers (DevTools' 'Ignore this retainer'), to see the next path.")
-    def retainers(file: File, id: NodeId,
-                  depth: Annotated[int, Field(ge=1, le=tools.MAX_DEPTH, description="Levels to follow.")] = (
-                      tools.RETAINER_CHAIN_DEPTH),
-                  ignore: Annotated[list[str] | None, Field(description="Ids to ignore, like @123.")] = None,
-                  ) -> CallToolResult:
+    @tool(
+        "Who keeps an object alive: its shortest retainer path, as DevTools' Retainers view opens it (the "
+        "first retainer, nearest a GC root; then its first retainer; ...) up to a GC root or depth levels. "
+        "Each step: the edge, the retaining object, and of = how many retainers the object below has. "
+        "ignore: ids to ignore as retainers (DevTools' 'Ignore this retainer'), to see the next path."
+    )
+    def retainers(
+        file: File,
+        id: NodeId,
+        depth: Annotated[int, Field(ge=1, le=tools.MAX_DEPTH, description="Levels to follow.")] = (
+            tools.RETAINER_CHAIN_DEPTH
+        ),
+        ignore: Annotated[list[str] | None, Field(description="Ids to ignore, like @123.")] = None,
+    ) -> CallToolResult:
         return answer(store, tools.retainers, file, file=file, id=id, depth=depth, ignore=ignore)
 
-    @tool("The objects with the largest retained sizes (heaptui top --json, 20 unless top), each with its "
-          "shortest retainer path. Paged over objects.")
+    @tool(
+        "The objects with the largest retained sizes (heaptui top --json, 20 unless top), each with its "
+        "shortest retainer path. Paged over objects."
+    )
     def top(file: File, top: Top = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
         return answer(store, tools.top, file, file=file, top=top, limit=limit, offset=offset)
 
-    @tool("Duplicated strings grouped by text, by the bytes all but one copy waste (heaptui strings --json); "
-          "texts over 300 characters are cut (length gives the whole). Paged over strings.")
-    def strings(file: File, top: Top = None, limit: Limit = tools.DEFAULT_LIMIT,
-                offset: Offset = 0) -> CallToolResult:
+    @tool(
+        "Duplicated strings grouped by text, by the bytes all but one copy waste (heaptui strings --json); "
+        "texts over 300 characters are cut (length gives the whole). Paged over strings."
+    )
+    def strings(file: File, top: Top = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
         return answer(store, tools.strings, file, file=file, top=top, limit=limit, offset=offset)
 
-    @tool("The functions that allocated the live objects, by live size (heaptui allocations --json), from an "
-          "allocation timeline with stacks (.heaptimeline) or a sampling profile (.heapprofile). Paged over "
-          "functions.")
-    def allocations(file: Annotated[str, Field(description="A .heaptimeline or .heapprofile file.")],
-                    top: Top = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+    @tool(
+        "The functions that allocated the live objects, by live size (heaptui allocations --json), from an "
+        "allocation timeline with stacks (.heaptimeline) or a sampling profile (.heapprofile). Paged over "
+        "functions."
+    )
+    def allocations(
+        file: Annotated[str, Field(description="A .heaptimeline or .heapprofile file.")],
+        top: Top = None,
+        limit: Limit = tools.DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> CallToolResult:
         return answer(store, tools.allocations, file, file=file, top=top, limit=limit, offset=offset)
 
-    @tool("Heap totals by category, as DevTools' Statistics (heaptui stats --json): total, V8 heap, native, "
-          "code, strings, JS arrays, typed arrays, system; node and edge counts.")
+    @tool(
+        "Heap totals by category, as DevTools' Statistics (heaptui stats --json): total, V8 heap, native, "
+        "code, strings, JS arrays, typed arrays, system; node and edge counts."
+    )
     def stats(file: File) -> CallToolResult:
         return answer(store, tools.stats, file, file=file)
 
     if allow_capture:
-        @tool("Take heap snapshots of the running Node process pid (heaptui capture --no-open): through its "
-              "inspector (closed again afterwards), or with signal through --heapsnapshot-signal. count > 1 "
-              "takes a series every DURATION apart (a leak hunt: 3). Files are written in the server's first "
-              "root; the answer lists them.", read_only=False)
-        def capture(pid: Annotated[int, Field(ge=1, description="The Node process id.")],
-                    count: Annotated[int, Field(ge=1, le=100, description="How many snapshots.")] = 1,
-                    every: Annotated[str | None, Field(description="Time between snapshots (30s, 2m).")] = None,
-                    signal: Annotated[str | None, Field(description="Like SIGUSR2.")] = None,
-                    gc: Annotated[bool, Field(description="Collect garbage before each snapshot.")] = False,
-                    output: Annotated[str | None, Field(description="A file name ({n}: the number).")] = None,
-                    ) -> CallToolResult:
-            return answer(store, tools.capture, None, pid=pid, count=count, every=every, signal=signal, gc=gc,
-                          output=output)
+
+        @tool(
+            "Take heap snapshots of the running Node process pid (heaptui capture --no-open): through its "
+            "inspector (closed again afterwards), or with signal through --heapsnapshot-signal. count > 1 "
+            "takes a series every DURATION apart (a leak hunt: 3). Files are written in the server's first "
+            "root; the answer lists them.",
+            read_only=False,
+        )
+        def capture(
+            pid: Annotated[int, Field(ge=1, description="The Node process id.")],
+            count: Annotated[int, Field(ge=1, le=100, description="How many snapshots.")] = 1,
+            every: Annotated[str | None, Field(description="Time between snapshots (30s, 2m).")] = None,
+            signal: Annotated[str | None, Field(description="Like SIGUSR2.")] = None,
+            gc: Annotated[bool, Field(description="Collect garbage before each snapshot.")] = False,
+            output: Annotated[str | None, Field(description="A file name ({n}: the number).")] = None,
+        ) -> CallToolResult:
+            return answer(
+                store, tools.capture, None, pid=pid, count=count, every=every, signal=signal, gc=gc, output=output
+            )
 
     return server

@@ -83,9 +83,15 @@ class _Entry:
 class SnapshotStore:
     """Open snapshots (and sampling profiles) by path, for the whole session, under the allowed roots."""
 
-    def __init__(self, roots: Sequence[str | os.PathLike[str]], cache: CacheOptions | None = None,
-                 salvage: bool = False, force: bool = False, max_open: int = MAX_OPEN,
-                 warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        roots: Sequence[str | os.PathLike[str]],
+        cache: CacheOptions | None = None,
+        salvage: bool = False,
+        force: bool = False,
+        max_open: int = MAX_OPEN,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         if not roots:
             raise ValueError("at least one root")
         self.roots = [os.path.realpath(root) for root in roots]
@@ -113,8 +119,10 @@ class SnapshotStore:
         joined = os.path.join(self.roots[0], os.path.expanduser(path))
         real = os.path.realpath(joined)
         if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots):
-            raise ToolProblem(f"{path}: outside the directories this server may read "
-                              f"({', '.join(self.roots)}; heaptui mcp --root DIR allows more)")
+            raise ToolProblem(
+                f"{path}: outside the directories this server may read "
+                f"({', '.join(self.roots)}; heaptui mcp --root DIR allows more)"
+            )
         if not os.path.exists(real):
             raise ToolProblem(f"{path}: no such file")
         return real

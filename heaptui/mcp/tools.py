@@ -29,9 +29,12 @@ MAX_DEPTH = 1000
 MAX_STRING = 300  # characters of a duplicated string's text shown (the text can be megabytes)
 # The CLI's --filter names, and DevTools' own (engine.filters.parse_filter once it is on main).
 FILTER_ALIASES = {
-    "duplicated-strings": "duplicatedStrings", "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts", "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers", "shared-native-context": "sharedNativeContext",
+    "duplicated-strings": "duplicatedStrings",
+    "detached-dom": "objectsRetainedByDetachedDomNodes",
+    "contexts": "objectsRetainedByContexts",
+    "console": "objectsRetainedByConsole",
+    "event-handlers": "objectsRetainedByEventHandlers",
+    "shared-native-context": "sharedNativeContext",
     "no-native-context": "noNativeContext",
 }
 
@@ -43,7 +46,7 @@ def page(data: dict[str, Any], key: str, limit: int, offset: int) -> dict[str, A
     """Cut ``data[key]`` to ``limit`` rows from ``offset`` and say where the list goes on."""
     rows = data[key]
     total = len(rows)
-    data[key] = rows[offset:offset + limit]
+    data[key] = rows[offset : offset + limit]
     data["total"] = total
     data["offset"] = offset
     data["limit"] = limit
@@ -84,7 +87,7 @@ def parse_bytes(text: str | int | None) -> int | None:
     clean = str(text).strip().lower().replace("_", "")
     number = clean.rstrip("kmgb")
     try:
-        return int(float(number) * units[clean[len(number):]])
+        return int(float(number) * units[clean[len(number) :]])
     except (KeyError, ValueError):
         raise ToolProblem(f"{text!r} is not a size (like 500000, 500kB or 2MB)") from None
 
@@ -107,9 +110,17 @@ def _with_warnings(data: dict[str, Any], *snapshots: Snapshot) -> dict[str, Any]
 # ---------------------------------------------------------------- the tools
 
 
-def summary(store: SnapshotStore, file: str, top: int | None = None, since: str | None = None,
-            before: str | None = None, filter: str | None = None, name: str | None = None,
-            limit: int | None = None, offset: int | None = None) -> dict[str, Any]:
+def summary(
+    store: SnapshotStore,
+    file: str,
+    top: int | None = None,
+    since: str | None = None,
+    before: str | None = None,
+    filter: str | None = None,
+    name: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> dict[str, Any]:
     """Classes by retained size (DevTools' Summary), as ``heaptui summary --json``; ``name`` keeps the classes
     whose name contains it."""
     limit, offset = _paging(limit, offset)
@@ -125,13 +136,13 @@ def summary(store: SnapshotStore, file: str, top: int | None = None, since: str 
         bound = older.max_js_node_id
         low, high = (bound, s.max_js_node_id) if since else (0, bound)
         data["allocated"] = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
-        rows = store.derived(("summary-allocated", low, high), (s,),
-                             lambda: s.summary(s.allocated_between(low, high)))
+        rows = store.derived(("summary-allocated", low, high), (s,), lambda: s.summary(s.allocated_between(low, high)))
     elif filter is not None:
         devtools_filter = _devtools_filter(s, file, filter)
         data["filter"] = devtools_filter
-        rows = store.derived(("summary-filter", devtools_filter), (s,), lambda: _filtered_summary(s, file,
-                                                                                                  devtools_filter))
+        rows = store.derived(
+            ("summary-filter", devtools_filter), (s,), lambda: _filtered_summary(s, file, devtools_filter)
+        )
     else:
         rows = s.summary()
     if top is not None:
@@ -170,8 +181,9 @@ def _filtered_summary(s: Snapshot, file: str, devtools_filter: str) -> list:
         raise ToolProblem(f"{file}: {error}") from None
 
 
-def instances(store: SnapshotStore, file: str, class_name: str, limit: int | None = None,
-              offset: int | None = None) -> dict[str, Any]:
+def instances(
+    store: SnapshotStore, file: str, class_name: str, limit: int | None = None, offset: int | None = None
+) -> dict[str, Any]:
     """The objects of one class as the Summary expands it: largest retained size first, then by id."""
     limit, offset = _paging(limit, offset)
     s = store.snapshot(file)
@@ -188,13 +200,25 @@ def instances(store: SnapshotStore, file: str, class_name: str, limit: int | Non
 
 
 def _node_json(s: Snapshot, v: int) -> dict[str, Any]:
-    return {"id": int(s.node_id[v]), "class": s.class_name(v), "name": s.name(v), "self_size": int(s.shallow[v]),
-            "retained_size": int(s.retained[v]), "distance": int(s.distances[v])}
+    return {
+        "id": int(s.node_id[v]),
+        "class": s.class_name(v),
+        "name": s.name(v),
+        "self_size": int(s.shallow[v]),
+        "retained_size": int(s.retained[v]),
+        "distance": int(s.distances[v]),
+    }
 
 
-def diff(store: SnapshotStore, base: str, file: str, top: int | None = None,
-         fail_on_growth: str | int | None = None, limit: int | None = None,
-         offset: int | None = None) -> dict[str, Any]:
+def diff(
+    store: SnapshotStore,
+    base: str,
+    file: str,
+    top: int | None = None,
+    fail_on_growth: str | int | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> dict[str, Any]:
     """DevTools' Comparison of ``file`` against the older ``base``, as ``heaptui diff --json``."""
     from ..engine.compare import compare
 
@@ -212,9 +236,16 @@ def diff(store: SnapshotStore, base: str, file: str, top: int | None = None,
     return _with_warnings(page(data, "classes", limit, offset), old, new)
 
 
-def leaks(store: SnapshotStore, baseline: str, target: str, final: str, top: int | None = None,
-          fail_on_growth: str | int | None = None, limit: int | None = None,
-          offset: int | None = None) -> dict[str, Any]:
+def leaks(
+    store: SnapshotStore,
+    baseline: str,
+    target: str,
+    final: str,
+    top: int | None = None,
+    fail_on_growth: str | int | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> dict[str, Any]:
     """memlab's three-snapshot report, as ``heaptui leaks --json``: the clusters are paged (the growing
     collections, a short list, come whole)."""
     from ..engine.leaks import leak_report
@@ -228,13 +259,17 @@ def leaks(store: SnapshotStore, baseline: str, target: str, final: str, top: int
     if top is not None:
         data["clusters"] = data["clusters"][:top]
     if threshold is not None:
-        data["growth"] = {"retained_size": report.retained_size, "limit": threshold,
-                          "exceeded": report.retained_size > threshold}
+        data["growth"] = {
+            "retained_size": report.retained_size,
+            "limit": threshold,
+            "exceeded": report.retained_size > threshold,
+        }
     return _with_warnings(page(data, "clusters", limit, offset), *snapshots)
 
 
-def object_(store: SnapshotStore, file: str, id: str | int, limit: int | None = None,
-            offset: int | None = None) -> dict[str, Any]:
+def object_(
+    store: SnapshotStore, file: str, id: str | int, limit: int | None = None, offset: int | None = None
+) -> dict[str, Any]:
     """One object, as ``heaptui object --json``, its retainers (DevTools' order) a page at a time."""
     limit, offset = _paging(limit, offset)
     s = store.snapshot(file)
@@ -251,21 +286,36 @@ def object_json(s: Snapshot, v: int, offset: int = 0, limit: int | None = None) 
     found = s.retainer_list(v)
     total = len(found)
     end = total if limit is None else min(total, offset + limit)
-    retainers = [{"edge_type": r.edge_type, "edge_name": r.edge_name, "id": int(s.node_id[r.node]),
-                  "class": s.class_name(r.node), "name": s.name(r.node), "distance": int(s.distances[r.node])}
-                 for r in s.retainer_rows(found, min(offset, end), end)]
+    retainers = [
+        {
+            "edge_type": r.edge_type,
+            "edge_name": r.edge_name,
+            "id": int(s.node_id[r.node]),
+            "class": s.class_name(r.node),
+            "name": s.name(r.node),
+            "distance": int(s.distances[r.node]),
+        }
+        for r in s.retainer_rows(found, min(offset, end), end)
+    ]
     data: dict[str, Any] = {
-        "id": int(s.node_id[v]), "class": s.class_name(v), "name": s.name(v), "type": s.type_name(v),
-        "self_size": int(s.shallow[v]), "retained_size": int(s.retained[v]), "distance": int(s.distances[v]),
-        "dominator": int(s.node_id[s.dominator[v]]), "retainers": retainers,
+        "id": int(s.node_id[v]),
+        "class": s.class_name(v),
+        "name": s.name(v),
+        "type": s.type_name(v),
+        "self_size": int(s.shallow[v]),
+        "retained_size": int(s.retained[v]),
+        "distance": int(s.distances[v]),
+        "dominator": int(s.node_id[s.dominator[v]]),
+        "retainers": retainers,
     }
     if limit is not None:
         data.update(total=total, offset=offset, limit=limit, next_offset=end if end < total else None)
     return data
 
 
-def retainers(store: SnapshotStore, file: str, id: str | int, depth: int | None = None,
-              ignore: list[str | int] | None = None) -> dict[str, Any]:
+def retainers(
+    store: SnapshotStore, file: str, id: str | int, depth: int | None = None, ignore: list[str | int] | None = None
+) -> dict[str, Any]:
     """The object's shortest retainer path, as the Retainers pane opens it: its first retainer (DevTools'
     order: nearest a GC root first), that one's first retainer, and so on while the retainer is not a GC
     root, for ``depth`` levels (20 by default, as the app). ``ignore``: ids to ignore as retainers
@@ -293,8 +343,9 @@ def retainers(store: SnapshotStore, file: str, id: str | int, depth: int | None 
     return _with_warnings(data, s)
 
 
-def retainer_chain(s: Snapshot, v: int, depth: int, distances: np.ndarray | None = None,
-                   ignored_edges: frozenset[int] = frozenset()) -> tuple[list[dict[str, Any]], str]:
+def retainer_chain(
+    s: Snapshot, v: int, depth: int, distances: np.ndarray | None = None, ignored_edges: frozenset[int] = frozenset()
+) -> tuple[list[dict[str, Any]], str]:
     """DevTools' ``expandRetainersChain`` from ``v``: each level's first retainer, and why the chain stopped.
 
     It stops at a GC root (the retainer's distance is 1), at an unreachable retainer, at an object already
@@ -313,8 +364,16 @@ def retainer_chain(s: Snapshot, v: int, depth: int, distances: np.ndarray | None
         r = s.retainer_rows(found, 0, 1)[0]
         w = r.node
         edge = s.edge_name_of(r.edge)
-        steps.append({"edge_type": r.edge_type, "edge_name": r.edge_name, **_node_json(s, w), "of": len(found),
-                      "edge": f"[{edge}]" if r.edge_type == "element" else edge, "title": object_title(s, w)})
+        steps.append(
+            {
+                "edge_type": r.edge_type,
+                "edge_name": r.edge_name,
+                **_node_json(s, w),
+                "of": len(found),
+                "edge": f"[{edge}]" if r.edge_type == "element" else edge,
+                "title": object_title(s, w),
+            }
+        )
         if w in on_chain:
             return steps, "cycle"
         if r.distance <= 1:
@@ -339,8 +398,9 @@ def object_title(s: Snapshot, v: int) -> str:
     return f"{name} @{int(s.node_id[v])}"
 
 
-def top(store: SnapshotStore, file: str, top: int | None = None, limit: int | None = None,
-        offset: int | None = None) -> dict[str, Any]:
+def top(
+    store: SnapshotStore, file: str, top: int | None = None, limit: int | None = None, offset: int | None = None
+) -> dict[str, Any]:
     """The ``top`` objects (20 by default) with the largest retained sizes, each with its shortest retainer
     path, as ``heaptui top --json``."""
     from ..engine.leaks import largest_objects
@@ -350,16 +410,18 @@ def top(store: SnapshotStore, file: str, top: int | None = None, limit: int | No
     s = store.snapshot(file)
     eligible = int(np.count_nonzero(s.node_type != s.types.synthetic)) - int(s.node_type[s.root] != s.types.synthetic)
     total = min(count, eligible)
-    found = store.derived(("top", min(total, offset + limit)), (s,),
-                          lambda: largest_objects(s, min(total, offset + limit)))
+    found = store.derived(
+        ("top", min(total, offset + limit)), (s,), lambda: largest_objects(s, min(total, offset + limit))
+    )
     data: dict[str, Any] = {"snapshot": s.describe(), "objects": list(range(total))}
     page(data, "objects", limit, offset)
-    data["objects"] = [o.to_json(s) for o in found[offset:offset + limit]]
+    data["objects"] = [o.to_json(s) for o in found[offset : offset + limit]]
     return _with_warnings(data, s)
 
 
-def strings(store: SnapshotStore, file: str, top: int | None = None, limit: int | None = None,
-            offset: int | None = None) -> dict[str, Any]:
+def strings(
+    store: SnapshotStore, file: str, top: int | None = None, limit: int | None = None, offset: int | None = None
+) -> dict[str, Any]:
     """Duplicated strings grouped by text, by the bytes all but one copy waste, as ``heaptui strings --json``
     (a text longer than 300 characters is cut, its length given as ``length``)."""
     from ..engine.filters import duplicated_string_groups
@@ -368,8 +430,11 @@ def strings(store: SnapshotStore, file: str, top: int | None = None, limit: int 
     top = _positive("top", top)
     s = store.snapshot(file)
     groups = store.derived(("strings",), (s,), lambda: duplicated_string_groups(s))
-    data: dict[str, Any] = {"snapshot": s.describe(), "wasted": sum(g.wasted for g in groups),
-                            "strings": groups[:top] if top is not None else groups}
+    data: dict[str, Any] = {
+        "snapshot": s.describe(),
+        "wasted": sum(g.wasted for g in groups),
+        "strings": groups[:top] if top is not None else groups,
+    }
     page(data, "strings", limit, offset)
     data["strings"] = [_clipped(g.to_json()) for g in data["strings"]]
     return _with_warnings(data, s)
@@ -383,8 +448,9 @@ def _clipped(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def allocations(store: SnapshotStore, file: str, top: int | None = None, limit: int | None = None,
-                offset: int | None = None) -> dict[str, Any]:
+def allocations(
+    store: SnapshotStore, file: str, top: int | None = None, limit: int | None = None, offset: int | None = None
+) -> dict[str, Any]:
     """The functions that allocated the live objects, by live size, as ``heaptui allocations --json``: from an
     allocation timeline recorded with stacks (.heaptimeline) or a sampling profile (.heapprofile)."""
     limit, offset = _paging(limit, offset)
@@ -411,8 +477,16 @@ def stats(store: SnapshotStore, file: str) -> dict[str, Any]:
     return store.snapshot(file).statistics.to_json()
 
 
-def capture(store: SnapshotStore, pid: int, count: int = 1, every: str | None = None, signal: str | None = None,
-            gc: bool = False, output: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+def capture(
+    store: SnapshotStore,
+    pid: int,
+    count: int = 1,
+    every: str | None = None,
+    signal: str | None = None,
+    gc: bool = False,
+    output: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
     """Take heap snapshots of the running Node process ``pid``, as ``heaptui capture --no-open`` does (the server
     lists this tool only when started with ``--allow-capture``): the files are written in the first root.
 
@@ -434,8 +508,18 @@ def capture(store: SnapshotStore, pid: int, count: int = 1, every: str | None = 
     directory = os.path.realpath(os.path.dirname(where))
     if not any(directory == root or directory.startswith(root.rstrip(os.sep) + os.sep) for root in store.roots):
         raise ToolProblem(f"{target}: outside the directories this server may write (--root)")
-    command = [sys.executable, "-m", "heaptui", "capture", str(int(pid)), "--no-open", "-o",
-               os.path.join(directory, os.path.basename(where)), "--count", str(count)]
+    command = [
+        sys.executable,
+        "-m",
+        "heaptui",
+        "capture",
+        str(int(pid)),
+        "--no-open",
+        "-o",
+        os.path.join(directory, os.path.basename(where)),
+        "--count",
+        str(count),
+    ]
     if every is not None:
         command += ["--every", every]
     if signal is not None:
@@ -443,20 +527,33 @@ def capture(store: SnapshotStore, pid: int, count: int = 1, every: str | None = 
     if gc:
         command.append("--gc")
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
-                              errors="replace")
+        done = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, errors="replace"
+        )
     except subprocess.TimeoutExpired:
         raise ToolProblem(f"capture of {pid}: no answer within {timeout:g} s") from None
     lines = [line for line in done.stderr.splitlines() if line.startswith("heaptui: ")]
     if done.returncode != 0:
-        raise ToolProblem(lines[-1].removeprefix("heaptui: ") if lines else f"capture of {pid} failed "
-                          f"(exit status {done.returncode})")
-    return {"pid": int(pid), "files": done.stdout.splitlines(),
-            "warnings": [line.removeprefix("heaptui: warning: ") for line in lines if "warning: " in line]}
+        raise ToolProblem(
+            lines[-1].removeprefix("heaptui: ") if lines else f"capture of {pid} failed (exit status {done.returncode})"
+        )
+    return {
+        "pid": int(pid),
+        "files": done.stdout.splitlines(),
+        "warnings": [line.removeprefix("heaptui: warning: ") for line in lines if "warning: " in line],
+    }
 
 
 # Name, function: the tools every server lists (capture is added by the server only when allowed).
 TOOLS: dict[str, Callable[..., dict[str, Any]]] = {
-    "summary": summary, "diff": diff, "leaks": leaks, "object": object_, "retainers": retainers, "top": top,
-    "strings": strings, "allocations": allocations, "stats": stats, "instances": instances,
+    "summary": summary,
+    "diff": diff,
+    "leaks": leaks,
+    "object": object_,
+    "retainers": retainers,
+    "top": top,
+    "strings": strings,
+    "allocations": allocations,
+    "stats": stats,
+    "instances": instances,
 }

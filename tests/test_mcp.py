@@ -92,8 +92,15 @@ def test_diff_counts_the_new_dates(store):
     whole = cli_json("diff", LEAKY[1], LEAKY[2])
     assert answer["classes"] == whole["classes"] and answer["total"] == len(whole["classes"])
     rows = {r["name"]: r for r in answer["classes"]}
-    assert rows["Date"] == {"name": "Date", "new": N, "deleted": 0, "delta": N, "alloc_size": 9600,
-                            "freed_size": 0, "size_delta": 9600}
+    assert rows["Date"] == {
+        "name": "Date",
+        "new": N,
+        "deleted": 0,
+        "delta": N,
+        "alloc_size": 9600,
+        "freed_size": 0,
+        "size_delta": 9600,
+    }
     assert rows["{url, date}"]["new"] == N
     growth = whole["total"]["size_delta"]
     assert tools.diff(store, LEAKY[1], LEAKY[2], fail_on_growth=growth)["growth"]["exceeded"] is False
@@ -142,15 +149,18 @@ def test_retainers_open_the_first_chain_as_the_retainers_pane(store):
     s = loaded("leaky-3")
     listed = tools.instances(store, LEAKY[2], "Date", limit=1000)
     assert listed["total"] == 2 * N and listed["classes"][0]["count"] == 2 * N
-    assert [o["id"] for o in listed["objects"]] == [int(s.node_id[v]) for v in s.instances(
-        next(r.class_index for r in s.summary() if r.name == "Date"))]
+    assert [o["id"] for o in listed["objects"]] == [
+        int(s.node_id[v]) for v in s.instances(next(r.class_index for r in s.summary() if r.name == "Date"))
+    ]
     date = listed["objects"][0]["id"]
     answer = tools.retainers(store, LEAKY[2], f"@{date}")
     path = answer["path"]
     assert answer["object"]["id"] == date and answer["object"]["class"] == "Date"
     assert [(p["edge_type"], p["edge_name"], p["class"]) for p in path[:3]] == [
-        ("property", "date", "{url, date}"), ("element", path[1]["edge_name"], "Array"),
-        ("context", "requestLogs", "system / Context")]
+        ("property", "date", "{url, date}"),
+        ("element", path[1]["edge_name"], "Array"),
+        ("context", "requestLogs", "system / Context"),
+    ]
     assert "date in {url, date} @" in answer["text"] and "requestLogs in system / Context @" in answer["text"]
     # The app's Retainers model opens the same chain: each level's first row, expanded.
     model = RetainersModel(s, s.node_for_id(date))
@@ -220,6 +230,38 @@ def test_a_file_that_is_not_a_snapshot_is_the_cli_line(store):
         tools.stats(store, "no-such.heapsnapshot")
 
 
+def test_hostile_names_and_files_are_one_visible_line(tmp_path):
+    store = SnapshotStore([str(tmp_path)])
+    evil = tmp_path / "evil\x1b]0;owned\x07\n.heapsnapshot"
+    evil.write_text("{}")
+    with pytest.raises(ToolProblem) as problem:
+        tools.summary(store, str(evil))
+    assert "\x1b" not in problem.value.line and "\\x1b]0;owned\\x07\\n" in problem.value.line
+    assert problem.value.line == cli_line("summary", str(evil))
+    fifo = tmp_path / "fifo.heapprofile"
+    os.mkfifo(fifo)
+    for tool in (tools.summary, tools.allocations):
+        with pytest.raises(ToolProblem) as problem:
+            tool(store, str(fifo))
+        assert problem.value.line == cli_line(tool.__name__, str(fifo))
+
+
+def test_a_bug_is_one_line_and_the_traceback_stays_in_the_log(store, caplog):
+    from heaptui.mcp.server import answer
+
+    def broken(store, file):
+        raise RuntimeError("boom\nsecond line")
+
+    result = answer(store, broken, "leaky-3.heapsnapshot.gz", file="leaky-3.heapsnapshot.gz")
+    (content,) = result.content
+    assert result.is_error and content.text == (
+        "leaky-3.heapsnapshot.gz: internal error (RuntimeError: boom second line) (the server's log has the details)"
+    )
+    assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
+    ok = answer(store, tools.stats, LEAKY[2], file=LEAKY[2])
+    assert not ok.is_error and json.loads(ok.content[0].text) == cli_json("stats", LEAKY[2])
+
+
 def test_a_snapshot_is_loaded_once_however_many_ask_at_once():
     store = SnapshotStore([str(FIXTURES)])
     barrier = threading.Barrier(4)
@@ -253,11 +295,29 @@ def test_the_least_recently_asked_file_is_closed_beyond_max_open():
 def test_pydantic_argument_errors_become_one_line():
     from heaptui.mcp.server import one_line
 
-    text = ("Error executing tool summary: 1 validation error for summaryArguments\nlimit\n"
-            "  Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, input_type=int]\n"
-            "    For further information visit https://errors.pydantic.dev/2/v/greater_than_equal")
+    text = (
+        "Error executing tool summary: 1 validation error for summaryArguments\nlimit\n"
+        "  Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, input_type=int]\n"
+        "    For further information visit https://errors.pydantic.dev/2/v/greater_than_equal"
+    )
     assert one_line(text) == "summary: limit: Input should be greater than or equal to 1"
     assert one_line("a\nb") == "a b"
+
+
+def test_without_the_sdk_heaptui_mcp_says_how_to_install_it():
+    import subprocess
+
+    script = "import sys; sys.modules['mcp'] = None; sys.argv = ['heaptui', 'mcp']; from heaptui.cli import run; run()"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "heaptui: the MCP server needs the MCP Python SDK, version 2: pip install 'heaptui[mcp]'\n"
 
 
 # ---------------------------------------------------------------- the server, through the SDK's client
@@ -267,8 +327,12 @@ def _server(*options: str):
     from mcp import StdioServerParameters
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    return StdioServerParameters(command=sys.executable, args=["-m", "heaptui", "mcp", "--root", str(FIXTURES),
-                                                              *options], env=env, cwd=str(FIXTURES))
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "heaptui", "mcp", "--root", str(FIXTURES), *options],
+        env=env,
+        cwd=str(FIXTURES),
+    )
 
 
 async def _call(session, name: str, arguments: dict) -> tuple[bool, str]:
@@ -286,8 +350,18 @@ async def test_an_mcp_client_over_stdio_asks_the_leak_hunt_questions():
         async with stdio_client(_server()) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             listed = {tool.name: tool for tool in (await session.list_tools()).tools}
-            assert set(listed) == {"summary", "diff", "leaks", "object", "retainers", "top", "strings",
-                                   "allocations", "stats", "instances"}  # no capture without --allow-capture
+            assert set(listed) == {
+                "summary",
+                "diff",
+                "leaks",
+                "object",
+                "retainers",
+                "top",
+                "strings",
+                "allocations",
+                "stats",
+                "instances",
+            }  # no capture without --allow-capture
             assert listed["retainers"].input_schema["properties"]["depth"]["default"] == 20
 
             error, text = await _call(session, "summary", {"file": "leaky-3.heapsnapshot.gz", "name": "Date"})
@@ -316,8 +390,12 @@ async def test_an_mcp_client_over_stdio_asks_the_leak_hunt_questions():
             assert {c["name"]: c["count"] for c in first["classes"]} == {"Date": N, "{url, date}": N}
 
             error, text = await _call(session, "stats", {"file": __file__})
-            assert error and text == f"{__file__}: outside the directories this server may read " \
-                                     f"({os.path.realpath(FIXTURES)}; heaptui mcp --root DIR allows more)"
+            assert (
+                error
+                and text
+                == f"{__file__}: outside the directories this server may read "
+                f"({os.path.realpath(FIXTURES)}; heaptui mcp --root DIR allows more)"
+            )
             error, text = await _call(session, "summary", {"file": NOT_A_SNAPSHOT})
             assert error and text == cli_line("summary", NOT_A_SNAPSHOT)
             error, text = await _call(session, "summary", {"file": LEAKY[2], "limit": 0})
@@ -330,8 +408,7 @@ async def test_capture_is_offered_only_with_allow_capture():
     from mcp.client.stdio import stdio_client
 
     with anyio.fail_after(120):
-        async with stdio_client(_server("--allow-capture")) as (read, write), \
-                ClientSession(read, write) as session:
+        async with stdio_client(_server("--allow-capture")) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             names = {tool.name for tool in (await session.list_tools()).tools}
             assert "capture" in names

@@ -10,7 +10,7 @@ functions (tested without MCP); :mod:`.server` wires them to the official ``mcp`
 
 from __future__ import annotations
 
-INSTALL_HINT = "heaptui mcp needs the MCP Python SDK: pip install 'heaptui[mcp]' (or: pip install 'mcp>=2,<3')"
+INSTALL_HINT = "the MCP server needs the MCP Python SDK, version 2: pip install 'heaptui[mcp]'"
 
 
 class SdkMissing(Exception):

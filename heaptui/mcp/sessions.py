@@ -37,7 +37,7 @@ class ToolProblem(Exception):
     """A question the server cannot answer, as one line naming the file and the problem (the CLI's line)."""
 
     def __init__(self, line: str) -> None:
-        self.line = visible(" ".join(line.split()))
+        self.line = visible(line)  # control characters (a newline in a file name too) shown as escapes
         super().__init__(self.line)
 
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, fixture_path, loaded
 from heaptui.cli import main
 from heaptui.mcp import tools
+from heaptui.mcp.arguments import DEFAULT_LIMIT
 from heaptui.mcp.sessions import SnapshotStore, ToolProblem
 
 N = 100
@@ -373,7 +374,7 @@ async def test_an_mcp_client_over_stdio_asks_the_leak_hunt_questions():
             assert not error
             diff = json.loads(text)
             assert {r["name"]: r["new"] for r in diff["classes"]}["Date"] == N
-            assert diff["classes"] == cli_json("diff", LEAKY[1], LEAKY[2])["classes"][: tools.DEFAULT_LIMIT]
+            assert diff["classes"] == cli_json("diff", LEAKY[1], LEAKY[2])["classes"][:DEFAULT_LIMIT]
 
             error, text = await _call(session, "instances", {"file": LEAKY[2], "class_name": "Date", "limit": 1})
             date = json.loads(text)["objects"][0]["id"]

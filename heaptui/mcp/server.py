@@ -23,7 +23,9 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from .. import __version__
+from . import capture as capture_tool
 from . import tools
+from .arguments import DEFAULT_LIMIT, MAX_LIMIT
 from .sessions import SnapshotStore, ToolProblem, failure_line
 
 log = logging.getLogger("heaptui.mcp")
@@ -40,7 +42,7 @@ of one of its objects (who keeps it alive, up to a GC root). `summary`, `top`, `
 
 File = Annotated[str, Field(description="A snapshot file (absolute, or relative to the server's first root).")]
 Top = Annotated[int | None, Field(default=None, ge=1, description="Only the first N rows, as the CLI's --top.")]
-Limit = Annotated[int, Field(ge=1, le=tools.MAX_LIMIT, description="Rows per page.")]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Rows per page.")]
 Offset = Annotated[int, Field(ge=0, description="The first row to give (the previous answer's next_offset).")]
 NodeId = Annotated[str, Field(description="An object's id, like @123 or 123.")]
 Growth = Annotated[
@@ -138,7 +140,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         before: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
         filter: Annotated[str | None, Field(description="A Summary filter name.")] = None,
         name: Annotated[str | None, Field(description="Part of a class name.")] = None,
-        limit: Limit = tools.DEFAULT_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
         return answer(
@@ -162,7 +164,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
     def instances(
         file: File,
         class_name: Annotated[str, Field(description="The class name.")],
-        limit: Limit = tools.DEFAULT_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
         return answer(store, tools.instances, file, file=file, class_name=class_name, limit=limit, offset=offset)
@@ -176,7 +178,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         file: File,
         top: Top = None,
         fail_on_growth: Growth = None,
-        limit: Limit = tools.DEFAULT_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
         return answer(
@@ -202,7 +204,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         final: Annotated[str, Field(description="The third, after more of it.")],
         top: Top = None,
         fail_on_growth: Growth = None,
-        limit: Limit = tools.DEFAULT_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
         return answer(
@@ -223,7 +225,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "and its retainers in DevTools' order. Paged over retainers.",
         name="object",
     )
-    def object_(file: File, id: NodeId, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+    def object_(file: File, id: NodeId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
         return answer(store, tools.object_, file, file=file, id=id, limit=limit, offset=offset)
 
     @tool(
@@ -246,14 +248,14 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "The objects with the largest retained sizes (heaptui top --json, 20 unless top), each with its "
         "shortest retainer path. Paged over objects."
     )
-    def top(file: File, top: Top = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+    def top(file: File, top: Top = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
         return answer(store, tools.top, file, file=file, top=top, limit=limit, offset=offset)
 
     @tool(
         "Duplicated strings grouped by text, by the bytes all but one copy waste (heaptui strings --json); "
         "texts over 300 characters are cut (length gives the whole). Paged over strings."
     )
-    def strings(file: File, top: Top = None, limit: Limit = tools.DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+    def strings(file: File, top: Top = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
         return answer(store, tools.strings, file, file=file, top=top, limit=limit, offset=offset)
 
     @tool(
@@ -264,7 +266,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
     def allocations(
         file: Annotated[str, Field(description="A .heaptimeline or .heapprofile file.")],
         top: Top = None,
-        limit: Limit = tools.DEFAULT_LIMIT,
+        limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
         return answer(store, tools.allocations, file, file=file, top=top, limit=limit, offset=offset)
@@ -294,7 +296,15 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
             output: Annotated[str | None, Field(description="A file name ({n}: the number).")] = None,
         ) -> CallToolResult:
             return answer(
-                store, tools.capture, None, pid=pid, count=count, every=every, signal=signal, gc=gc, output=output
+                store,
+                capture_tool.capture,
+                None,
+                pid=pid,
+                count=count,
+                every=every,
+                signal=signal,
+                gc=gc,
+                output=output,
             )
 
     return server

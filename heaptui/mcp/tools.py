@@ -17,79 +17,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .arguments import (
+    FILTER_ALIASES,
+    page,
+    paging,
+    parse_bytes,
+    parse_node_id,
+    positive,
+)
 from .sessions import SnapshotStore, ToolProblem
 
 if TYPE_CHECKING:
     from ..engine.snapshot import Snapshot
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 1000
 RETAINER_CHAIN_DEPTH = 20  # as the Retainers pane opens the first chain (DevTools' expandRetainersChain)
 MAX_DEPTH = 1000
 MAX_STRING = 300  # characters of a duplicated string's text shown (the text can be megabytes)
-# The CLI's --filter names, and DevTools' own (engine.filters.parse_filter once it is on main).
-FILTER_ALIASES = {
-    "duplicated-strings": "duplicatedStrings",
-    "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts",
-    "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers",
-    "shared-native-context": "sharedNativeContext",
-    "no-native-context": "noNativeContext",
-}
-
-
-# ---------------------------------------------------------------- paging and arguments
-
-
-def page(data: dict[str, Any], key: str, limit: int, offset: int) -> dict[str, Any]:
-    """Cut ``data[key]`` to ``limit`` rows from ``offset`` and say where the list goes on."""
-    rows = data[key]
-    total = len(rows)
-    data[key] = rows[offset : offset + limit]
-    data["total"] = total
-    data["offset"] = offset
-    data["limit"] = limit
-    data["next_offset"] = offset + limit if offset + limit < total else None
-    return data
-
-
-def _paging(limit: int | None, offset: int | None) -> tuple[int, int]:
-    limit = DEFAULT_LIMIT if limit is None else int(limit)
-    offset = 0 if offset is None else int(offset)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ToolProblem(f"limit: {limit} is not between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise ToolProblem(f"offset: {offset} is negative")
-    return limit, offset
-
-
-def _positive(name: str, value: int | None) -> int | None:
-    if value is not None and int(value) < 1:
-        raise ToolProblem(f"{name}: {value} is not at least 1")
-    return None if value is None else int(value)
-
-
-def parse_node_id(text: str | int) -> int:
-    """``@123``, ``123`` or 123: a node id."""
-    value = str(text).strip()
-    value = value[1:] if value.startswith("@") else value
-    if not value.isdigit():
-        raise ToolProblem(f"{text!r} is not a node id (like @123 or 123)")
-    return int(value)
-
-
-def parse_bytes(text: str | int | None) -> int | None:
-    """``500000``, ``500kB``, ``2MB``: bytes in units of 1000, as the CLI's ``--fail-on-growth`` reads them."""
-    if text is None or isinstance(text, int):
-        return text
-    units = {"": 1, "b": 1, "kb": 1000, "k": 1000, "mb": 1000**2, "m": 1000**2, "gb": 1000**3, "g": 1000**3}
-    clean = str(text).strip().lower().replace("_", "")
-    number = clean.rstrip("kmgb")
-    try:
-        return int(float(number) * units[clean[len(number) :]])
-    except (KeyError, ValueError):
-        raise ToolProblem(f"{text!r} is not a size (like 500000, 500kB or 2MB)") from None
 
 
 def _object(s: Snapshot, file: str, node_id: str | int) -> int:
@@ -123,8 +66,8 @@ def summary(
 ) -> dict[str, Any]:
     """Classes by retained size (DevTools' Summary), as ``heaptui summary --json``; ``name`` keeps the classes
     whose name contains it."""
-    limit, offset = _paging(limit, offset)
-    top = _positive("top", top)
+    limit, offset = paging(limit, offset)
+    top = positive("top", top)
     if since and before:
         raise ToolProblem("since and before cannot be used together")
     if filter is not None and (since or before):
@@ -185,7 +128,7 @@ def instances(
     store: SnapshotStore, file: str, class_name: str, limit: int | None = None, offset: int | None = None
 ) -> dict[str, Any]:
     """The objects of one class as the Summary expands it: largest retained size first, then by id."""
-    limit, offset = _paging(limit, offset)
+    limit, offset = paging(limit, offset)
     s = store.snapshot(file)
     rows = [r for r in s.summary() if r.name == class_name]
     if not rows:
@@ -222,8 +165,8 @@ def diff(
     """DevTools' Comparison of ``file`` against the older ``base``, as ``heaptui diff --json``."""
     from ..engine.compare import compare
 
-    limit, offset = _paging(limit, offset)
-    top = _positive("top", top)
+    limit, offset = paging(limit, offset)
+    top = positive("top", top)
     threshold = parse_bytes(fail_on_growth)
     old, new = store.snapshot(base), store.snapshot(file)
     comparison = store.derived(("diff",), (old, new), lambda: compare(old, new))
@@ -250,8 +193,8 @@ def leaks(
     collections, a short list, come whole)."""
     from ..engine.leaks import leak_report
 
-    limit, offset = _paging(limit, offset)
-    top = _positive("top", top)
+    limit, offset = paging(limit, offset)
+    top = positive("top", top)
     threshold = parse_bytes(fail_on_growth)
     snapshots = (store.snapshot(baseline), store.snapshot(target), store.snapshot(final))
     report = store.derived(("leaks",), snapshots, lambda: leak_report(*snapshots))
@@ -271,7 +214,7 @@ def object_(
     store: SnapshotStore, file: str, id: str | int, limit: int | None = None, offset: int | None = None
 ) -> dict[str, Any]:
     """One object, as ``heaptui object --json``, its retainers (DevTools' order) a page at a time."""
-    limit, offset = _paging(limit, offset)
+    limit, offset = paging(limit, offset)
     s = store.snapshot(file)
     v = _object(s, file, id)
     return _with_warnings(object_json(s, v, offset, limit), s)
@@ -405,8 +348,8 @@ def top(
     path, as ``heaptui top --json``."""
     from ..engine.leaks import largest_objects
 
-    limit, offset = _paging(limit, offset)
-    count = _positive("top", top) or 20
+    limit, offset = paging(limit, offset)
+    count = positive("top", top) or 20
     s = store.snapshot(file)
     eligible = int(np.count_nonzero(s.node_type != s.types.synthetic)) - int(s.node_type[s.root] != s.types.synthetic)
     total = min(count, eligible)
@@ -426,8 +369,8 @@ def strings(
     (a text longer than 300 characters is cut, its length given as ``length``)."""
     from ..engine.filters import duplicated_string_groups
 
-    limit, offset = _paging(limit, offset)
-    top = _positive("top", top)
+    limit, offset = paging(limit, offset)
+    top = positive("top", top)
     s = store.snapshot(file)
     groups = store.derived(("strings",), (s,), lambda: duplicated_string_groups(s))
     data: dict[str, Any] = {
@@ -453,8 +396,8 @@ def allocations(
 ) -> dict[str, Any]:
     """The functions that allocated the live objects, by live size, as ``heaptui allocations --json``: from an
     allocation timeline recorded with stacks (.heaptimeline) or a sampling profile (.heapprofile)."""
-    limit, offset = _paging(limit, offset)
-    top = _positive("top", top)
+    limit, offset = paging(limit, offset)
+    top = positive("top", top)
     reason = None
     if store.is_profile(file):
         profile = store.profile(file)
@@ -475,73 +418,6 @@ def allocations(
 def stats(store: SnapshotStore, file: str) -> dict[str, Any]:
     """Heap totals by category (DevTools' Statistics), as ``heaptui stats --json``."""
     return store.snapshot(file).statistics.to_json()
-
-
-def capture(
-    store: SnapshotStore,
-    pid: int,
-    count: int = 1,
-    every: str | None = None,
-    signal: str | None = None,
-    gc: bool = False,
-    output: str | None = None,
-    timeout: float | None = None,
-) -> dict[str, Any]:
-    """Take heap snapshots of the running Node process ``pid``, as ``heaptui capture --no-open`` does (the server
-    lists this tool only when started with ``--allow-capture``): the files are written in the first root.
-
-    It runs the CLI itself in a child process, so a capture cut short (the server stopped, a timeout) still
-    closes the inspector it opened and leaves no partial file, exactly as the command does.
-    """
-    import os
-    import subprocess
-    import sys
-
-    from ..capture.series import default_output
-
-    if count < 1:
-        raise ToolProblem(f"count: {count} is not at least 1")
-    if count > 1 and every is None:
-        raise ToolProblem("count needs every (the time between snapshots, like 30s)")
-    target = output if output is not None else str(default_output(int(pid)))
-    where = os.path.join(store.roots[0], target)
-    directory = os.path.realpath(os.path.dirname(where))
-    if not any(directory == root or directory.startswith(root.rstrip(os.sep) + os.sep) for root in store.roots):
-        raise ToolProblem(f"{target}: outside the directories this server may write (--root)")
-    command = [
-        sys.executable,
-        "-m",
-        "heaptui",
-        "capture",
-        str(int(pid)),
-        "--no-open",
-        "-o",
-        os.path.join(directory, os.path.basename(where)),
-        "--count",
-        str(count),
-    ]
-    if every is not None:
-        command += ["--every", every]
-    if signal is not None:
-        command += ["--signal", signal]
-    if gc:
-        command.append("--gc")
-    try:
-        done = subprocess.run(
-            command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, errors="replace"
-        )
-    except subprocess.TimeoutExpired:
-        raise ToolProblem(f"capture of {pid}: no answer within {timeout:g} s") from None
-    lines = [line for line in done.stderr.splitlines() if line.startswith("heaptui: ")]
-    if done.returncode != 0:
-        raise ToolProblem(
-            lines[-1].removeprefix("heaptui: ") if lines else f"capture of {pid} failed (exit status {done.returncode})"
-        )
-    return {
-        "pid": int(pid),
-        "files": done.stdout.splitlines(),
-        "warnings": [line.removeprefix("heaptui: warning: ") for line in lines if "warning: " in line],
-    }
 
 
 # Name, function: the tools every server lists (capture is added by the server only when allowed).

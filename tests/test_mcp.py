@@ -24,6 +24,7 @@ from heaptui.cli import main
 from heaptui.mcp import tools
 from heaptui.mcp.arguments import DEFAULT_LIMIT
 from heaptui.mcp.sessions import SnapshotStore, ToolProblem
+from test_compare import raw_classes
 
 N = 100
 LEAKY = [str(fixture_path(f"leaky-{i}")) for i in (1, 2, 3)]
@@ -153,7 +154,12 @@ def test_retainers_open_the_first_chain_as_the_retainers_pane(store):
     assert [o["id"] for o in listed["objects"]] == [
         int(s.node_id[v]) for v in s.instances(next(r.class_index for r in s.summary() if r.name == "Date"))
     ]
-    date = listed["objects"][0]["id"]
+    new = tools.instances(store, LEAKY[2], "Date", since=LEAKY[1], limit=1000)
+    assert new["total"] == N and new["classes"][0]["count"] == N  # the diff's 100 new Dates
+    assert {o["id"] for o in new["objects"]} < {o["id"] for o in listed["objects"]}
+    # Independently, by id over the raw JSON: the Dates leaky-3 has and leaky-2 had not.
+    assert {o["id"] for o in new["objects"]} == raw_classes("leaky-3")["Date"] - raw_classes("leaky-2")["Date"]
+    date = new["objects"][0]["id"]
     answer = tools.retainers(store, LEAKY[2], f"@{date}")
     path = answer["path"]
     assert answer["object"]["id"] == date and answer["object"]["class"] == "Date"

@@ -159,15 +159,19 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
 
     @tool(
         "The objects of one class (an exact class name from summary, like Date or {url, date}), as the "
-        "Summary expands it: largest retained size first. Paged over objects; pass an id to retainers."
+        "Summary expands it: largest retained size first. since: only those allocated after the older snapshot "
+        "OLDER was taken (a leak hunt's new objects). Paged over objects; pass an id to retainers."
     )
     def instances(
         file: File,
         class_name: Annotated[str, Field(description="The class name.")],
+        since: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
-        return answer(store, tools.instances, file, file=file, class_name=class_name, limit=limit, offset=offset)
+        return answer(
+            store, tools.instances, file, file=file, class_name=class_name, since=since, limit=limit, offset=offset
+        )
 
     @tool(
         "DevTools' Comparison (heaptui diff --json): file against the older base, class by class, objects "

@@ -125,16 +125,31 @@ def _filtered_summary(s: Snapshot, file: str, devtools_filter: str) -> list:
 
 
 def instances(
-    store: SnapshotStore, file: str, class_name: str, limit: int | None = None, offset: int | None = None
+    store: SnapshotStore,
+    file: str,
+    class_name: str,
+    since: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
 ) -> dict[str, Any]:
-    """The objects of one class as the Summary expands it: largest retained size first, then by id."""
+    """The objects of one class as the Summary expands it: largest retained size first, then by id. ``since``:
+    only those allocated after the older snapshot was taken (the new objects a leak hunt asks about)."""
     limit, offset = paging(limit, offset)
+    older = store.snapshot(since) if since else None
     s = store.snapshot(file)
-    rows = [r for r in s.summary() if r.name == class_name]
+    data: dict[str, Any] = {"snapshot": s.describe()}
+    mask = None
+    if older is not None:
+        low, high = older.max_js_node_id, s.max_js_node_id
+        data["allocated"] = {"after": since, "min_id": low, "max_id": high}
+        mask = s.allocated_between(low, high)
+        rows = store.derived(("summary-allocated", low, high), (s,), lambda: s.summary(mask))
+    else:
+        rows = s.summary()
+    rows = [r for r in rows if r.name == class_name]
     if not rows:
         raise ToolProblem(f"{file}: no class named {class_name!r} in the Summary")
-    data: dict[str, Any] = {"snapshot": s.describe(), "classes": [], "objects": []}
-    nodes = [int(v) for r in rows for v in s.instances(r.class_index)]
+    nodes = [int(v) for r in rows for v in s.instances(r.class_index) if mask is None or mask[v]]
     data["classes"] = [r.to_json() for r in rows]
     data["objects"] = nodes
     page(data, "objects", limit, offset)

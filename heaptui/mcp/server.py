@@ -236,6 +236,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "Who keeps an object alive: its shortest retainer path, as DevTools' Retainers view opens it (the "
         "first retainer, nearest a GC root; then its first retainer; ...) up to a GC root or depth levels. "
         "Each step: the edge, the retaining object, and of = how many retainers the object below has. "
+        "stopped says why the path ends (gc root, depth: ask again with a larger depth, cycle, unreachable). "
         "ignore: ids to ignore as retainers (DevTools' 'Ignore this retainer'), to see the next path."
     )
     def retainers(

@@ -87,6 +87,9 @@ def test_summary_options_are_the_cli_options(store):
         tools.summary(store, LEAKY[2], since=LEAKY[0], before=LEAKY[1])
     with pytest.raises(ToolProblem, match="one of duplicated-strings"):
         tools.summary(store, LEAKY[2], filter="nonsense")
+    with pytest.raises(ToolProblem) as problem:
+        tools.summary(store, LEAKY[2], filter="native-context=@1")
+    assert problem.value.line == cli_line("summary", LEAKY[2], "--filter", "native-context=@1")
 
 
 def test_diff_counts_the_new_dates(store):

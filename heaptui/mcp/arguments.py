@@ -1,4 +1,4 @@
-"""A tool's arguments as the CLI reads them (ids, sizes, filter names), and the pages of a long answer.
+"""A tool's arguments as the CLI reads them (ids, sizes), and the pages of a long answer.
 
 A long list comes ``limit`` rows from ``offset``, with ``total`` (rows in the whole list), ``offset``,
 ``limit`` and ``next_offset`` (None on the last page) beside it, so an agent reads on only when it wants.
@@ -12,16 +12,6 @@ from .sessions import ToolProblem
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
-# The CLI's --filter names, and DevTools' own (engine.filters.parse_filter once it is on main).
-FILTER_ALIASES = {
-    "duplicated-strings": "duplicatedStrings",
-    "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts",
-    "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers",
-    "shared-native-context": "sharedNativeContext",
-    "no-native-context": "noNativeContext",
-}
 
 
 def page(data: dict[str, Any], key: str, limit: int, offset: int) -> dict[str, Any]:

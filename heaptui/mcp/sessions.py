@@ -42,33 +42,10 @@ class ToolProblem(Exception):
 
 
 def failure_line(error: BaseException, path: str | None, salvaging: bool = False) -> str:
-    """The CLI's one line for ``error`` met while working on ``path``.
+    """The CLI's one line for ``error`` met while working on ``path`` (the engine's ``classify_error``)."""
+    from ..engine.errors import classify_error
 
-    The engine's ``classify_error`` is the one place this rule lives; until it is there, the same rule as
-    the CLI's ``_or_exit`` (kept in step with it: a SnapshotError names its file, the rest get ``path``).
-    """
-    try:
-        from ..engine.errors import classify_error  # type: ignore[attr-defined]
-    except ImportError:
-        return _failure_line_fallback(error, path, salvaging)
-    return str(classify_error(error, path, salvaging).message)
-
-
-def _failure_line_fallback(error: BaseException, path: str | None, salvaging: bool) -> str:
-    from ..engine.errors import Cancelled, SnapshotError, describe
-
-    where = f"{path}: " if path else ""
-    if isinstance(error, SnapshotError):
-        return describe(error, salvaging)
-    if isinstance(error, (Cancelled, KeyboardInterrupt)):
-        return f"{where}cancelled"
-    if isinstance(error, MemoryError):
-        return f"{where}not enough memory to load"
-    if isinstance(error, FileNotFoundError):
-        return f"{where}no such file"
-    if isinstance(error, PermissionError):
-        return f"{where}permission denied"
-    return f"{where}internal error ({type(error).__name__}: {' '.join(str(error).split())})"
+    return classify_error(error, path, salvaging).message
 
 
 @dataclass

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .arguments import (
-    FILTER_ALIASES,
     page,
     paging,
     parse_bytes,
@@ -72,19 +71,37 @@ def summary(
         raise ToolProblem("since and before cannot be used together")
     if filter is not None and (since or before):
         raise ToolProblem("filter cannot be used with since or before")
+    spec = None
+    if filter is not None:
+        from ..engine.filters import parse_filter
+
+        try:
+            spec = parse_filter(filter)
+        except ValueError as error:
+            raise ToolProblem(f"filter: {error}") from None
     older = store.snapshot(since or before) if since or before else None  # type: ignore[arg-type]
     s = store.snapshot(file)
     data: dict[str, Any] = {"snapshot": s.describe()}
     if older is not None:
-        bound = older.max_js_node_id
-        low, high = (bound, s.max_js_node_id) if since else (0, bound)
-        data["allocated"] = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
-        rows = store.derived(("summary-allocated", low, high), (s,), lambda: s.summary(s.allocated_between(low, high)))
-    elif filter is not None:
-        devtools_filter = _devtools_filter(s, file, filter)
+        from ..engine.windows import window_before, window_since
+
+        window = window_since(older, s) if since else window_before(older)
+        data["allocated"] = {
+            "after" if since else "before": since or before,
+            "min_id": window.min_id,
+            "max_id": window.max_id,
+        }
+        rows = store.derived(("summary-window", window.min_id, window.max_id), (s,), lambda: s.summary(window.mask(s)))
+    elif spec is not None:
+        from ..engine.filters import devtools_filter_name, filter_mask
+
+        try:
+            devtools_filter = devtools_filter_name(s, spec)
+        except ValueError as error:
+            raise ToolProblem(f"{file}: {error}") from None
         data["filter"] = devtools_filter
         rows = store.derived(
-            ("summary-filter", devtools_filter), (s,), lambda: _filtered_summary(s, file, devtools_filter)
+            ("summary-filter", devtools_filter), (s,), lambda: s.summary(filter_mask(s, devtools_filter))
         )
     else:
         rows = s.summary()
@@ -96,32 +113,6 @@ def summary(
     page(data, "classes", limit, offset)
     data["classes"] = [r.to_json() for r in data["classes"]]
     return _with_warnings(data, s)
-
-
-def _devtools_filter(s: Snapshot, file: str, text: str) -> str:
-    """A filter name as DevTools' code names it for this snapshot (``nativeContext_<node index>`` for one)."""
-    from ..engine.filters import FILTERS, native_context_filter
-
-    if text in FILTER_ALIASES:
-        return FILTER_ALIASES[text]
-    if text in {f.name for f in FILTERS}:
-        return text
-    if text.startswith("native-context="):
-        node_id = parse_node_id(text.split("=", 1)[1])
-        v = s.node_for_id(node_id)
-        if v is None:
-            raise ToolProblem(f"{file}: no native context @{node_id}")
-        return native_context_filter(s, v)
-    raise ToolProblem(f"filter: {text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID")
-
-
-def _filtered_summary(s: Snapshot, file: str, devtools_filter: str) -> list:
-    from ..engine.filters import filter_mask
-
-    try:
-        return s.summary(filter_mask(s, devtools_filter))
-    except ValueError as error:
-        raise ToolProblem(f"{file}: {error}") from None
 
 
 def instances(
@@ -140,10 +131,12 @@ def instances(
     data: dict[str, Any] = {"snapshot": s.describe()}
     mask = None
     if older is not None:
-        low, high = older.max_js_node_id, s.max_js_node_id
-        data["allocated"] = {"after": since, "min_id": low, "max_id": high}
-        mask = s.allocated_between(low, high)
-        rows = store.derived(("summary-allocated", low, high), (s,), lambda: s.summary(mask))
+        from ..engine.windows import window_since
+
+        window = window_since(older, s)
+        data["allocated"] = {"after": since, "min_id": window.min_id, "max_id": window.max_id}
+        mask = window.mask(s)
+        rows = store.derived(("summary-window", window.min_id, window.max_id), (s,), lambda: s.summary(mask))
     else:
         rows = s.summary()
     rows = [r for r in rows if r.name == class_name]

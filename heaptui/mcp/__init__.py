@@ -10,6 +10,9 @@ functions (tested without MCP); :mod:`.server` wires them to the official ``mcp`
 
 from __future__ import annotations
 
+import os
+import sys
+
 INSTALL_HINT = "the MCP server needs the MCP Python SDK, version 2: pip install 'heaptui[mcp]'"
 
 
@@ -29,4 +32,10 @@ def serve(
     from .sessions import SnapshotStore
 
     store = SnapshotStore(roots, cache=cache, salvage=salvage, force=force)
+    if os.sep in store.roots:  # started in / without --root (some clients start servers there)
+        print(
+            "heaptui: warning: the agent may open any snapshot on this machine (root /); "
+            "heaptui mcp --root DIR narrows it",
+            file=sys.stderr,
+        )
     build_server(store, allow_capture).run("stdio")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, fixture_path, loaded
-from heaptui.engine import leaks as leaks_module
+from heaptui.engine import retainer_paths
 from heaptui.engine.compare import compare
 from heaptui.engine.errors import Cancelled, Failure, SnapshotError, Truncated, classify_error
 from heaptui.engine.filters import (
@@ -277,7 +277,7 @@ def test_retainer_paths_in_chunks_equal_one_call(monkeypatch):
     s = loaded("leaky-3")
     nodes = np.flatnonzero(s.shallow > 0)[:5000]
     whole = shortest_paths(s, nodes)
-    monkeypatch.setattr(leaks_module, "_PATH_CHUNK", 777)
+    monkeypatch.setattr(retainer_paths, "_PATH_CHUNK", 777)
     seen = []
     chunked = shortest_paths(s, nodes, lambda phase, done, total: seen.append(done))
     assert all(np.array_equal(a, b) for a, b in zip(whole, chunked))

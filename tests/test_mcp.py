@@ -272,6 +272,22 @@ def test_a_bug_is_one_line_and_the_traceback_stays_in_the_log(store, caplog):
     assert not ok.is_error and json.loads(ok.content[0].text) == cli_json("stats", LEAKY[2])
 
 
+def test_a_cancelled_question_stops_the_engine_and_the_next_one_answers():
+    from heaptui.engine.errors import Cancelled
+    from heaptui.mcp.server import answer
+
+    store = SnapshotStore([str(FIXTURES)])
+    cancel = threading.Event()
+    cancel.set()  # the client cancelled before the engine's first step
+    with pytest.raises(Cancelled):
+        tools.leaks(store, *LEAKY, cancel=cancel)
+    result = answer(store, tools.diff, f"{LEAKY[1]}, {LEAKY[2]}", base=LEAKY[1], file=LEAKY[2], cancel=cancel)
+    assert result.is_error and result.content[0].text == f"{LEAKY[1]}, {LEAKY[2]}: cancelled"
+    assert store.loads == 3  # the snapshots stay open: only the question's own work stopped
+    again = tools.leaks(store, *LEAKY, cancel=threading.Event())
+    assert again["clusters"][0] == tools.leaks(SnapshotStore([str(FIXTURES)]), *LEAKY)["clusters"][0]
+
+
 def test_a_snapshot_is_loaded_once_however_many_ask_at_once():
     store = SnapshotStore([str(FIXTURES)])
     barrier = threading.Barrier(4)

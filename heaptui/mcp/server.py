@@ -12,12 +12,15 @@ production process's inspector on its own.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
@@ -63,10 +66,14 @@ def answer(
     store: SnapshotStore, tool: Callable[..., dict[str, Any]], where: str | None, **arguments: Any
 ) -> CallToolResult:
     """The tool's answer as compact JSON text, or a tool error carrying one line (never a traceback)."""
+    from ..engine.errors import Cancelled
+
     try:
         data = tool(store, **arguments)
     except ToolProblem as problem:
         return _error(problem.line)
+    except Cancelled as error:  # the client cancelled the question: nobody reads this, nothing to log
+        return _error(ToolProblem(failure_line(error, where)).line)
     except Exception as error:  # a bug in heaptui: its line for the agent, the traceback for the log
         log.exception("heaptui mcp: %s failed", tool.__name__)
         return _error(
@@ -74,6 +81,25 @@ def answer(
         )
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
     return CallToolResult(content=[TextContent(type="text", text=text)])
+
+
+async def ask(
+    store: SnapshotStore,
+    tool: Callable[..., dict[str, Any]],
+    where: str | None,
+    cancellable: bool = False,
+    **arguments: Any,
+) -> CallToolResult:
+    """:func:`answer` on a worker thread; a question the client cancels stops its engine work (``cancellable``
+    tools take the ``cancel`` event their progress callbacks check) rather than keep a core busy."""
+    cancel = threading.Event()
+    if cancellable:
+        arguments["cancel"] = cancel
+    try:
+        work = functools.partial(answer, store, tool, where, **arguments)
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    finally:
+        cancel.set()  # after the answer this changes nothing; after a cancellation it stops the work
 
 
 def _error(line: str) -> CallToolResult:
@@ -133,7 +159,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "detached-dom, contexts, console, event-handlers, shared-native-context, no-native-context, "
         "native-context=@ID). name: only classes whose name contains it. Paged over classes."
     )
-    def summary(
+    async def summary(
         file: File,
         top: Top = None,
         since: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
@@ -143,7 +169,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
-        return answer(
+        return await ask(
             store,
             tools.summary,
             file,
@@ -162,14 +188,14 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "Summary expands it: largest retained size first. since: only those allocated after the older snapshot "
         "OLDER was taken (a leak hunt's new objects). Paged over objects; pass an id to retainers."
     )
-    def instances(
+    async def instances(
         file: File,
         class_name: Annotated[str, Field(description="The class name.")],
         since: Annotated[str | None, Field(description="OLDER snapshot file.")] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
-        return answer(
+        return await ask(
             store, tools.instances, file, file=file, class_name=class_name, since=since, limit=limit, offset=offset
         )
 
@@ -177,7 +203,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "DevTools' Comparison (heaptui diff --json): file against the older base, class by class, objects "
         "matched by id: new, deleted, delta, alloc_size, freed_size, size_delta. Paged over classes."
     )
-    def diff(
+    async def diff(
         base: Annotated[str, Field(description="The older snapshot file.")],
         file: File,
         top: Top = None,
@@ -185,10 +211,11 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
-        return answer(
+        return await ask(
             store,
             tools.diff,
             f"{base}, {file}",
+            cancellable=True,
             base=base,
             file=file,
             top=top,
@@ -202,7 +229,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "target that final still holds, clustered by shortest retainer path, ranked by retained size (each "
         "leaked byte once); then the collections that grew in every snapshot. Paged over clusters."
     )
-    def leaks(
+    async def leaks(
         baseline: Annotated[str, Field(description="The first snapshot file.")],
         target: Annotated[str, Field(description="The second, after the suspect action.")],
         final: Annotated[str, Field(description="The third, after more of it.")],
@@ -211,10 +238,11 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
-        return answer(
+        return await ask(
             store,
             tools.leaks,
             f"{baseline}, {target}, {final}",
+            cancellable=True,
             baseline=baseline,
             target=target,
             final=final,
@@ -229,8 +257,8 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "and its retainers in DevTools' order. Paged over retainers.",
         name="object",
     )
-    def object_(file: File, id: NodeId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
-        return answer(store, tools.object_, file, file=file, id=id, limit=limit, offset=offset)
+    async def object_(file: File, id: NodeId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+        return await ask(store, tools.object_, file, file=file, id=id, limit=limit, offset=offset)
 
     @tool(
         "Who keeps an object alive: its shortest retainer path, as DevTools' Retainers view opens it (the "
@@ -239,7 +267,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         "stopped says why the path ends (gc root, depth: ask again with a larger depth, cycle, unreachable). "
         "ignore: ids to ignore as retainers (DevTools' 'Ignore this retainer'), to see the next path."
     )
-    def retainers(
+    async def retainers(
         file: File,
         id: NodeId,
         depth: Annotated[int, Field(ge=1, le=tools.MAX_DEPTH, description="Levels to follow.")] = (
@@ -247,41 +275,41 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
         ),
         ignore: Annotated[list[str] | None, Field(description="Ids to ignore, like @123.")] = None,
     ) -> CallToolResult:
-        return answer(store, tools.retainers, file, file=file, id=id, depth=depth, ignore=ignore)
+        return await ask(store, tools.retainers, file, file=file, id=id, depth=depth, ignore=ignore)
 
     @tool(
         "The objects with the largest retained sizes (heaptui top --json, 20 unless top), each with its "
         "shortest retainer path. Paged over objects."
     )
-    def top(file: File, top: Top = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
-        return answer(store, tools.top, file, file=file, top=top, limit=limit, offset=offset)
+    async def top(file: File, top: Top = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+        return await ask(store, tools.top, file, file=file, top=top, limit=limit, offset=offset)
 
     @tool(
         "Duplicated strings grouped by text, by the bytes all but one copy waste (heaptui strings --json); "
         "texts over 300 characters are cut (length gives the whole). Paged over strings."
     )
-    def strings(file: File, top: Top = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
-        return answer(store, tools.strings, file, file=file, top=top, limit=limit, offset=offset)
+    async def strings(file: File, top: Top = None, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> CallToolResult:
+        return await ask(store, tools.strings, file, file=file, top=top, limit=limit, offset=offset)
 
     @tool(
         "The functions that allocated the live objects, by live size (heaptui allocations --json), from an "
         "allocation timeline with stacks (.heaptimeline) or a sampling profile (.heapprofile). Paged over "
         "functions."
     )
-    def allocations(
+    async def allocations(
         file: Annotated[str, Field(description="A .heaptimeline or .heapprofile file.")],
         top: Top = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> CallToolResult:
-        return answer(store, tools.allocations, file, file=file, top=top, limit=limit, offset=offset)
+        return await ask(store, tools.allocations, file, file=file, top=top, limit=limit, offset=offset)
 
     @tool(
         "Heap totals by category, as DevTools' Statistics (heaptui stats --json): total, V8 heap, native, "
         "code, strings, JS arrays, typed arrays, system; node and edge counts."
     )
-    def stats(file: File) -> CallToolResult:
-        return answer(store, tools.stats, file, file=file)
+    async def stats(file: File) -> CallToolResult:
+        return await ask(store, tools.stats, file, file=file)
 
     if allow_capture:
 
@@ -292,7 +320,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
             "root; the answer lists them.",
             read_only=False,
         )
-        def capture(
+        async def capture(
             pid: Annotated[int, Field(ge=1, description="The Node process id.")],
             count: Annotated[int, Field(ge=1, le=100, description="How many snapshots.")] = 1,
             every: Annotated[str | None, Field(description="Time between snapshots (30s, 2m).")] = None,
@@ -300,7 +328,7 @@ def build_server(store: SnapshotStore, allow_capture: bool = False) -> MCPServer
             gc: Annotated[bool, Field(description="Collect garbage before each snapshot.")] = False,
             output: Annotated[str | None, Field(description="A file name ({n}: the number).")] = None,
         ) -> CallToolResult:
-            return answer(
+            return await ask(
                 store,
                 capture_tool.capture,
                 None,

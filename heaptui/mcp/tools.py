@@ -12,6 +12,7 @@ one's first retainer, and so on up to a GC root (20 levels, or ``depth``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +28,27 @@ from .arguments import (
 from .sessions import SnapshotStore, ToolProblem
 
 if TYPE_CHECKING:
+    from ..engine.progress import ProgressCallback
     from ..engine.snapshot import Snapshot
 
 RETAINER_CHAIN_DEPTH = 20  # as the Retainers pane opens the first chain (DevTools' expandRetainersChain)
 MAX_DEPTH = 1000
 MAX_STRING = 300  # characters of a duplicated string's text shown (the text can be megabytes)
+
+
+def stops_when(cancel: threading.Event | None) -> ProgressCallback | None:
+    """A progress callback that stops the engine's work (``Cancelled``) once ``cancel`` is set: the client
+    cancelled the question, so a Comparison or a leak report of a big heap stops instead of running on."""
+    if cancel is None:
+        return None
+
+    def check(phase: str, done: int, total: int) -> None:
+        if cancel.is_set():
+            from ..engine.errors import Cancelled
+
+            raise Cancelled()
+
+    return check
 
 
 def _object(s: Snapshot, file: str, node_id: str | int) -> int:
@@ -169,6 +186,7 @@ def diff(
     fail_on_growth: str | int | None = None,
     limit: int | None = None,
     offset: int | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """DevTools' Comparison of ``file`` against the older ``base``, as ``heaptui diff --json``."""
     from ..engine.compare import compare
@@ -177,7 +195,7 @@ def diff(
     top = positive("top", top)
     threshold = parse_bytes(fail_on_growth)
     old, new = store.snapshot(base), store.snapshot(file)
-    comparison = store.derived(("diff",), (old, new), lambda: compare(old, new))
+    comparison = store.derived(("diff",), (old, new), lambda: compare(old, new, progress=stops_when(cancel)))
     data = comparison.to_json()
     if top is not None:
         data["classes"] = data["classes"][:top]
@@ -196,6 +214,7 @@ def leaks(
     fail_on_growth: str | int | None = None,
     limit: int | None = None,
     offset: int | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """memlab's three-snapshot report, as ``heaptui leaks --json``: the clusters are paged (the growing
     collections, a short list, come whole)."""
@@ -205,7 +224,7 @@ def leaks(
     top = positive("top", top)
     threshold = parse_bytes(fail_on_growth)
     snapshots = (store.snapshot(baseline), store.snapshot(target), store.snapshot(final))
-    report = store.derived(("leaks",), snapshots, lambda: leak_report(*snapshots))
+    report = store.derived(("leaks",), snapshots, lambda: leak_report(*snapshots, progress=stops_when(cancel)))
     data = report.to_json()
     if top is not None:
         data["clusters"] = data["clusters"][:top]

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..engine.cache import CacheOptions
 
 INSTALL_HINT = "the MCP server needs the MCP Python SDK, version 2: pip install 'heaptui[mcp]'"
 
@@ -21,7 +25,7 @@ class SdkMissing(Exception):
 
 
 def serve(
-    roots: list[str], allow_capture: bool, cache: object = None, salvage: bool = False, force: bool = False
+    roots: list[str], allow_capture: bool, cache: CacheOptions | None = None, salvage: bool = False, force: bool = False
 ) -> None:
     """Run the server on stdin/stdout until the client closes it; :class:`SdkMissing` without the SDK."""
     try:

@@ -59,7 +59,7 @@ Growth = Annotated[
     ),
 ]
 
-READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
 def answer(
@@ -103,7 +103,7 @@ async def ask(
 
 
 def _error(line: str) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=line)], isError=True)
+    return CallToolResult(content=[TextContent(type="text", text=line)], is_error=True)
 
 
 def one_line(text: str) -> str:

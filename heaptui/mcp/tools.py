@@ -196,7 +196,7 @@ def diff(
     threshold = parse_bytes(fail_on_growth)
     old, new = store.snapshot(base), store.snapshot(file)
     comparison = store.derived(("diff",), (old, new), lambda: compare(old, new, progress=stops_when(cancel)))
-    data = comparison.to_json()
+    data: dict[str, Any] = comparison.to_json()
     if top is not None:
         data["classes"] = data["classes"][:top]
     if threshold is not None:
@@ -225,7 +225,7 @@ def leaks(
     threshold = parse_bytes(fail_on_growth)
     snapshots = (store.snapshot(baseline), store.snapshot(target), store.snapshot(final))
     report = store.derived(("leaks",), snapshots, lambda: leak_report(*snapshots, progress=stops_when(cancel)))
-    data = report.to_json()
+    data: dict[str, Any] = report.to_json()
     if top is not None:
         data["clusters"] = data["clusters"][:top]
     if threshold is not None:

@@ -25,7 +25,7 @@ import peers  # noqa: E402
 
 from heaptui.engine import load_snapshot  # noqa: E402
 from heaptui.tui.app import HeapTUI  # noqa: E402
-from heaptui.tui.tree_model import CLASS  # noqa: E402
+from heaptui.tui.models.tree import CLASS  # noqa: E402
 from heaptui.tui.widgets.tree_table import TreeTable  # noqa: E402
 
 TARGET_MS = 50.0

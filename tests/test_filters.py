@@ -21,8 +21,7 @@ from heaptui.engine.filters import (
 )
 from heaptui.tui.app import HeapTUI
 from heaptui.tui.screens.filter_picker import FilterPicker
-from test_tui import table
-from test_tui_timeline import wait_for
+from test_tui import settle, table, wait_for
 
 
 def raw(name: str) -> dict:
@@ -122,12 +121,13 @@ async def test_the_filter_menu_applies_a_named_filter():
         for _ in range(labels.index("Objects retained by contexts")):
             await pilot.press("down")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.filter_settled and app.screen.summary_filter, "the filter")
+        await settle(pilot)  # the filter
         screen = app.screen
-        assert screen.summary_filter == "Objects retained by contexts"
-        shown = {row.name: row.count for row in screen.summary_model.all_classes}
+        assert screen.summary.filter.label == "Objects retained by contexts"
+        shown = {row.name: row.count for row in screen.summary.model.all_classes}
         assert shown == {row.name: row.count for row in s.summary(filter_mask(s, "objectsRetainedByContexts"))}
         assert "Objects retained by contexts" in str(screen.query_one("#summary-filter").render())
-        assert table(app, "summary").model is screen.summary_model
+        assert table(app, "summary").model is screen.summary.model
         await pilot.press("a")  # back to all objects
-        await wait_for(pilot, lambda: screen.filter_settled and screen.summary_filter is None, "all objects")
+        await settle(pilot)
+        assert screen.summary.filter.label is None

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...engine.heapprofile import SamplingProfile
-from ...textreport import human_size
-from ..allocation_model import ProfileModel
+from ..format import human_size
 from ..markup import with_texts
+from ..models.allocation import ProfileModel
 from ..widgets.tree_table import TreeTable
 
 

@@ -1,6 +1,6 @@
 """Tree grids over several snapshots: the Comparison and the leak report (no Textual here).
 
-Both reuse :class:`~heaptui.tui.tree_model.TreeModel`'s flat rows. A
+Both reuse :class:`~heaptui.tui.models.tree.TreeModel`'s flat rows. A
 Comparison row is a class; it expands into its new objects (nodes of the
 newer snapshot) and then its deleted ones (nodes of the base, marked as such
 so that their edges and retainers are read from the base). A leak row is a
@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.compare import ClassDiff, Comparison
-from ..engine.growth import GrowingCollection
-from ..engine.jsnames import js_sort_key
-from ..engine.leaks import LeakCluster, LeakReport, path_text
-from ..engine.snapshot import Snapshot
-from ..textreport import human_size
-from .tree_model import CLASS, OBJECT, Column, Row, TreeModel, object_title, paged
+from ...engine.compare import ClassDiff, Comparison
+from ...engine.growth import GrowingCollection
+from ...engine.jsnames import js_sort_key
+from ...engine.leaks import LeakCluster, LeakReport, path_text
+from ...engine.snapshot import Snapshot
+from ..format import human_size
+from .sorting import SortKey
+from .tree import CLASS, OBJECT, Column, Row, TreeModel, has_children, object_title, paged
 
+# Sizes get room for their title and the sort's arrow ("Alloc. Size ▼").
 COMPARISON_WIDE = (Column("new", "# New", 8), Column("deleted", "# Deleted", 10), Column("delta", "# Delta", 9),
-                   Column("alloc", "Alloc. Size", 12), Column("freed", "Freed Size", 12),
-                   Column("size_delta", "Size Delta", 12))
+                   Column("alloc", "Alloc. Size", 14), Column("freed", "Freed Size", 14),
+                   Column("size_delta", "Size Delta", 14))
 COMPARISON_NARROW = (Column("new", "New", 6), Column("deleted", "Del", 6), Column("delta", "Δ", 7),
                      Column("alloc", "Alloc", 9), Column("freed", "Freed", 9), Column("size_delta", "ΔSize", 9))
-COMPARISON_SORTS = ("alloc", "freed", "size_delta", "new", "deleted", "delta", "name")
 _DIFF_FIELD = {"new": "new_count", "deleted": "deleted_count", "delta": "delta", "alloc": "alloc_size",
                "freed": "freed_size", "size_delta": "size_delta"}
 
@@ -51,10 +52,13 @@ class ComparisonModel(TreeModel):
     def __init__(self, comparison: Comparison) -> None:
         super().__init__(comparison.snapshot)
         self.comparison = comparison
-        self.sort = "alloc"
-        self.descending = True
+        self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
         self._class_rows = [self.class_row(i, d) for i, d in enumerate(comparison.rows)]
-        self.rebuild()
+        self.reorder()
+
+    SORTS = (SortKey("alloc", "alloc. size"), SortKey("freed", "freed size"), SortKey("size_delta", "size delta"),
+             SortKey("new", "# new"), SortKey("deleted", "# deleted"), SortKey("delta", "# delta"),
+             SortKey("name", "name", descending=False))
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return COMPARISON_NARROW if narrow else COMPARISON_WIDE
@@ -64,17 +68,12 @@ class ComparisonModel(TreeModel):
         return Row(CLASS, 0, label, class_index=index, count=diff.new_count + diff.deleted_count,
                    expandable=True, values=(diff,))
 
-    def set_sort(self, column: str, descending: bool | None = None) -> None:
-        self.sort = column
-        self.descending = column != "name" if descending is None else descending
-        self.rebuild()
-
-    def rebuild(self) -> None:
+    def reorder(self) -> None:
         rows = self._class_rows
-        if self.sort == "name":
+        if self.sort_column == "name":
             ordered = sorted(rows, key=lambda r: js_sort_key(r.values[0].name), reverse=self.descending)
         else:
-            field = _DIFF_FIELD[self.sort]
+            field = _DIFF_FIELD[self.sort_column]
             sign = -1 if self.descending else 1
             ordered = sorted(rows, key=lambda r: (sign * getattr(r.values[0], field), js_sort_key(r.values[0].name)))
         for row in ordered:
@@ -121,7 +120,7 @@ class ComparisonModel(TreeModel):
     def object_row(s: Snapshot, v: int, depth: int, holder: Snapshot | None) -> Row:
         label = object_title(s, v) + ("  (deleted)" if holder is not None else "")
         return Row(OBJECT, depth, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
-                   retained=int(s.retained[v]), expandable=bool(s.first_edge[v + 1] > s.first_edge[v]),
+                   retained=int(s.retained[v]), expandable=has_children(s, v),
                    path=(v,), snapshot=holder)
 
 
@@ -159,7 +158,7 @@ class LeaksModel(TreeModel):
         v = g.node
         label = f"{object_title(s, v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
         return Row(OBJECT, 0, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
-                   retained=int(s.retained[v]), expandable=bool(s.first_edge[v + 1] > s.first_edge[v]),
+                   retained=int(s.retained[v]), expandable=has_children(s, v),
                    path=(v,), values=(g,))
 
     def cluster(self, row: Row) -> LeakCluster | None:
@@ -185,7 +184,7 @@ class LeaksModel(TreeModel):
         def rows_for(start: int, end: int) -> list[Row]:
             return [Row(OBJECT, depth, object_title(s, int(v)), node=int(v), distance=int(s.distances[v]),
                         shallow=int(s.shallow[v]), retained=int(s.retained[v]),
-                        expandable=bool(s.first_edge[v + 1] > s.first_edge[v]), path=(int(v),))
+                        expandable=has_children(s, v), path=(int(v),))
                     for v in nodes[start:end]]
 
         return paged(rows_for, int(nodes.shape[0]), depth)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from ...engine.snapshot import Snapshot
-from ...textreport import human_size, percent
+from ..format import human_size, percent
 
 CATEGORIES = (
     ("Code", "code", "magenta"),
@@ -21,7 +23,11 @@ CATEGORIES = (
 
 
 class StatisticsView(Static):
-    """DevTools' Statistics pie, as one bar per category plus the totals."""
+    """DevTools' Statistics pie, as one bar per category plus the totals (a view of its own: no Retainers pane)."""
+
+    key: ClassVar[str] = "statistics"
+    title: ClassVar[str] = "Statistics"
+    shows_retainers: ClassVar[bool] = False
 
     DEFAULT_CSS = """
     StatisticsView { padding: 1 2; height: 1fr; }
@@ -31,9 +37,8 @@ class StatisticsView(Static):
         super().__init__(**kwargs)
         self.snapshot = snapshot
 
-    def set_snapshot(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.refresh(layout=True)
+    def shown(self) -> None:
+        """Nothing to compute: the statistics come with the snapshot."""
 
     def render(self) -> Table | Text:
         if self.snapshot is None:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.containment import EdgeList
-from ..engine.format import BASE_UNREACHABLE_DISTANCE
-from ..engine.jsnames import js_sort_key
-from ..engine.snapshot import ClassRow, Snapshot
+from ...engine.containment import EdgeList
+from ...engine.format import BASE_UNREACHABLE_DISTANCE
+from ...engine.jsnames import js_sort_key
+from ...engine.snapshot import ClassRow, Snapshot
+from .sorting import Sortable, SortKey
 
 PAGE = 100
 RETAINER_CHAIN_DEPTH = 20
@@ -67,6 +68,31 @@ class Row:
     values: tuple = ()
 
 
+def has_children(s: Snapshot, v: int) -> bool:
+    return bool(s.first_edge[v + 1] > s.first_edge[v])
+
+
+def child_count(s: Snapshot, v: int) -> int:
+    return int(s.first_edge[v + 1] - s.first_edge[v])
+
+
+def retainer_count(s: Snapshot, v: int) -> int:
+    return int(s.first_retainer[v + 1] - s.first_retainer[v])
+
+
+def instances_ready(s: Snapshot) -> bool:
+    return s._instances is not None
+
+
+def has_timeline(s: Snapshot) -> bool:
+    """A recording's samples are there (a ``.heaptimeline``)."""
+    return s.samples is not None and s.samples.size > 0
+
+
+def has_allocation_stacks(s: Snapshot) -> bool:
+    return s.trace_function_infos is not None and s.trace_function_infos.size > 0
+
+
 def object_title(s: Snapshot, v: int) -> str:
     """An object as DevTools names it in a grid: strings quoted, then ``@id``."""
     name = s.name(v)
@@ -104,7 +130,7 @@ def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (),
             label = f"{edge_title(s, e)} :: {object_title(s, w)}"
             rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
                             shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                            expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,),
+                            expandable=has_children(s, w), path=path + (w,),
                             snapshot=holder))
         return rows
 
@@ -121,8 +147,8 @@ def paged(rows_for: Callable[[int, int], list[Row]], total: int, depth: int, sta
     return rows
 
 
-class TreeModel:
-    """The flat list of visible rows and the rules to grow and shrink it."""
+class TreeModel(Sortable):
+    """The flat list of visible rows and the rules to grow and shrink it (sortable where it has SORTS)."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -150,7 +176,7 @@ class TreeModel:
     def is_heavy(self, row: Row) -> bool:
         """Whether expanding ``row`` takes long enough to be done off the UI thread."""
         s = self.snapshot_of(row)
-        return row.node >= 0 and int(s.first_edge[row.node + 1] - s.first_edge[row.node]) > HEAVY
+        return row.node >= 0 and child_count(s, row.node) > HEAVY
 
     def can_expand(self, row: Row) -> bool:
         return row.kind == MORE or (row.expandable and not row.expanded and not row.cycle and not row.loading)
@@ -205,9 +231,6 @@ class TreeModel:
         return None
 
 
-SUMMARY_SORTS = ("retained", "shallow", "count", "distance", "name")
-
-
 class SummaryModel(TreeModel):
     """The Summary grid: classes, their instances (paged), and the instances' edges.
 
@@ -220,32 +243,32 @@ class SummaryModel(TreeModel):
         super().__init__(snapshot)
         self.all_classes = classes if classes is not None else snapshot.summary()
         self.mask = mask  # the Summary filter's objects (allocated between two snapshots), or all
-        self.sort = "retained"
-        self.descending = True
+        self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
         self.wanted: set[int] | None = None
         self._class_rows = {c.class_index: self.class_row(c) for c in self.all_classes}
         self._instances: dict[int, np.ndarray] = {}
         self._sorted = self._sorted_classes()
         self.rebuild()
 
+    SORTS = (SortKey("retained", "retained size"), SortKey("shallow", "shallow size"), SortKey("count", "count"),
+             SortKey("distance", "distance", descending=False), SortKey("name", "name", descending=False))
+
     def set_filter(self, class_indices: Iterable[int] | None) -> None:
         """Show only these classes (in sort order), or all of them."""
         self.wanted = None if class_indices is None else set(class_indices)
         self.rebuild()
 
-    def set_sort(self, column: str, descending: bool | None = None) -> None:
-        self.sort = column
-        self.descending = (column not in ("name", "distance")) if descending is None else descending
+    def reorder(self) -> None:
         self._sorted = self._sorted_classes()
         self.rebuild()
 
     def _sorted_classes(self) -> list[ClassRow]:
-        if self.sort == "name":
+        if self.sort_column == "name":
             ordered = sorted(self.all_classes, key=lambda c: js_sort_key(c.name))
             return ordered[::-1] if self.descending else ordered
         sign = -1 if self.descending else 1
         attribute = {"retained": "retained_size", "shallow": "shallow_size", "count": "count",
-                     "distance": "distance"}[self.sort]
+                     "distance": "distance"}[self.sort_column]
         return sorted(self.all_classes, key=lambda c: (sign * getattr(c, attribute), js_sort_key(c.name)))
 
     def rebuild(self) -> None:
@@ -273,11 +296,11 @@ class SummaryModel(TreeModel):
         s = self.snapshot
         return Row(OBJECT, depth, object_title(s, v), node=v, distance=int(s.distances[v]),
                    shallow=int(s.shallow[v]), retained=int(s.retained[v]),
-                   expandable=s.first_edge[v + 1] > s.first_edge[v], path=(v,))
+                   expandable=has_children(s, v), path=(v,))
 
     def is_heavy(self, row: Row) -> bool:
         if row.kind == CLASS:
-            return self.snapshot._instances is None  # the instance index is still being built
+            return not instances_ready(self.snapshot)  # the instance index is still being built
         return super().is_heavy(row)
 
     def children(self, row: Row) -> list[Row]:
@@ -353,7 +376,7 @@ class RetainersModel(TreeModel):
                 cycle = w in path
                 rows.append(Row(RETAINER, depth, label, node=w, edge=r.edge, distance=r.distance,
                                 shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                                expandable=not cycle and s.first_retainer[w + 1] > s.first_retainer[w],
+                                expandable=not cycle and retainer_count(s, w) > 0,
                                 cycle=cycle, ignored=w in self.ignored, path=path + (w,)))
             return rows
 
@@ -364,7 +387,7 @@ class RetainersModel(TreeModel):
 
     def is_heavy(self, row: Row) -> bool:
         s = self.snapshot
-        return row.node >= 0 and int(s.first_retainer[row.node + 1] - s.first_retainer[row.node]) > HEAVY
+        return row.node >= 0 and retainer_count(s, row.node) > HEAVY
 
     def expand_first_chain(self, levels: int = RETAINER_CHAIN_DEPTH) -> None:
         """DevTools' ``expandRetainersChain``: follow the first retainer while it is not a root."""

@@ -53,7 +53,7 @@ class AllocationView(GridView):
 
     def shown(self) -> None:
         """Build the tree the first time the view is shown (or after a failure)."""
-        self.table.focus()
+        self.take_focus(self.table)
         work = work_of(self.app)
         if self.allocations is not None or work.current(self, "allocation") is not None:
             return

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widget import Widget
 
 from ..messages import ObjectSelected
 from ..models.tree import CLASS, MORE
@@ -21,11 +22,15 @@ class View(Vertical):
 
     DEFAULT_CSS = """
     View { height: 1fr; }
-    View > .view-title { height: auto; max-height: 6; padding: 0 1; }
     """
 
     def shown(self) -> None:
         """The view is now the one on screen: compute what it shows the first time, take the focus."""
+
+    def take_focus(self, widget: Widget) -> None:
+        """Focus ``widget`` now, not after the pending messages (``Widget.focus`` waits): keys typed right
+        after the one that showed the view go to it, not to the view it replaced."""
+        self.screen.set_focus(widget)
 
 
 class GridView(View):
@@ -38,7 +43,7 @@ class GridView(View):
         return self.query_one(TreeTable)
 
     def shown(self) -> None:
-        self.table.focus()
+        self.take_focus(self.table)
         self.post_message(self.selection(at_once=True))
 
     def selection(self, at_once: bool = False) -> ObjectSelected:

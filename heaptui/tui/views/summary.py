@@ -99,14 +99,14 @@ class SummaryView(GridView):
     def action_open_search(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.take_focus(box)
 
     def action_close_search(self) -> None:
         box = self.query_one("#filter", Input)
         if box.display:
             box.value = ""
             box.display = False
-            self.table.focus()
+            self.take_focus(self.table)
 
     @on(Input.Changed, "#filter")
     def _search(self, event: Input.Changed) -> None:
@@ -132,7 +132,7 @@ class SummaryView(GridView):
                 return
             event.input.value = ""
             self.reveal(node)
-        self.table.focus()
+        self.take_focus(self.table)
 
     def reveal(self, node: int) -> None:
         """Show an object: its class expanded around it, the cursor on it."""
@@ -144,7 +144,7 @@ class SummaryView(GridView):
             self.post_message(ObjectSelected(self.snapshot, node, at_once=True))
             return
         self.table.set_model(self.model, index)
-        self.table.focus()
+        self.take_focus(self.table)
         self.post_message(self.selection(at_once=True))
 
     def show_class(self, class_index: int) -> None:
@@ -152,7 +152,7 @@ class SummaryView(GridView):
         self.model.set_filter([class_index])
         self.model.expand(0)
         self.table.set_model(self.model, 0)
-        self.table.focus()
+        self.take_focus(self.table)
 
     # ---------------------------------------------------------------- Summary filters
 

@@ -51,7 +51,7 @@ class TimelineView(View):
         """Compute the timeline the first time the view is shown (or after a failure)."""
         chart = self.chart
         if chart is not None:
-            chart.focus()
+            self.take_focus(chart)
             return
         work = work_of(self.app)
         if work.current(self, "timeline") is None:
@@ -73,7 +73,7 @@ class TimelineView(View):
             "[dim](←/→ move, shift+←/→ select, enter: the Summary of the selection)[/dim]")
         chart = TimelineChart(timeline, id="timeline-chart")
         self.mount(chart, before=self.query_one(".timeline-info"))
-        chart.focus()
+        chart.focus()  # once mounted
 
     def on_work_failed(self, event: WorkFailed) -> None:
         if event.kind == "timeline":

@@ -110,6 +110,8 @@ class TreeTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _scroll_to_cursor(self) -> None:
+        if self.scrollable_content_region.height < 2:
+            return  # not laid out yet (a view just shown): on_resize scrolls once it is
         visible = max(1, self.scrollable_content_region.height - 1)
         top = round(self.scroll_y)
         if self.cursor < top:
@@ -231,6 +233,7 @@ class TreeTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._sync()
+        self._scroll_to_cursor()
 
     # ---------------------------------------------------------------- drawing
 

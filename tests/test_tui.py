@@ -303,8 +303,40 @@ def test_a_cached_snapshot_is_on_screen_before_the_compiler_starts(tmp_path):
 
     path, cache = str(fixture_path("leaky-3")), str(tmp_path / "cache")
     load_snapshot(path, cache=CacheOptions(directory=cache))  # writes the cache
-    run = subprocess.run([sys.executable, "-c", OPEN_FROM_CACHE, path, cache], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", OPEN_FROM_CACHE, path, cache], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert "'cache'" in run.stdout  # opened from the cache
     assert "['heaptui-instances'] MainScreen" in run.stdout, run.stdout  # the first kernel call: after the paint
+
+
+async def test_a_failed_summary_filter_keeps_the_classes_and_says_why(monkeypatch):
+    """The filter's computation raises: the banner says so, the classes shown stay, the next filter works."""
+    from heaptui.engine.snapshot import Snapshot
+
+    real = Snapshot.summary
+
+    def broken(self, mask=None):
+        if mask is not None:
+            raise MemoryError()
+        return real(self, mask)
+
+    s = loaded("leaky-3")
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        summary = app.screen.summary
+        before = summary.model
+        monkeypatch.setattr(Snapshot, "summary", broken)
+        summary.apply("Objects of a test", lambda: s.shallow > 0)
+        await settle(pilot)
+        banner = str(app.screen.query_one("#summary-filter").render())
+        assert "The Summary filter failed: not enough memory" in banner
+        assert summary.model is before and summary.filter.label is None
+        assert any("The Summary filter failed" in n.message for n in app._notifications)
+        monkeypatch.setattr(Snapshot, "summary", real)
+        summary.apply("Objects of a test", lambda: s.shallow > 0)
+        await settle(pilot)
+        assert summary.model is not before and summary.filter.label == "Objects of a test"
+        assert "failed" not in str(app.screen.query_one("#summary-filter").render())

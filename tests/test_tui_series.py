@@ -84,16 +84,20 @@ async def test_expanding_a_class_shows_new_then_deleted_objects_with_their_own_r
         table = grid(app, "comparison")
         names = [row.values[0].name for row in table.model.rows]
         # A class with both new and deleted objects (one page of them): new first, then the base's deleted ones.
-        index = next(i for i, row in enumerate(table.model.rows)
-                     if 0 < row.values[0].new_count and 0 < row.values[0].deleted_count
-                     and row.values[0].new_count + row.values[0].deleted_count <= 100)
+        index = next(
+            i
+            for i, row in enumerate(table.model.rows)
+            if 0 < row.values[0].new_count
+            and 0 < row.values[0].deleted_count
+            and row.values[0].new_count + row.values[0].deleted_count <= 100
+        )
         diff = table.model.rows[index].values[0]
         table.cursor = index
         await pilot.press("right")
-        kids = table.model.rows[index + 1:index + 1 + diff.new_count + diff.deleted_count]
+        kids = table.model.rows[index + 1 : index + 1 + diff.new_count + diff.deleted_count]
         assert all(r.kind == OBJECT and r.depth == 1 for r in kids)
         assert [r.snapshot is None for r in kids] == [i < diff.new_count for i in range(len(kids))]
-        assert all(r.label.endswith("(deleted)") for r in kids[diff.new_count:])
+        assert all(r.label.endswith("(deleted)") for r in kids[diff.new_count :])
         # A deleted object: its retainers are read from the base snapshot.
         table.cursor = index + 1 + diff.new_count
         await settle(pilot)
@@ -129,8 +133,12 @@ async def test_leaks_view_puts_request_logs_first_and_expands_into_objects():
         assert len(growing) == 1 and table.model.rows[growing[0] - 1].kind == "note"
         table.cursor = growing[0]
         await pilot.pause(0.1)
-        assert str(screen.query_one("#leaks .series-title").render()).replace("\n", " ").rstrip().endswith(
-            "requestLogs → Array")
+        assert (
+            str(screen.query_one("#leaks .series-title").render())
+            .replace("\n", " ")
+            .rstrip()
+            .endswith("requestLogs → Array")
+        )
         table.cursor = 0
         await pilot.press("right", "down")
         await settle(pilot)
@@ -167,10 +175,11 @@ async def test_allocation_filter_cycles_through_devtools_windows():
         index = next(i for i, r in enumerate(table.model.rows) if r.label.startswith("Date ×"))
         table.cursor = index
         await pilot.press("right")
-        kids = [r for r in table.model.rows[index + 1:] if r.depth == 1]
+        kids = [r for r in table.model.rows[index + 1 :] if r.depth == 1]
         s = loaded("leaky-3")
-        assert len(kids) == N and all(loaded("leaky-1").max_js_node_id < s.node_id[r.node]
-                                      <= loaded("leaky-2").max_js_node_id for r in kids)
+        assert len(kids) == N and all(
+            loaded("leaky-1").max_js_node_id < s.node_id[r.node] <= loaded("leaky-2").max_js_node_id for r in kids
+        )
 
 
 async def test_single_snapshot_has_no_series_views_or_keys():

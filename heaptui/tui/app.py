@@ -39,9 +39,14 @@ class HeapTUI(App):
         Binding("question_mark", "toggle_keys", "Keys"),
     ]
 
-    def __init__(self, paths: list[str], snapshots: list[Snapshot] | None = None,
-                 loader: Loader | None = None, profile: SamplingProfile | None = None,
-                 view: str = "summary") -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        snapshots: list[Snapshot] | None = None,
+        loader: Loader | None = None,
+        profile: SamplingProfile | None = None,
+        view: str = "summary",
+    ) -> None:
         super().__init__()
         self.paths = paths
         self.snapshots: list[Snapshot] = list(snapshots or [])

@@ -40,12 +40,18 @@ class HeapCommands(Provider):
         """(label, action, help) of the views and, with several snapshots open, of the snapshots."""
         found: list[tuple[str, Callable[[], object], str]] = [
             (f"View: {title}", partial(screen.action_view, key), f"Show the {title} view")
-            for key, title in screen.views]
+            for key, title in screen.views
+        ]
         if len(screen.snapshots) > 1:
-            found += [(f"Snapshot {i + 1}: {visible(stem(s))}",
-                       partial(screen.post_message, SnapshotSwitched(i, screen.current_view)),
-                       f"{human_size(s.total_size)} heap")
-                      for i, s in enumerate(screen.snapshots) if i != screen.index]
+            found += [
+                (
+                    f"Snapshot {i + 1}: {visible(stem(s))}",
+                    partial(screen.post_message, SnapshotSwitched(i, screen.current_view)),
+                    f"{human_size(s.total_size)} heap",
+                )
+                for i, s in enumerate(screen.snapshots)
+                if i != screen.index
+            ]
         return found
 
     async def discover(self) -> Hits:
@@ -69,6 +75,10 @@ class HeapCommands(Provider):
         for rank, i in enumerate(summary.matcher.best(query, limit=30)):
             row = classes[i]
             label = f"Class: {visible(row.name)}"
-            yield Hit(max(0.1, 0.9 - rank * 0.02), highlighted(matcher, label),
-                      partial(screen.show_class, row.class_index), text=label,
-                      help=f"{row.count:,} objects, retained {row.retained_size:,} bytes")
+            yield Hit(
+                max(0.1, 0.9 - rank * 0.02),
+                highlighted(matcher, label),
+                partial(screen.show_class, row.class_index),
+                text=label,
+                help=f"{row.count:,} objects, retained {row.retained_size:,} bytes",
+            )

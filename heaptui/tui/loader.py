@@ -61,6 +61,7 @@ class Loader:
             def report(phase: str, done: int, total: int) -> None:
                 job.progress(phase, done, total)  # raises Cancelled once the load is cancelled
                 self.progress[path] = (phase, done, total)
+
             return report
 
         where = ", ".join(self.paths)

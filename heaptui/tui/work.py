@@ -136,8 +136,9 @@ class Work:
         self._pending: set[Job[Any]] = set()  # started and not yet handed back to the app thread
         self._lock = threading.Lock()
 
-    def run(self, owner: DOMNode, kind: str, function: Callable[[Job[T]], T], done: Callable[[T], None], *,
-            what: str) -> Job[T]:
+    def run(
+        self, owner: DOMNode, kind: str, function: Callable[[Job[T]], T], done: Callable[[T], None], *, what: str
+    ) -> Job[T]:
         """Start ``function(job)`` off the UI thread, superseding ``owner``'s current job of ``kind``.
 
         ``done(result)`` runs on the app thread if the job is still current and
@@ -179,8 +180,7 @@ class Work:
         with self._lock:
             self._pending.discard(job)
 
-    def _deliver(self, job: Job[T], owner: DOMNode, key: tuple[int, str], done: Callable[[T], None],
-                 what: str) -> None:
+    def _deliver(self, job: Job[T], owner: DOMNode, key: tuple[int, str], done: Callable[[T], None], what: str) -> None:
         """On the app thread: hand a current job's result over, or show its failure."""
         self._forget(job)
         if self._current.get(key) is not job:
@@ -209,6 +209,7 @@ class Work:
         deadline = loop.time() + timeout
         while self.busy:
             if loop.time() > deadline:
-                raise TimeoutError(f"background work did not finish within {timeout:.0f} s: "
-                                   f"{', '.join(self.running())}")
+                raise TimeoutError(
+                    f"background work did not finish within {timeout:.0f} s: {', '.join(self.running())}"
+                )
             await asyncio.sleep(0.02)

@@ -17,12 +17,23 @@ from .tree import Column, Row, TreeModel
 
 FUNCTION = "function"
 
-ALLOCATION_WIDE = (Column("live_count", "Live Count", 11), Column("live_size", "Live Size", 12),
-                   Column("count", "Count", 9), Column("size", "Size", 12))
-ALLOCATION_NARROW = (Column("live_count", "Live #", 7), Column("live_size", "Live", 9), Column("count", "#", 7),
-                     Column("size", "Size", 9))
-PROFILE_WIDE = (Column("self_size", "Self Size", 12), Column("total_size", "Total Size", 12),
-                Column("samples", "Samples", 9))
+ALLOCATION_WIDE = (
+    Column("live_count", "Live Count", 11),
+    Column("live_size", "Live Size", 12),
+    Column("count", "Count", 9),
+    Column("size", "Size", 12),
+)
+ALLOCATION_NARROW = (
+    Column("live_count", "Live #", 7),
+    Column("live_size", "Live", 9),
+    Column("count", "#", 7),
+    Column("size", "Size", 9),
+)
+PROFILE_WIDE = (
+    Column("self_size", "Self Size", 12),
+    Column("total_size", "Total Size", 12),
+    Column("samples", "Samples", 9),
+)
 PROFILE_NARROW = (Column("self_size", "Self", 9), Column("total_size", "Total", 9), Column("samples", "#", 6))
 
 
@@ -42,8 +53,12 @@ def _cell(value: int, width: int) -> str:
 class AllocationModel(TreeModel):
     """DevTools' Allocation grid: allocating functions by size, each expanding into its callers."""
 
-    SORTS = (SortKey("size", "size"), SortKey("live_size", "live size"), SortKey("live_count", "live count"),
-             SortKey("count", "count"))  # DevTools' default column first
+    SORTS = (
+        SortKey("size", "size"),
+        SortKey("live_size", "live size"),
+        SortKey("live_count", "live count"),
+        SortKey("count", "count"),
+    )  # DevTools' default column first
 
     def __init__(self, tree: AllocationTree) -> None:
         super().__init__(tree.snapshot)
@@ -61,8 +76,14 @@ class AllocationModel(TreeModel):
         return ordered if self.descending else ordered[::-1]
 
     def function_row(self, found: AllocationRow, depth: int) -> Row:
-        return Row(FUNCTION, depth, function_label(found.function, found.location), count=found.live_count,
-                   expandable=found.has_callers, values=(found,))
+        return Row(
+            FUNCTION,
+            depth,
+            function_label(found.function, found.location),
+            count=found.live_count,
+            expandable=found.has_callers,
+            values=(found,),
+        )
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return ALLOCATION_NARROW if narrow else ALLOCATION_WIDE
@@ -94,8 +115,14 @@ class ProfileModel(TreeModel):
         self.rows = [self.function_row(f, 0) for f in profile.by_function()]
 
     def function_row(self, found: SampledFunction, depth: int) -> Row:
-        return Row(FUNCTION, depth, function_label(found.function, found.location), count=found.samples,
-                   expandable=True, values=(found,))
+        return Row(
+            FUNCTION,
+            depth,
+            function_label(found.function, found.location),
+            count=found.samples,
+            expandable=True,
+            values=(found,),
+        )
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return PROFILE_NARROW if narrow else PROFILE_WIDE

@@ -21,13 +21,30 @@ from .sorting import SortKey
 from .tree import CLASS, OBJECT, Column, Row, TreeModel, has_children, object_title, paged
 
 # Sizes get room for their title and the sort's arrow ("Alloc. Size ▼").
-COMPARISON_WIDE = (Column("new", "# New", 8), Column("deleted", "# Deleted", 10), Column("delta", "# Delta", 9),
-                   Column("alloc", "Alloc. Size", 14), Column("freed", "Freed Size", 14),
-                   Column("size_delta", "Size Delta", 14))
-COMPARISON_NARROW = (Column("new", "New", 6), Column("deleted", "Del", 6), Column("delta", "Δ", 7),
-                     Column("alloc", "Alloc", 9), Column("freed", "Freed", 9), Column("size_delta", "ΔSize", 9))
-_DIFF_FIELD = {"new": "new_count", "deleted": "deleted_count", "delta": "delta", "alloc": "alloc_size",
-               "freed": "freed_size", "size_delta": "size_delta"}
+COMPARISON_WIDE = (
+    Column("new", "# New", 8),
+    Column("deleted", "# Deleted", 10),
+    Column("delta", "# Delta", 9),
+    Column("alloc", "Alloc. Size", 14),
+    Column("freed", "Freed Size", 14),
+    Column("size_delta", "Size Delta", 14),
+)
+COMPARISON_NARROW = (
+    Column("new", "New", 6),
+    Column("deleted", "Del", 6),
+    Column("delta", "Δ", 7),
+    Column("alloc", "Alloc", 9),
+    Column("freed", "Freed", 9),
+    Column("size_delta", "ΔSize", 9),
+)
+_DIFF_FIELD = {
+    "new": "new_count",
+    "deleted": "deleted_count",
+    "delta": "delta",
+    "alloc": "alloc_size",
+    "freed": "freed_size",
+    "size_delta": "size_delta",
+}
 
 NOTE = "note"  # a line of text between groups of rows
 
@@ -56,17 +73,30 @@ class ComparisonModel(TreeModel):
         self._class_rows = [self.class_row(i, d) for i, d in enumerate(comparison.rows)]
         self.reorder()
 
-    SORTS = (SortKey("alloc", "alloc. size"), SortKey("freed", "freed size"), SortKey("size_delta", "size delta"),
-             SortKey("new", "# new"), SortKey("deleted", "# deleted"), SortKey("delta", "# delta"),
-             SortKey("name", "name", descending=False))
+    SORTS = (
+        SortKey("alloc", "alloc. size"),
+        SortKey("freed", "freed size"),
+        SortKey("size_delta", "size delta"),
+        SortKey("new", "# new"),
+        SortKey("deleted", "# deleted"),
+        SortKey("delta", "# delta"),
+        SortKey("name", "name", descending=False),
+    )
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return COMPARISON_NARROW if narrow else COMPARISON_WIDE
 
     def class_row(self, index: int, diff: ClassDiff) -> Row:
         label = diff.name if diff.info.location is None else f"{diff.name} @{diff.info.location_text}"
-        return Row(CLASS, 0, label, class_index=index, count=diff.new_count + diff.deleted_count,
-                   expandable=True, values=(diff,))
+        return Row(
+            CLASS,
+            0,
+            label,
+            class_index=index,
+            count=diff.new_count + diff.deleted_count,
+            expandable=True,
+            values=(diff,),
+        )
 
     def reorder(self) -> None:
         rows = self._class_rows
@@ -84,16 +114,21 @@ class ComparisonModel(TreeModel):
         if row.kind == CLASS:
             d: ClassDiff = row.values[0]
             values = {"new": f"{d.new_count:,}", "deleted": f"{d.deleted_count:,}", "delta": _signed(d.delta)}
-            sizes = {"alloc": (d.alloc_size, False), "freed": (d.freed_size, False),
-                     "size_delta": (d.size_delta, True)}
-            return [values[c.key] if c.key in values else _size(sizes[c.key][0], c.width, sizes[c.key][1])
-                    for c in columns]
+            sizes = {"alloc": (d.alloc_size, False), "freed": (d.freed_size, False), "size_delta": (d.size_delta, True)}
+            return [
+                values[c.key] if c.key in values else _size(sizes[c.key][0], c.width, sizes[c.key][1]) for c in columns
+            ]
         if row.kind == OBJECT:
             deleted = row.snapshot is not None
             size = row.shallow
-            values = {"new": "" if deleted else "•", "deleted": "•" if deleted else "", "delta": "",
-                      "alloc": "" if deleted else _size(size, 12), "freed": _size(size, 12) if deleted else "",
-                      "size_delta": _size(-size if deleted else size, 12, True)}
+            values = {
+                "new": "" if deleted else "•",
+                "deleted": "•" if deleted else "",
+                "delta": "",
+                "alloc": "" if deleted else _size(size, 12),
+                "freed": _size(size, 12) if deleted else "",
+                "size_delta": _size(-size if deleted else size, 12, True),
+            }
             return [values[c.key] for c in columns]
         return [""] * len(columns)
 
@@ -119,9 +154,18 @@ class ComparisonModel(TreeModel):
     @staticmethod
     def object_row(s: Snapshot, v: int, depth: int, holder: Snapshot | None) -> Row:
         label = object_title(s, v) + ("  (deleted)" if holder is not None else "")
-        return Row(OBJECT, depth, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
-                   retained=int(s.retained[v]), expandable=has_children(s, v),
-                   path=(v,), snapshot=holder)
+        return Row(
+            OBJECT,
+            depth,
+            label,
+            node=v,
+            distance=int(s.distances[v]),
+            shallow=int(s.shallow[v]),
+            retained=int(s.retained[v]),
+            expandable=has_children(s, v),
+            path=(v,),
+            snapshot=holder,
+        )
 
 
 class LeaksModel(TreeModel):
@@ -141,8 +185,16 @@ class LeaksModel(TreeModel):
     @staticmethod
     def cluster_row(index: int, cluster: LeakCluster) -> Row:
         classes = ", ".join(f"{name} ×{count:,}" for name, count in list(cluster.classes.items())[:3])
-        return Row(CLASS, 0, classes, class_index=index, count=cluster.count,
-                   retained=cluster.retained_size, expandable=True, values=(cluster,))
+        return Row(
+            CLASS,
+            0,
+            classes,
+            class_index=index,
+            count=cluster.count,
+            retained=cluster.retained_size,
+            expandable=True,
+            values=(cluster,),
+        )
 
     def cells(self, row: Row, columns: tuple[Column, ...]) -> list[str]:
         if row.kind == CLASS:
@@ -157,9 +209,18 @@ class LeaksModel(TreeModel):
         s = self.snapshot
         v = g.node
         label = f"{object_title(s, v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
-        return Row(OBJECT, 0, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
-                   retained=int(s.retained[v]), expandable=has_children(s, v),
-                   path=(v,), values=(g,))
+        return Row(
+            OBJECT,
+            0,
+            label,
+            node=v,
+            distance=int(s.distances[v]),
+            shallow=int(s.shallow[v]),
+            retained=int(s.retained[v]),
+            expandable=has_children(s, v),
+            path=(v,),
+            values=(g,),
+        )
 
     def cluster(self, row: Row) -> LeakCluster | None:
         return row.values[0] if row.kind == CLASS and row.values else None
@@ -182,9 +243,19 @@ class LeaksModel(TreeModel):
         depth = row.depth + 1
 
         def rows_for(start: int, end: int) -> list[Row]:
-            return [Row(OBJECT, depth, object_title(s, int(v)), node=int(v), distance=int(s.distances[v]),
-                        shallow=int(s.shallow[v]), retained=int(s.retained[v]),
-                        expandable=has_children(s, v), path=(int(v),))
-                    for v in nodes[start:end]]
+            return [
+                Row(
+                    OBJECT,
+                    depth,
+                    object_title(s, int(v)),
+                    node=int(v),
+                    distance=int(s.distances[v]),
+                    shallow=int(s.shallow[v]),
+                    retained=int(s.retained[v]),
+                    expandable=has_children(s, v),
+                    path=(int(v),),
+                )
+                for v in nodes[start:end]
+            ]
 
         return paged(rows_for, int(nodes.shape[0]), depth)

@@ -112,8 +112,7 @@ def edge_title(s: Snapshot, e: int) -> str:
     return f"[{name}]" if s.edge_type_name(e) == "element" else name
 
 
-def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (),
-              holder: Snapshot | None = None) -> list[Row]:
+def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (), holder: Snapshot | None = None) -> list[Row]:
     """A node's outgoing edges as the Containment grid lists them by default, a page at a time.
 
     DevTools' order (:class:`~heaptui.engine.containment.EdgeList`); files
@@ -128,10 +127,21 @@ def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (),
             e = int(e)
             w = int(s.edge_to[e])
             label = f"{edge_title(s, e)} :: {object_title(s, w)}"
-            rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
-                            shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                            expandable=has_children(s, w), path=path + (w,),
-                            snapshot=holder))
+            rows.append(
+                Row(
+                    EDGE,
+                    depth,
+                    label,
+                    node=w,
+                    edge=e,
+                    distance=int(s.distances[w]),
+                    shallow=int(s.shallow[w]),
+                    retained=int(s.retained[w]),
+                    expandable=has_children(s, w),
+                    path=path + (w,),
+                    snapshot=holder,
+                )
+            )
         return rows
 
     return paged(rows_for, len(found), depth)
@@ -142,8 +152,15 @@ def paged(rows_for: Callable[[int, int], list[Row]], total: int, depth: int, sta
     end = min(total, start + PAGE)
     rows = rows_for(start, end)
     if end < total:
-        rows.append(Row(MORE, depth, f"… {total - end:,} more", count=total - end,
-                        more=lambda: paged(rows_for, total, depth, end)))
+        rows.append(
+            Row(
+                MORE,
+                depth,
+                f"… {total - end:,} more",
+                count=total - end,
+                more=lambda: paged(rows_for, total, depth, end),
+            )
+        )
     return rows
 
 
@@ -186,7 +203,7 @@ class TreeModel(Sortable):
         row = self.rows[index]
         if row.kind == MORE and row.more is not None:
             page = row.more()
-            self.rows[index:index + 1] = page
+            self.rows[index : index + 1] = page
             return len(page) - 1
         if not self.can_expand(row):
             return 0
@@ -199,7 +216,7 @@ class TreeModel(Sortable):
         if row.expanded:
             return 0
         row.expanded = True
-        self.rows[index + 1:index + 1] = kids
+        self.rows[index + 1 : index + 1] = kids
         return len(kids)
 
     def index_of(self, row: Row) -> int | None:
@@ -212,7 +229,7 @@ class TreeModel(Sortable):
         if not row.expanded:
             return 0
         end = self.subtree_end(index)
-        del self.rows[index + 1:end]
+        del self.rows[index + 1 : end]
         row.expanded = False
         return end - index - 1
 
@@ -238,8 +255,9 @@ class SummaryModel(TreeModel):
     (the search box, on every keystroke) only picks which of them to list.
     """
 
-    def __init__(self, snapshot: Snapshot, classes: list[ClassRow] | None = None,
-                 mask: np.ndarray | None = None) -> None:
+    def __init__(
+        self, snapshot: Snapshot, classes: list[ClassRow] | None = None, mask: np.ndarray | None = None
+    ) -> None:
         super().__init__(snapshot)
         self.all_classes = classes if classes is not None else snapshot.summary()
         self.mask = mask  # the Summary filter's objects (allocated between two snapshots), or all
@@ -250,8 +268,13 @@ class SummaryModel(TreeModel):
         self._sorted = self._sorted_classes()
         self.rebuild()
 
-    SORTS = (SortKey("retained", "retained size"), SortKey("shallow", "shallow size"), SortKey("count", "count"),
-             SortKey("distance", "distance", descending=False), SortKey("name", "name", descending=False))
+    SORTS = (
+        SortKey("retained", "retained size"),
+        SortKey("shallow", "shallow size"),
+        SortKey("count", "count"),
+        SortKey("distance", "distance", descending=False),
+        SortKey("name", "name", descending=False),
+    )
 
     def set_filter(self, class_indices: Iterable[int] | None) -> None:
         """Show only these classes (in sort order), or all of them."""
@@ -267,8 +290,9 @@ class SummaryModel(TreeModel):
             ordered = sorted(self.all_classes, key=lambda c: js_sort_key(c.name))
             return ordered[::-1] if self.descending else ordered
         sign = -1 if self.descending else 1
-        attribute = {"retained": "retained_size", "shallow": "shallow_size", "count": "count",
-                     "distance": "distance"}[self.sort_column]
+        attribute = {"retained": "retained_size", "shallow": "shallow_size", "count": "count", "distance": "distance"}[
+            self.sort_column
+        ]
         return sorted(self.all_classes, key=lambda c: (sign * getattr(c, attribute), js_sort_key(c.name)))
 
     def rebuild(self) -> None:
@@ -280,8 +304,17 @@ class SummaryModel(TreeModel):
 
     def class_row(self, c: ClassRow) -> Row:
         label = f"{c.name} ×{c.count:,}"
-        return Row(CLASS, 0, label, class_index=c.class_index, count=c.count, distance=c.distance,
-                   shallow=c.shallow_size, retained=c.retained_size, expandable=True)
+        return Row(
+            CLASS,
+            0,
+            label,
+            class_index=c.class_index,
+            count=c.count,
+            distance=c.distance,
+            shallow=c.shallow_size,
+            retained=c.retained_size,
+            expandable=True,
+        )
 
     def instances(self, class_index: int) -> np.ndarray:
         nodes = self._instances.get(class_index)
@@ -294,9 +327,17 @@ class SummaryModel(TreeModel):
 
     def object_row(self, v: int, depth: int) -> Row:
         s = self.snapshot
-        return Row(OBJECT, depth, object_title(s, v), node=v, distance=int(s.distances[v]),
-                   shallow=int(s.shallow[v]), retained=int(s.retained[v]),
-                   expandable=has_children(s, v), path=(v,))
+        return Row(
+            OBJECT,
+            depth,
+            object_title(s, v),
+            node=v,
+            distance=int(s.distances[v]),
+            shallow=int(s.shallow[v]),
+            retained=int(s.retained[v]),
+            expandable=has_children(s, v),
+            path=(v,),
+        )
 
     def is_heavy(self, row: Row) -> bool:
         if row.kind == CLASS:
@@ -327,13 +368,23 @@ class SummaryModel(TreeModel):
         row = self.rows[class_pos]
         kids: list[Row] = []
         if start > 0:
-            kids.append(Row(MORE, depth, f"… {start:,} before", count=start,
-                            more=lambda: [self.object_row(int(x), depth) for x in nodes[:start]]))
+            kids.append(
+                Row(
+                    MORE,
+                    depth,
+                    f"… {start:,} before",
+                    count=start,
+                    more=lambda: [self.object_row(int(x), depth) for x in nodes[:start]],
+                )
+            )
         kids += paged(lambda a, b: [self.object_row(int(x), depth) for x in nodes[a:b]], len(nodes), depth, start)
         row.expanded = True
-        self.rows[class_pos + 1:class_pos + 1] = kids
-        return next(i for i in range(class_pos + 1, class_pos + 1 + len(kids))
-                    if self.rows[i].node == v and self.rows[i].kind == OBJECT)
+        self.rows[class_pos + 1 : class_pos + 1] = kids
+        return next(
+            i
+            for i in range(class_pos + 1, class_pos + 1 + len(kids))
+            if self.rows[i].node == v and self.rows[i].kind == OBJECT
+        )
 
 
 class ContainmentModel(TreeModel):
@@ -352,9 +403,15 @@ class RetainersModel(TreeModel):
     marked as a cycle and not followed.
     """
 
-    def __init__(self, snapshot: Snapshot, target: int, distances: np.ndarray | None = None,
-                 ignored: frozenset[int] = frozenset(), ignored_edges: frozenset[int] = frozenset(),
-                 auto_expand: bool = True) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        target: int,
+        distances: np.ndarray | None = None,
+        ignored: frozenset[int] = frozenset(),
+        ignored_edges: frozenset[int] = frozenset(),
+        auto_expand: bool = True,
+    ) -> None:
         super().__init__(snapshot)
         self.target = target
         self.distances = distances
@@ -374,10 +431,22 @@ class RetainersModel(TreeModel):
                 w = r.node
                 label = f"{edge_title(s, r.edge)} in {object_title(s, w)}"
                 cycle = w in path
-                rows.append(Row(RETAINER, depth, label, node=w, edge=r.edge, distance=r.distance,
-                                shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                                expandable=not cycle and retainer_count(s, w) > 0,
-                                cycle=cycle, ignored=w in self.ignored, path=path + (w,)))
+                rows.append(
+                    Row(
+                        RETAINER,
+                        depth,
+                        label,
+                        node=w,
+                        edge=r.edge,
+                        distance=r.distance,
+                        shallow=int(s.shallow[w]),
+                        retained=int(s.retained[w]),
+                        expandable=not cycle and retainer_count(s, w) > 0,
+                        cycle=cycle,
+                        ignored=w in self.ignored,
+                        path=path + (w,),
+                    )
+                )
             return rows
 
         return paged(rows_for, len(found), depth)
@@ -402,4 +471,3 @@ class RetainersModel(TreeModel):
             if not self.expand(index):
                 return
             index += 1
-

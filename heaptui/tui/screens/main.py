@@ -40,8 +40,15 @@ from ..widgets.snapshot_list import SnapshotList
 from ..widgets.tree_table import TreeTable
 from ..work import work_of
 
-VIEWS = (("summary", "Summary"), ("containment", "Containment"), ("statistics", "Statistics"),
-         ("comparison", "Comparison"), ("leaks", "Leaks"), ("timeline", "Timeline"), ("allocation", "Allocation"))
+VIEWS = (
+    ("summary", "Summary"),
+    ("containment", "Containment"),
+    ("statistics", "Statistics"),
+    ("comparison", "Comparison"),
+    ("leaks", "Leaks"),
+    ("timeline", "Timeline"),
+    ("allocation", "Allocation"),
+)
 SIDEBAR_FROM = 110  # columns: below this the snapshot list would take too much room from the grids
 
 
@@ -86,15 +93,22 @@ class MainScreen(Screen):
         s = self.snapshot
         many = len(self.snapshots) > 1
         where = f" · snapshot {self.index + 1} of {len(self.snapshots)}" if many else ""
-        yield Static(with_texts(f"[b]heaptui[/b] · $file{where} · [dim]{human_size(s.total_size)} in "
-                                f"{s.node_count:,} objects[/dim]", file=os.path.basename(s.path)), id="topbar")
+        yield Static(
+            with_texts(
+                f"[b]heaptui[/b] · $file{where} · [dim]{human_size(s.total_size)} in {s.node_count:,} objects[/dim]",
+                file=os.path.basename(s.path),
+            ),
+            id="topbar",
+        )
         keys = {key for key, _ in self.views}
         with Horizontal(id="body"):
             if many:
                 yield SnapshotList(self.snapshots, self.index, id="snapshots")
             with Vertical(id="main"):
-                yield Tabs(*(Tab(f"{i + 1} {title}", id=f"tab-{key}") for i, (key, title) in enumerate(self.views)),
-                           id="view-tabs")
+                yield Tabs(
+                    *(Tab(f"{i + 1} {title}", id=f"tab-{key}") for i, (key, title) in enumerate(self.views)),
+                    id="view-tabs",
+                )
                 with ContentSwitcher(initial="summary", id="views"):
                     yield SummaryView(self.snapshots, self.index, id="summary")
                     yield ContainmentView(s, id="containment")
@@ -124,12 +138,14 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         for note in self.snapshot.lost:
-            self.notify(visible(f"Salvaged a truncated snapshot: {note}"), severity="warning", timeout=10,
-                        markup=False)
+            self.notify(visible(f"Salvaged a truncated snapshot: {note}"), severity="warning", timeout=10, markup=False)
         # Index every class's instances once the screen is up, off the UI thread, so no expansion waits.
         snapshot = self.snapshot
-        self.call_after_refresh(lambda: work_of(self.app).run(self, "instances", lambda job: snapshot.instances_index(),
-                                                               lambda _: None, what="The instance index"))
+        self.call_after_refresh(
+            lambda: work_of(self.app).run(
+                self, "instances", lambda job: snapshot.instances_index(), lambda _: None, what="The instance index"
+            )
+        )
         tabs = next(self.query("#view-tabs").results(Tabs), None)
         table = next(self.query("#summary-table").results(TreeTable), None)
         if tabs is None or table is None:
@@ -163,8 +179,11 @@ class MainScreen(Screen):
             if self.current_view != key:  # the tab was active already: show the view now
                 self._show(key)
         elif key in ("comparison", "leaks"):
-            self.notify(f"The {key} view needs {'two' if key == 'comparison' else 'three'} snapshots: "
-                        "open them together (heaptui s1 s2 s3).", timeout=3)
+            self.notify(
+                f"The {key} view needs {'two' if key == 'comparison' else 'three'} snapshots: "
+                "open them together (heaptui s1 s2 s3).",
+                timeout=3,
+            )
 
     def action_in_view(self, key: str, action: str) -> None:
         """A key of one view pressed in another: show that view, then do what the key does there."""

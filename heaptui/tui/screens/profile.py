@@ -29,11 +29,19 @@ class ProfileScreen(Screen):
         self.model = ProfileModel(profile)
 
     def compose(self) -> ComposeResult:
-        yield Static(with_texts(f"[b]heaptui[/b] · $file · [dim]sampling heap profile: "
-                                f"{human_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
-                                file=os.path.basename(self.profile.path)), id="topbar")
-        yield Static("Functions by the sampled size they allocated that was still alive  "
-                     "[dim](enter: the callers it allocated under)[/dim]", id="profile-title")
+        yield Static(
+            with_texts(
+                f"[b]heaptui[/b] · $file · [dim]sampling heap profile: "
+                f"{human_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
+                file=os.path.basename(self.profile.path),
+            ),
+            id="topbar",
+        )
+        yield Static(
+            "Functions by the sampled size they allocated that was still alive  "
+            "[dim](enter: the callers it allocated under)[/dim]",
+            id="profile-title",
+        )
         yield TreeTable(self.model, name_title="Function", id="profile-table")
         yield Footer()
 

@@ -60,8 +60,9 @@ class AllocationView(GridView):
         self.query_one(".allocation-title", Static).update("Allocation: computing…")
         snapshot = self.snapshot
 
-        def tree(job: Job[tuple[AllocationTree, AllocationModel | None, int]]) \
-                -> tuple[AllocationTree, AllocationModel | None, int]:
+        def tree(
+            job: Job[tuple[AllocationTree, AllocationModel | None, int]],
+        ) -> tuple[AllocationTree, AllocationModel | None, int]:
             found = job.call(allocation_tree, snapshot)
             return found, AllocationModel(found) if found else None, _untraced(job, found)
 
@@ -76,8 +77,7 @@ class AllocationView(GridView):
             self.table.display = False
             return
         live = sum(row.values[0].live_size for row in model.rows)
-        text = (f"[b]Allocation[/b] · {len(model.rows):,} functions allocated objects still alive "
-                f"({human_size(live)})")
+        text = f"[b]Allocation[/b] · {len(model.rows):,} functions allocated objects still alive ({human_size(live)})"
         if untraced:
             text += f" · {untraced:,} objects allocated while recording have no stack"
         title.update(f"{text}  {HINT}")
@@ -86,7 +86,8 @@ class AllocationView(GridView):
     def on_work_failed(self, event: WorkFailed) -> None:
         if event.kind == "allocation":
             self.query_one(".allocation-title", Static).update(
-                with_texts("[red]$text[/red]  [dim](show the view again to retry)[/dim]", text=event.text))
+                with_texts("[red]$text[/red]  [dim](show the view again to retry)[/dim]", text=event.text)
+            )
 
     def action_allocated_by(self) -> None:
         """The Summary of the objects a function (with the callers on the way to it) allocated."""
@@ -95,8 +96,11 @@ class AllocationView(GridView):
             return
         found = row.values[0]
         where = f" ({found.location.rsplit('/', 1)[-1]})" if found.location else ""
-        self.post_message(FilterApplied(f"Objects allocated by {found.function or '(anonymous)'}{where}",
-                                        lambda: model.tree.live_mask(found)))
+        self.post_message(
+            FilterApplied(
+                f"Objects allocated by {found.function or '(anonymous)'}{where}", lambda: model.tree.live_mask(found)
+            )
+        )
 
 
 def _untraced(job: Job, tree: AllocationTree) -> int:

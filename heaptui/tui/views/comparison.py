@@ -55,15 +55,17 @@ class ComparisonView(SeriesView):
         if self.base_index is None:
             return "The Comparison needs a second snapshot: open several files (heaptui s1 s2 …)."
         base = self.snapshots[self.base_index]
-        head = with_texts("[b]$name[/b] compared with base [b]$base[/b]  [dim](b: change the base)[/dim]",
-                          name=stem(s), base=stem(base))
+        head = with_texts(
+            "[b]$name[/b] compared with base [b]$base[/b]  [dim](b: change the base)[/dim]",
+            name=stem(s),
+            base=stem(base),
+        )
         if self.failure is not None:
             return head + self.failure_line()
         if not isinstance(model, ComparisonModel):
             return head + with_texts("  [dim]comparing…[/dim]")
         total = model.comparison.totals
-        head += (f"\n{total.new_count:,} new, {total.deleted_count:,} deleted, "
-                 f"size delta {total.size_delta:+,} bytes")
+        head += f"\n{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes"
         for warning in model.comparison.warnings:
             head += with_texts("\n[yellow]⚠ $warning[/yellow]", warning=warning)
         return head

@@ -40,18 +40,31 @@ class LeaksView(SeriesView):
 
     def describe(self, model: TreeModel | None) -> Content | str:
         if self.index < 2:
-            return ("The leak report needs two older snapshots: open three (heaptui s1 s2 s3) "
-                    "and switch to the last one with ].")
+            return (
+                "The leak report needs two older snapshots: open three (heaptui s1 s2 s3) "
+                "and switch to the last one with ]."
+            )
         a, b, c = (stem(self.snapshots[i]) for i in (self.index - 2, self.index - 1, self.index))
         if self.failure is not None:
-            return with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]",
-                              a=a, b=b, c=c) + self.failure_line()
+            return (
+                with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]", a=a, b=b, c=c)
+                + self.failure_line()
+            )
         if not isinstance(model, LeaksModel):
-            return with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]  "
-                              "[dim]finding them…[/dim]", a=a, b=b, c=c)
+            return with_texts(
+                "Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]  [dim]finding them…[/dim]",
+                a=a,
+                b=b,
+                c=c,
+            )
         r = model.report
-        text = with_texts(f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
-                          f"[b]$c[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters", a=a, b=b, c=c)
+        text = with_texts(
+            f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
+            f"[b]$c[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters",
+            a=a,
+            b=b,
+            c=c,
+        )
         for warning in r.warnings:
             text += with_texts("\n[yellow]⚠ $warning[/yellow]", warning=warning)
         if self.selected_path:

@@ -96,8 +96,7 @@ class RetainersPane(View):
 
         def build(job: Job[Built]) -> Built:
             new_state = state if ignore is None else job.call(ignore_retainers, snapshot, ignore)
-            return new_state, RetainersModel(snapshot, target, new_state.distances, new_state.nodes,
-                                             new_state.edges)
+            return new_state, RetainersModel(snapshot, target, new_state.distances, new_state.nodes, new_state.edges)
 
         if ignore is None and retainer_count(snapshot, target) <= HEAVY:
             work.cancel(self, "retainers")

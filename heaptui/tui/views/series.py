@@ -73,8 +73,9 @@ class SeriesView(GridView):
             return
         self.title_line.update(self.describe(None))
         self.table.set_model(None)
-        work_of(self.app).run(self, "model", lambda job: self.compute(job, key),
-                              lambda model: self._computed(key, model), what=self.what)
+        work_of(self.app).run(
+            self, "model", lambda job: self.compute(job, key), lambda model: self._computed(key, model), what=self.what
+        )
 
     def _computed(self, key: Hashable, model: TreeModel) -> None:
         self.models[key] = model

@@ -46,8 +46,9 @@ def allocation_windows(snapshots: list[Snapshot], index: int) -> list[tuple[str,
         options.append((f"Objects allocated before {stem(snapshots[0])}", (0, snapshots[0].max_js_node_id)))
     for j in range(1, index + 1):
         older, newer = snapshots[j - 1], snapshots[j]
-        options.append((f"Objects allocated between {stem(older)} and {stem(newer)}",
-                        (older.max_js_node_id, newer.max_js_node_id)))
+        options.append(
+            (f"Objects allocated between {stem(older)} and {stem(newer)}", (older.max_js_node_id, newer.max_js_node_id))
+        )
     return options
 
 
@@ -127,8 +128,7 @@ class SummaryView(GridView):
             digits = text[1:]
             node = self.snapshot.node_for_id(int(digits)) if digits.isdigit() else None
             if node is None:
-                self.notify(visible(f"No object {text} in this snapshot."), severity="warning", timeout=3,
-                            markup=False)
+                self.notify(visible(f"No object {text} in this snapshot."), severity="warning", timeout=3, markup=False)
                 return
             event.input.value = ""
             self.reveal(node)
@@ -166,8 +166,11 @@ class SummaryView(GridView):
             return
         window = (self.filter.window + 1) % len(self.windows)
         label, ids = self.windows[window]
-        self.apply(None if ids is None else label,
-                   None if ids is None else partial(self.snapshot.allocated_between, *ids), window=window)
+        self.apply(
+            None if ids is None else label,
+            None if ids is None else partial(self.snapshot.allocated_between, *ids),
+            window=window,
+        )
 
     def filter_options(self) -> list[tuple[str, MaskOf | None]]:
         """DevTools' filter menu: all objects, allocated before/between snapshots, the named filters."""
@@ -178,15 +181,17 @@ class SummaryView(GridView):
         for named in FILTERS:
             options.append((named.label, partial(filter_mask, snapshot, named.name)))
         for v in native_contexts(snapshot):
-            options.append((native_context_label(snapshot, v),
-                            partial(filter_mask, snapshot, native_context_filter(snapshot, v))))
+            options.append(
+                (native_context_label(snapshot, v), partial(filter_mask, snapshot, native_context_filter(snapshot, v)))
+            )
         return options
 
     def action_pick_filter(self) -> None:
         """The filter menu (key f): every Summary filter DevTools has, in one list (found off the UI thread:
         finding the native contexts reads node names)."""
-        work_of(self.app).run(self, "filter-menu", lambda job: self.filter_options(), self._pick,
-                              what="The filter menu")
+        work_of(self.app).run(
+            self, "filter-menu", lambda job: self.filter_options(), self._pick, what="The filter menu"
+        )
 
     def _pick(self, options: list[tuple[str, MaskOf | None]]) -> None:
         if isinstance(self.app.screen, FilterPicker) or self.app.screen is not self.screen:
@@ -197,8 +202,12 @@ class SummaryView(GridView):
         def picked(index: int | None) -> None:
             if index is not None:
                 label, mask_of = options[index]
-                self.apply(None if mask_of is None else label, mask_of, hint="f: filters, a: next",
-                           window=index if index < len(self.windows) else 0)
+                self.apply(
+                    None if mask_of is None else label,
+                    mask_of,
+                    hint="f: filters, a: next",
+                    window=index if index < len(self.windows) else 0,
+                )
 
         self.app.push_screen(FilterPicker(labels, current), picked)
 
@@ -237,5 +246,4 @@ class SummaryView(GridView):
         if event.kind == "summary-filter":
             self.filter = self._shown_filter
             self.screen.refresh_bindings()
-            self._banner(with_texts("[red]$text[/red]  [dim](the classes shown are unchanged)[/dim]",
-                                    text=event.text))
+            self._banner(with_texts("[red]$text[/red]  [dim](the classes shown are unchanged)[/dim]", text=event.text))

@@ -70,7 +70,8 @@ class TimelineView(View):
         self.query_one(".timeline-title", Static).update(
             f"[b]Allocation timeline[/b] · {seconds:.2f} s in {max(0, len(timeline) - 1):,} intervals · "
             f"{human_size(live)} allocated while recording and still alive  "
-            "[dim](←/→ move, shift+←/→ select, enter: the Summary of the selection)[/dim]")
+            "[dim](←/→ move, shift+←/→ select, enter: the Summary of the selection)[/dim]"
+        )
         chart = TimelineChart(timeline, id="timeline-chart")
         self.mount(chart, before=self.query_one(".timeline-info"))
         chart.focus()  # once mounted
@@ -78,7 +79,8 @@ class TimelineView(View):
     def on_work_failed(self, event: WorkFailed) -> None:
         if event.kind == "timeline":
             self.query_one(".timeline-title", Static).update(
-                with_texts("[red]$text[/red]  [dim](show the view again to retry)[/dim]", text=event.text))
+                with_texts("[red]$text[/red]  [dim](show the view again to retry)[/dim]", text=event.text)
+            )
 
     def on_timeline_chart_changed(self, event: TimelineChart.Changed) -> None:
         info = self.query_one(".timeline-info", Static)
@@ -86,11 +88,13 @@ class TimelineView(View):
         if timeline is None or event.first is None or event.last is None:
             info.update("[dim]nothing was allocated while recording that is still alive[/dim]")
             return
-        size = int(timeline.live_size[event.first:event.last + 1].sum())
-        count = int(timeline.live_count[event.first:event.last + 1].sum())
+        size = int(timeline.live_size[event.first : event.last + 1].sum())
+        count = int(timeline.live_count[event.first : event.last + 1].sum())
         span = f"interval {event.first}" if event.first == event.last else f"intervals {event.first}–{event.last}"
-        info.update(f"{span} · {interval_text(timeline, event.first, event.last)} · "
-                    f"[b]{human_size(size)}[/b] still alive in {count:,} objects")
+        info.update(
+            f"{span} · {interval_text(timeline, event.first, event.last)} · "
+            f"[b]{human_size(size)}[/b] still alive in {count:,} objects"
+        )
 
     def on_timeline_chart_chosen(self, event: TimelineChart.Chosen) -> None:
         """Enter: the Summary of the objects allocated in the selected intervals."""
@@ -99,6 +103,9 @@ class TimelineView(View):
         if timeline is None or event.first is None or event.last is None:
             return
         window = interval_id_range(timeline, event.first, event.last)
-        self.post_message(FilterApplied(
-            f"Objects allocated in {interval_text(timeline, event.first, event.last)} of the recording",
-            partial(self.snapshot.allocated_between, *window)))
+        self.post_message(
+            FilterApplied(
+                f"Objects allocated in {interval_text(timeline, event.first, event.last)} of the recording",
+                partial(self.snapshot.allocated_between, *window),
+            )
+        )

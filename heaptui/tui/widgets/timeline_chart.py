@@ -143,7 +143,7 @@ class TimelineChart(Widget, can_focus=True):
         """The selected intervals (first, last), or None when the chart is empty."""
         columns = self.columns
         low, high = sorted((self.cursor, self.selection_anchor))
-        held = np.flatnonzero(columns.first[low:high + 1] >= 0) + low
+        held = np.flatnonzero(columns.first[low : high + 1] >= 0) + low
         if not held.size:
             return None
         return int(columns.first[held[0]]), int(columns.last[held[-1]])

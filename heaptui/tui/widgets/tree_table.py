@@ -26,8 +26,11 @@ from ..messages import WorkFailed
 from ..models.tree import CLASS, EDGE, MORE, Column, Row, TreeModel
 from ..work import Job, work_of
 
-WIDE = (Column("distance", "Distance", 9), Column("shallow", "Shallow Size", 16),
-        Column("retained", "Retained Size", 16))
+WIDE = (
+    Column("distance", "Distance", 9),
+    Column("shallow", "Shallow Size", 16),
+    Column("retained", "Retained Size", 16),
+)
 # On an 80-column terminal the object names need the room more than the headers.
 NARROW = (Column("distance", "Dist", 5), Column("shallow", "Shallow", 14), Column("retained", "Retained", 14))
 NARROW_BELOW = 110
@@ -52,9 +55,16 @@ class TreeTable(ScrollView, can_focus=True):
     TreeTable { height: 1fr; overflow-x: hidden; }
     """
 
-    COMPONENT_CLASSES = {"tree-table--header", "tree-table--cursor", "tree-table--cursor-blurred",
-                         "tree-table--dim", "tree-table--class", "tree-table--more", "tree-table--cycle",
-                         "tree-table--edge"}
+    COMPONENT_CLASSES = {
+        "tree-table--header",
+        "tree-table--cursor",
+        "tree-table--cursor-blurred",
+        "tree-table--dim",
+        "tree-table--class",
+        "tree-table--more",
+        "tree-table--cycle",
+        "tree-table--edge",
+    }
 
     cursor = reactive(0, always_update=True, repaint=False)
 
@@ -66,8 +76,14 @@ class TreeTable(ScrollView, can_focus=True):
             self.row = row
             super().__init__()
 
-    def __init__(self, model: TreeModel | None = None, *, name_title: str = "Constructor",
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        model: TreeModel | None = None,
+        *,
+        name_title: str = "Constructor",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.model = model
         self.name_title = name_title
@@ -253,8 +269,7 @@ class TreeTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style("tree-table--header")
         segments = [Segment(self._fit(self._title("name", self.name_title), self._name_width()), style)]
         for column in self.columns:
-            segments.append(Segment(self._title(column.key, column.title, column.width - 1).rjust(column.width),
-                                    style))
+            segments.append(Segment(self._title(column.key, column.title, column.width - 1).rjust(column.width), style))
         return Strip(segments).crop_extend(0, width, style)
 
     def _title(self, key: str, title: str, room: int | None = None) -> str:
@@ -265,7 +280,7 @@ class TreeTable(ScrollView, can_focus=True):
         arrow = "▼" if model.descending else "▲"
         if room is None or len(title) + 2 <= room:
             return f"{title} {arrow}"
-        return title[:max(0, room - 1)] + arrow
+        return title[: max(0, room - 1)] + arrow
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         """Sort the model by ``column`` (its usual direction, or ``descending``) and say so."""
@@ -308,8 +323,12 @@ class TreeTable(ScrollView, can_focus=True):
             marker = "  "
         indent = "  " * row.depth
         name_width = self._name_width()
-        label = (row.label + ("  (cycle)" if row.cycle else "") + ("  (ignored)" if row.ignored else "")
-                 + ("  (loading…)" if row.loading else ""))
+        label = (
+            row.label
+            + ("  (cycle)" if row.cycle else "")
+            + ("  (ignored)" if row.ignored else "")
+            + ("  (loading…)" if row.loading else "")
+        )
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
@@ -318,7 +337,7 @@ class TreeTable(ScrollView, can_focus=True):
         columns = self.columns
         if row.kind != MORE and self.model is not None and self.model.columns(False) is not None:
             for column, cell in zip(columns, self.model.cells(row, columns)):
-                segments.append(Segment(cell.rjust(column.width)[-column.width:], base))
+                segments.append(Segment(cell.rjust(column.width)[-column.width :], base))
         elif row.kind != MORE:
             snapshot = self.snapshot
             total = snapshot.total_size if snapshot else 0
@@ -339,6 +358,10 @@ class TreeTable(ScrollView, can_focus=True):
             at = body.find(separator)
             if at != -1:
                 edge_style = self.get_component_rich_style("tree-table--edge")
-                return [segments[0], Segment(body[:at], edge_style), Segment(body[at:at + len(separator)],
-                        self.get_component_rich_style("tree-table--dim")), Segment(body[at + len(separator):], style)]
+                return [
+                    segments[0],
+                    Segment(body[:at], edge_style),
+                    Segment(body[at : at + len(separator)], self.get_component_rich_style("tree-table--dim")),
+                    Segment(body[at + len(separator) :], style),
+                ]
         return segments

@@ -9,8 +9,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
+from ..engine.sizes import format_size
 from ..visible import visible
-from .format import human_size, stem
 from .messages import SnapshotSwitched
 from .screens.main import MainScreen
 
@@ -45,9 +45,9 @@ class HeapCommands(Provider):
         if len(screen.snapshots) > 1:
             found += [
                 (
-                    f"Snapshot {i + 1}: {visible(stem(s))}",
+                    f"Snapshot {i + 1}: {visible(s.stem)}",
                     partial(screen.post_message, SnapshotSwitched(i, screen.current_view)),
-                    f"{human_size(s.total_size)} heap",
+                    f"{format_size(s.total_size)} heap",
                 )
                 for i, s in enumerate(screen.snapshots)
                 if i != screen.index

@@ -54,8 +54,8 @@ class Loader:
         self.job.cancel()
 
     def _load_all(self, job: Job[None]) -> None:
-        from ..engine import Cancelled, SnapshotError, load_snapshots
-        from ..engine.errors import describe
+        from ..engine.errors import classify_error
+        from ..engine.load import load_snapshots
 
         def report_for(path: str):  # noqa: ANN202 - a ProgressCallback
             def report(phase: str, done: int, total: int) -> None:
@@ -67,13 +67,7 @@ class Loader:
         where = ", ".join(self.paths)
         try:
             self.snapshots.extend(load_snapshots(self.paths, report_for, cache=self.cache, salvage=self.salvage))
-        except Cancelled:
-            self.error = f"{where}: loading cancelled"
-        except SnapshotError as error:
-            self.error = describe(error, self.salvage)  # a truncated file: the --salvage hint, as the CLI gives
-        except MemoryError:
-            self.error = f"{where}: not enough memory to load"
-        except Exception as error:  # a bug: one line, as the CLI reports it
-            self.error = f"{where}: internal error ({type(error).__name__}: {error})"
+        except Exception as error:  # one line, as the CLI reports it (a truncated file: with the --salvage hint)
+            self.error = classify_error(error, where, salvaging=self.salvage).message
         if not self.error and len(self.snapshots) < len(self.paths):
             self.error = f"{where}: loading cancelled"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...engine.allocation import AllocationRow, AllocationTree
 from ...engine.heapprofile import SampledFunction, SamplingProfile
-from ..format import human_size
+from ...engine.sizes import format_size
 from .sorting import SortKey
 from .tree import Column, Row, TreeModel
 
@@ -47,7 +47,7 @@ def function_label(function: str, location: str) -> str:
 
 def _cell(value: int, width: int) -> str:
     text = f"{value:,}"
-    return text if len(text) < width else human_size(value)
+    return text if len(text) < width else format_size(value)
 
 
 class AllocationModel(TreeModel):

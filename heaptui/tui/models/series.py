@@ -15,10 +15,10 @@ from ...engine.compare import ClassDiff, Comparison
 from ...engine.growth import GrowingCollection
 from ...engine.jsnames import js_sort_key
 from ...engine.leaks import LeakCluster, LeakReport, path_text
+from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
-from ..format import human_size
 from .sorting import SortKey
-from .tree import CLASS, OBJECT, Column, Row, TreeModel, has_children, object_title, paged
+from .tree import CLASS, OBJECT, Column, Row, TreeModel, object_title, paged
 
 # Sizes get room for their title and the sort's arrow ("Alloc. Size ▼").
 COMPARISON_WIDE = (
@@ -60,7 +60,7 @@ def _size(value: int, width: int, signed: bool = False) -> str:
     text = f"{value:+,}" if signed and value else f"{value:,}"
     if len(text) < width:
         return text
-    return ("+" if signed and value > 0 else "") + human_size(value)
+    return ("+" if signed and value > 0 else "") + format_size(value)
 
 
 class ComparisonModel(TreeModel):
@@ -162,7 +162,7 @@ class ComparisonModel(TreeModel):
             distance=int(s.distances[v]),
             shallow=int(s.shallow[v]),
             retained=int(s.retained[v]),
-            expandable=has_children(s, v),
+            expandable=s.has_children(int(v)),
             path=(v,),
             snapshot=holder,
         )
@@ -217,7 +217,7 @@ class LeaksModel(TreeModel):
             distance=int(s.distances[v]),
             shallow=int(s.shallow[v]),
             retained=int(s.retained[v]),
-            expandable=has_children(s, v),
+            expandable=s.has_children(int(v)),
             path=(v,),
             values=(g,),
         )
@@ -252,7 +252,7 @@ class LeaksModel(TreeModel):
                     distance=int(s.distances[v]),
                     shallow=int(s.shallow[v]),
                     retained=int(s.retained[v]),
-                    expandable=has_children(s, v),
+                    expandable=s.has_children(int(v)),
                     path=(int(v),),
                 )
                 for v in nodes[start:end]

@@ -68,31 +68,6 @@ class Row:
     values: tuple = ()
 
 
-def has_children(s: Snapshot, v: int) -> bool:
-    return bool(s.first_edge[v + 1] > s.first_edge[v])
-
-
-def child_count(s: Snapshot, v: int) -> int:
-    return int(s.first_edge[v + 1] - s.first_edge[v])
-
-
-def retainer_count(s: Snapshot, v: int) -> int:
-    return int(s.first_retainer[v + 1] - s.first_retainer[v])
-
-
-def instances_ready(s: Snapshot) -> bool:
-    return s._instances is not None
-
-
-def has_timeline(s: Snapshot) -> bool:
-    """A recording's samples are there (a ``.heaptimeline``)."""
-    return s.samples is not None and s.samples.size > 0
-
-
-def has_allocation_stacks(s: Snapshot) -> bool:
-    return s.trace_function_infos is not None and s.trace_function_infos.size > 0
-
-
 def object_title(s: Snapshot, v: int) -> str:
     """An object as DevTools names it in a grid: strings quoted, then ``@id``."""
     name = s.name(v)
@@ -137,7 +112,7 @@ def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (), holde
                     distance=int(s.distances[w]),
                     shallow=int(s.shallow[w]),
                     retained=int(s.retained[w]),
-                    expandable=has_children(s, w),
+                    expandable=s.has_children(w),
                     path=path + (w,),
                     snapshot=holder,
                 )
@@ -193,7 +168,7 @@ class TreeModel(Sortable):
     def is_heavy(self, row: Row) -> bool:
         """Whether expanding ``row`` takes long enough to be done off the UI thread."""
         s = self.snapshot_of(row)
-        return row.node >= 0 and child_count(s, row.node) > HEAVY
+        return row.node >= 0 and s.child_count(row.node) > HEAVY
 
     def can_expand(self, row: Row) -> bool:
         return row.kind == MORE or (row.expandable and not row.expanded and not row.cycle and not row.loading)
@@ -264,7 +239,7 @@ class SummaryModel(TreeModel):
         self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
         self.wanted: set[int] | None = None
         self._class_rows = {c.class_index: self.class_row(c) for c in self.all_classes}
-        self._instances: dict[int, np.ndarray] = {}
+        self._instance_cache: dict[int, np.ndarray] = {}
         self._sorted = self._sorted_classes()
         self.rebuild()
 
@@ -317,12 +292,12 @@ class SummaryModel(TreeModel):
         )
 
     def instances(self, class_index: int) -> np.ndarray:
-        nodes = self._instances.get(class_index)
+        nodes = self._instance_cache.get(class_index)
         if nodes is None:
             nodes = self.snapshot.instances(class_index)
             if self.mask is not None:
                 nodes = nodes[self.mask[nodes]]
-            self._instances[class_index] = nodes
+            self._instance_cache[class_index] = nodes
         return nodes
 
     def object_row(self, v: int, depth: int) -> Row:
@@ -335,13 +310,13 @@ class SummaryModel(TreeModel):
             distance=int(s.distances[v]),
             shallow=int(s.shallow[v]),
             retained=int(s.retained[v]),
-            expandable=has_children(s, v),
+            expandable=s.has_children(v),
             path=(v,),
         )
 
     def is_heavy(self, row: Row) -> bool:
         if row.kind == CLASS:
-            return not instances_ready(self.snapshot)  # the instance index is still being built
+            return not self.snapshot.instances_ready  # the instance index is still being built
         return super().is_heavy(row)
 
     def children(self, row: Row) -> list[Row]:
@@ -441,7 +416,7 @@ class RetainersModel(TreeModel):
                         distance=r.distance,
                         shallow=int(s.shallow[w]),
                         retained=int(s.retained[w]),
-                        expandable=not cycle and retainer_count(s, w) > 0,
+                        expandable=not cycle and s.has_retainers(w),
                         cycle=cycle,
                         ignored=w in self.ignored,
                         path=path + (w,),
@@ -456,7 +431,7 @@ class RetainersModel(TreeModel):
 
     def is_heavy(self, row: Row) -> bool:
         s = self.snapshot
-        return row.node >= 0 and retainer_count(s, row.node) > HEAVY
+        return row.node >= 0 and s.retainer_count(row.node) > HEAVY
 
     def expand_first_chain(self, levels: int = RETAINER_CHAIN_DEPTH) -> None:
         """DevTools' ``expandRetainersChain``: follow the first retainer while it is not a root."""

@@ -22,12 +22,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static, Tab, Tabs
 
+from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...visible import visible
-from ..format import human_size
 from ..markup import with_texts
 from ..messages import FilterApplied, ObjectSelected, RevealRequested, SnapshotSwitched
-from ..models.tree import has_allocation_stacks, has_timeline
 from ..views.allocation import AllocationView
 from ..views.comparison import ComparisonView
 from ..views.containment import ContainmentView
@@ -60,8 +59,8 @@ def views_for(count: int, snapshot: Snapshot | None = None) -> tuple[tuple[str, 
     was made without allocation stacks, as DevTools' default recording is) and
     for any snapshot with stacks (``node --track-heap-objects``).
     """
-    timeline = snapshot is not None and has_timeline(snapshot)
-    stacks = snapshot is not None and has_allocation_stacks(snapshot)
+    timeline = snapshot is not None and snapshot.has_timeline
+    stacks = snapshot is not None and snapshot.has_allocation_stacks
     wanted = {"comparison": count > 1, "leaks": count > 2, "timeline": timeline, "allocation": timeline or stacks}
     return tuple(v for v in VIEWS if wanted.get(v[0], True))
 
@@ -95,7 +94,7 @@ class MainScreen(Screen):
         where = f" · snapshot {self.index + 1} of {len(self.snapshots)}" if many else ""
         yield Static(
             with_texts(
-                f"[b]heaptui[/b] · $file{where} · [dim]{human_size(s.total_size)} in {s.node_count:,} objects[/dim]",
+                f"[b]heaptui[/b] · $file{where} · [dim]{format_size(s.total_size)} in {s.node_count:,} objects[/dim]",
                 file=os.path.basename(s.path),
             ),
             id="topbar",
@@ -143,7 +142,11 @@ class MainScreen(Screen):
         snapshot = self.snapshot
         self.call_after_refresh(
             lambda: work_of(self.app).run(
-                self, "instances", lambda job: snapshot.instances_index(), lambda _: None, what="The instance index"
+                self,
+                "instances",
+                lambda job: job.call(snapshot.instances_index),
+                lambda _: None,
+                what="The instance index",
             )
         )
         tabs = next(self.query("#view-tabs").results(Tabs), None)

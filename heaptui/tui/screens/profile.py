@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...engine.heapprofile import SamplingProfile
-from ..format import human_size
+from ...engine.sizes import format_size
 from ..markup import with_texts
 from ..models.allocation import ProfileModel
 from ..widgets.tree_table import TreeTable
@@ -32,7 +32,7 @@ class ProfileScreen(Screen):
         yield Static(
             with_texts(
                 f"[b]heaptui[/b] · $file · [dim]sampling heap profile: "
-                f"{human_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
+                f"{format_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
                 file=os.path.basename(self.profile.path),
             ),
             id="topbar",

@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from ...engine.allocation import AllocationTree, allocation_tree
+from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import timeline_intervals
-from ..format import human_size
 from ..markup import with_texts
 from ..messages import FilterApplied, WorkFailed
 from ..models.allocation import FUNCTION, AllocationModel
@@ -77,7 +77,7 @@ class AllocationView(GridView):
             self.table.display = False
             return
         live = sum(row.values[0].live_size for row in model.rows)
-        text = f"[b]Allocation[/b] · {len(model.rows):,} functions allocated objects still alive ({human_size(live)})"
+        text = f"[b]Allocation[/b] · {len(model.rows):,} functions allocated objects still alive ({format_size(live)})"
         if untraced:
             text += f" · {untraced:,} objects allocated while recording have no stack"
         title.update(f"{text}  {HINT}")
@@ -105,7 +105,7 @@ class AllocationView(GridView):
 
 def _untraced(job: Job, tree: AllocationTree) -> int:
     """Live JS objects of the recording that no stack accounts for (V8 drops a moved object's stack)."""
-    if not tree or tree.snapshot.samples is None or not tree.snapshot.samples.size:
+    if not tree or not tree.snapshot.has_timeline:
         return 0
     timeline = job.call(timeline_intervals, tree.snapshot)
     return int(tree.untraced(int(timeline.max_id[0])).size) if len(timeline) else 0

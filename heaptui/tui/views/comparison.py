@@ -8,7 +8,6 @@ from textual.binding import Binding
 from textual.content import Content
 
 from ...engine.snapshot import Snapshot
-from ..format import stem
 from ..markup import with_texts
 from ..models.series import ComparisonModel
 from ..models.tree import TreeModel
@@ -57,8 +56,8 @@ class ComparisonView(SeriesView):
         base = self.snapshots[self.base_index]
         head = with_texts(
             "[b]$name[/b] compared with base [b]$base[/b]  [dim](b: change the base)[/dim]",
-            name=stem(s),
-            base=stem(base),
+            name=s.stem,
+            base=base.stem,
         )
         if self.failure is not None:
             return head + self.failure_line()

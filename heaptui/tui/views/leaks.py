@@ -6,9 +6,9 @@ from collections.abc import Hashable
 
 from textual.content import Content
 
+from ...engine.sizes import format_size
 from ...textreport import wrap_path
 from ...visible import visible
-from ..format import human_size, stem
 from ..markup import with_texts
 from ..models.series import LeaksModel
 from ..models.tree import TreeModel
@@ -44,7 +44,7 @@ class LeaksView(SeriesView):
                 "The leak report needs two older snapshots: open three (heaptui s1 s2 s3) "
                 "and switch to the last one with ]."
             )
-        a, b, c = (stem(self.snapshots[i]) for i in (self.index - 2, self.index - 1, self.index))
+        a, b, c = (self.snapshots[i].stem for i in (self.index - 2, self.index - 1, self.index))
         if self.failure is not None:
             return (
                 with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]", a=a, b=b, c=c)
@@ -60,7 +60,7 @@ class LeaksView(SeriesView):
         r = model.report
         text = with_texts(
             f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
-            f"[b]$c[/b]: {human_size(r.retained_size)} in {len(r.clusters):,} clusters",
+            f"[b]$c[/b]: {format_size(r.retained_size)} in {len(r.clusters):,} clusters",
             a=a,
             b=b,
             c=c,

@@ -20,7 +20,7 @@ from ...engine.ignore import IgnoredRetainers, ignore_retainers
 from ...engine.snapshot import Snapshot
 from ..markup import with_texts
 from ..messages import WorkFailed
-from ..models.tree import HEAVY, RETAINER, RetainersModel, object_title, retainer_count
+from ..models.tree import HEAVY, RETAINER, RetainersModel, object_title
 from ..widgets.tree_table import TreeTable
 from ..work import Job, work_of
 from .base import View
@@ -98,7 +98,7 @@ class RetainersPane(View):
             new_state = state if ignore is None else job.call(ignore_retainers, snapshot, ignore)
             return new_state, RetainersModel(snapshot, target, new_state.distances, new_state.nodes, new_state.edges)
 
-        if ignore is None and retainer_count(snapshot, target) <= HEAVY:
+        if ignore is None and snapshot.retainer_count(target) <= HEAVY:
             work.cancel(self, "retainers")
             self._apply(build(Job("retainers")), cursor)  # on the UI thread: nothing to cancel it
             return

@@ -19,10 +19,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from ...engine.filters import FILTERS, filter_mask, native_context_filter, native_context_label, native_contexts
+from ...engine.filters import FILTERS, filter_mask_for, native_context_label, native_contexts, parse_filter
 from ...engine.snapshot import Snapshot
+from ...engine.windows import ALL_OBJECTS, AllocationWindow, allocation_windows
 from ...visible import visible
-from ..format import stem
 from ..markup import with_texts
 from ..messages import ObjectSelected, WorkFailed
 from ..models.tree import SummaryModel
@@ -35,21 +35,9 @@ from .base import GridView
 MaskOf = Callable[[], np.ndarray]
 
 
-def allocation_windows(snapshots: list[Snapshot], index: int) -> list[tuple[str, tuple[int, int] | None]]:
-    """DevTools' Summary filters for snapshot ``index``: all objects, or those allocated in a window.
-
-    A window is a range of ids, (newest id of the earlier snapshot, newest id
-    of the later one]; "before" starts at 0.
-    """
-    options: list[tuple[str, tuple[int, int] | None]] = [("All objects", None)]
-    if index >= 1:
-        options.append((f"Objects allocated before {stem(snapshots[0])}", (0, snapshots[0].max_js_node_id)))
-    for j in range(1, index + 1):
-        older, newer = snapshots[j - 1], snapshots[j]
-        options.append(
-            (f"Objects allocated between {stem(older)} and {stem(newer)}", (older.max_js_node_id, newer.max_js_node_id))
-        )
-    return options
+def window_options(snapshots: list[Snapshot], index: int) -> list[tuple[str, AllocationWindow | None]]:
+    """What ``a`` cycles through: all objects, then the engine's allocation windows for snapshot ``index``."""
+    return [(ALL_OBJECTS, None), *((w.label, w) for w in allocation_windows(snapshots, index))]
 
 
 @dataclass(frozen=True)
@@ -80,7 +68,7 @@ class SummaryView(GridView):
         self.snapshot = snapshots[index]
         self.model = SummaryModel(self.snapshot)
         self.matcher = ClassMatcher([row.name for row in self.model.all_classes])
-        self.windows = allocation_windows(snapshots, index)
+        self.windows = window_options(snapshots, index)
         self.filter = SummaryFilter()
         self._shown_filter = self.filter  # the filter of the model on screen (a failed one falls back to it)
 
@@ -165,10 +153,10 @@ class SummaryView(GridView):
             self.notify("Open several snapshots to filter by when objects were allocated.", timeout=3)
             return
         window = (self.filter.window + 1) % len(self.windows)
-        label, ids = self.windows[window]
+        label, found = self.windows[window]
         self.apply(
-            None if ids is None else label,
-            None if ids is None else partial(self.snapshot.allocated_between, *ids),
+            None if found is None else label,
+            None if found is None else partial(found.mask, self.snapshot),
             window=window,
         )
 
@@ -177,13 +165,12 @@ class SummaryView(GridView):
         snapshot = self.snapshot
         options: list[tuple[str, MaskOf | None]] = []
         for label, window in self.windows:
-            options.append((label, None if window is None else partial(snapshot.allocated_between, *window)))
+            options.append((label, None if window is None else partial(window.mask, snapshot)))
         for named in FILTERS:
-            options.append((named.label, partial(filter_mask, snapshot, named.name)))
+            options.append((named.label, partial(filter_mask_for, snapshot, parse_filter(named.name))))
         for v in native_contexts(snapshot):
-            options.append(
-                (native_context_label(snapshot, v), partial(filter_mask, snapshot, native_context_filter(snapshot, v)))
-            )
+            spec = parse_filter(f"native-context=@{snapshot.node_id[v]}")
+            options.append((native_context_label(snapshot, v), partial(filter_mask_for, snapshot, spec)))
         return options
 
     def action_pick_filter(self) -> None:

@@ -12,9 +12,9 @@ from functools import partial
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import Timeline, interval_id_range, timeline_intervals
-from ..format import human_size
 from ..markup import with_texts
 from ..messages import FilterApplied, WorkFailed
 from ..widgets.timeline_chart import TimelineChart, interval_text
@@ -69,7 +69,7 @@ class TimelineView(View):
         live = int(timeline.live_size[1:].sum()) if len(timeline) > 1 else 0
         self.query_one(".timeline-title", Static).update(
             f"[b]Allocation timeline[/b] · {seconds:.2f} s in {max(0, len(timeline) - 1):,} intervals · "
-            f"{human_size(live)} allocated while recording and still alive  "
+            f"{format_size(live)} allocated while recording and still alive  "
             "[dim](←/→ move, shift+←/→ select, enter: the Summary of the selection)[/dim]"
         )
         chart = TimelineChart(timeline, id="timeline-chart")
@@ -93,7 +93,7 @@ class TimelineView(View):
         span = f"interval {event.first}" if event.first == event.last else f"intervals {event.first}–{event.last}"
         info.update(
             f"{span} · {interval_text(timeline, event.first, event.last)} · "
-            f"[b]{human_size(size)}[/b] still alive in {count:,} objects"
+            f"[b]{format_size(size)}[/b] still alive in {count:,} objects"
         )
 
     def on_timeline_chart_chosen(self, event: TimelineChart.Chosen) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...visible import clip
-from ..format import human_size, stem
 from ..markup import with_texts
 
 
@@ -26,7 +26,7 @@ class SnapshotList(Static):
         for i, s in enumerate(self.snapshots):
             mark = "▶" if i == self.index else " "
             style = "b" if i == self.index else "dim"
-            lines.append(with_texts(f"[{style}]{mark} {i + 1} $name[/{style}]", name=clip(stem(s), self.NAME_WIDTH)))
-            lines.append(f"[dim]    {human_size(s.total_size)} heap[/dim]")
-            lines.append(f"[dim]    {human_size(s.file_size)} file[/dim]")
+            lines.append(with_texts(f"[{style}]{mark} {i + 1} $name[/{style}]", name=clip(s.stem, self.NAME_WIDTH)))
+            lines.append(f"[dim]    {format_size(s.total_size)} heap[/dim]")
+            lines.append(f"[dim]    {format_size(s.file_size)} file[/dim]")
         self.update(Content("\n").join(with_texts(line) if isinstance(line, str) else line for line in lines))

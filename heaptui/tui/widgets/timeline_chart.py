@@ -24,8 +24,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ...engine.sizes import format_size
 from ...engine.timeline import Timeline
-from ..format import human_size
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 AXIS_WIDTH = 10  # the size labels left of the bars
@@ -199,7 +199,7 @@ class TimelineChart(Widget, can_focus=True):
         rows = max(1, self.size.height)
         peak = int(columns.size.max()) if columns.size.size else 0
         axis = self.get_component_rich_style("timeline--axis")
-        label = human_size(peak) if y == 0 and peak else ("0" if y == rows - 1 else "")
+        label = format_size(peak) if y == 0 and peak else ("0" if y == rows - 1 else "")
         segments = [Segment(f"{label:>{AXIS_WIDTH - 2}} │", axis)]
         if not peak:
             return Strip(segments)

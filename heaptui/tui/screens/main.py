@@ -13,6 +13,7 @@ switch).
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,6 +29,7 @@ from ...visible import visible
 from ..markup import with_texts
 from ..messages import FilterApplied, ObjectSelected, RevealRequested, SnapshotSwitched
 from ..views.allocation import AllocationView
+from ..views.base import Shown
 from ..views.comparison import ComparisonView
 from ..views.containment import ContainmentView
 from ..views.leaks import LeaksView
@@ -165,6 +167,9 @@ class MainScreen(Screen):
     def view(self, key: str) -> Widget:
         return self.query_one(f"#{key}", Widget)
 
+    def shown_view(self, key: str) -> Shown:
+        return cast(Shown, self.view(key))
+
     @property
     def summary(self) -> SummaryView:
         return self.query_one(SummaryView)
@@ -201,9 +206,9 @@ class MainScreen(Screen):
 
     def _show(self, key: str) -> None:
         self.query_one("#views", ContentSwitcher).current = key
-        view = self.view(key)
-        self.query_one(RetainersPane).display = view.shows_retainers  # type: ignore[attr-defined]
-        view.shown()  # type: ignore[attr-defined]
+        view = self.shown_view(key)
+        self.query_one(RetainersPane).display = view.shows_retainers
+        view.shown()
 
     def action_switch_pane(self) -> None:
         retainers = self.query_one("#retainers-table", TreeTable)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +11,14 @@ from textual.widget import Widget
 from ..messages import ObjectSelected
 from ..models.tree import CLASS, MORE
 from ..widgets.tree_table import TreeTable
+
+
+class Shown(Protocol):
+    """What the main screen asks of a view (a :class:`View`, or the Statistics, a Static of its own)."""
+
+    shows_retainers: ClassVar[bool]
+
+    def shown(self) -> None: ...
 
 
 class View(Vertical):

@@ -17,6 +17,7 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Input, Static
 
 from ...engine.filters import FILTERS, filter_mask_for, native_context_label, native_contexts, parse_filter
@@ -223,9 +224,9 @@ class SummaryView(GridView):
         self._shown_filter = self.filter
         self.table.set_model(self.model)
 
-    def _banner(self, text: object) -> None:
+    def _banner(self, text: Content | None) -> None:
         banner = self.query_one("#summary-filter", Static)
-        banner.update(text if text is not None else "")  # type: ignore[arg-type]
+        banner.update(text if text is not None else "")
         banner.display = text is not None
 
     def on_work_failed(self, event: WorkFailed) -> None:

@@ -267,3 +267,20 @@ async def test_a_superseded_job_is_cancelled_and_its_result_dropped():
         await settle(pilot)
         assert shown == ["new"] and stopped == [first.generation]
         assert not [n for n in app._notifications if "failed" in n.message]  # a cancelled job is no failure
+
+
+async def test_keys_typed_ahead_after_a_view_key_go_to_the_view_it_shows():
+    """'1' then down, down, right in one burst (a terminal delivers typed-ahead keys so): the Summary gets them."""
+    from textual import events
+
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("4")
+        await ready(pilot)
+        for key in ("1", "down", "down", "right"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        screen = await ready(pilot)
+        summary = grid(app, "summary")
+        assert screen.current_view == "summary" and summary.has_focus
+        assert summary.cursor == 2 and summary.model.rows[2].expanded
+        assert not grid(app, "comparison").model.rows[2].expanded

@@ -89,3 +89,32 @@ async def test_one_interval_and_the_keys_that_move():
         low, high = interval_id_range(timeline, first, last)
         expected = snapshot.summary(snapshot.allocated_between(low, high))
         assert counts(app.screen) == {row.name: row.count for row in expected}
+
+
+async def test_keys_while_the_timeline_computes_reach_no_hidden_view(monkeypatch):
+    """Until the chart is there nothing has the focus: enter does not expand a class of the hidden Summary."""
+    import threading
+
+    from textual import events
+
+    import heaptui.tui.views.timeline as timeline_view
+
+    release = threading.Event()
+    real = timeline_view.timeline_intervals
+
+    def slow(snapshot):
+        release.wait(120)
+        return real(snapshot)
+
+    monkeypatch.setattr(timeline_view, "timeline_intervals", slow)
+    app = HeapTUI([str(TIMELINE)], [load_snapshot(TIMELINE)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for key in ("4", "down", "right", "enter"):  # one burst, as a terminal delivers typed-ahead keys
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.2)
+        summary = table(app, "summary")
+        assert app.screen.focused is None and not any(row.expanded for row in summary.model.rows)
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen.focused, TimelineChart) and app.screen.current_view == "timeline"

@@ -53,6 +53,7 @@ class TimelineView(View):
         if chart is not None:
             self.take_focus(chart)
             return
+        self.screen.set_focus(None)  # nothing to focus until the chart is there: keys must not reach a hidden view
         work = work_of(self.app)
         if work.current(self, "timeline") is None:
             self.query_one(".timeline-title", Static).update("Allocation timeline: computing…")

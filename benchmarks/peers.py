@@ -18,8 +18,9 @@ _SHARED_BESIDE = os.path.join(os.path.dirname(HERE), os.pardir, "shared")
 SHARED_DIR = os.path.normpath(_SHARED_BESIDE if os.path.isdir(_SHARED_BESIDE)
                               else os.environ.get("HEAPTUI_SHARED", _SHARED_BESIDE))
 HS_INSTALLER = os.path.join(SHARED_DIR, "peers", "install-heap-snapshot")
-# make_snapshot.js SCALE per file; calibrated to ~100 MB and ~1 GB (14M nodes, 40M edges) on Node 20.
-SNAPSHOTS = {"bench-100mb.heapsnapshot": 62000, "bench-1gb.heapsnapshot": 640000}
+# make_snapshot.js SCALE per file; calibrated to ~100 MB, 146 MB, 446 MB and ~1 GB (14M nodes, 40M edges) on Node 20.
+SNAPSHOTS = {"bench-100mb.heapsnapshot": 62000, "bench-146mb.heapsnapshot": 91000, "bench-446mb.heapsnapshot": 278000,
+             "bench-1gb.heapsnapshot": 640000}
 # A 1 GB snapshot needs several GB of JS heap (making it and loading it in memlab); Node's default
 # old-space limit (~4 GB) is too small.
 NODE_HEAP = "--max-old-space-size=16000"
@@ -46,9 +47,17 @@ def install_hs(peers_dir):
     return out.strip().splitlines()[-1]
 
 
-def install_peers(peers_dir=None):
+def memlab_installed(peers_dir):
+    """MEMLAB_DIR when @memlab/heap-analysis is already installed under peers_dir, else None."""
+    d = os.path.join(peers_dir, "memlab")
+    return d if os.path.isdir(os.path.join(d, "node_modules", "@memlab", "heap-analysis")) else None
+
+
+def install_peers(peers_dir=None, memlab=True):
+    """The peers' locations ({"memlab_dir", "hs"}); memlab=False leaves memlab out unless it is already there."""
     peers_dir = peers_dir or os.path.join(DATA_DIR, "peers")
-    return {"memlab_dir": install_memlab(peers_dir), "hs": install_hs(peers_dir)}
+    return {"memlab_dir": install_memlab(peers_dir) if memlab else memlab_installed(peers_dir),
+            "hs": install_hs(peers_dir)}
 
 
 def ensure_snapshots(data_dir=None, names=None):

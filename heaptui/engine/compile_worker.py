@@ -173,7 +173,7 @@ def compile_everything(directory: Path) -> None:
     every command again with them compiled (their argument types from a real
     parse, such as a memory-mapped file's read-only bytes).
     """
-    from .load import build_index
+    from .index import build_index
     from .parse import read_snapshot_bytes
 
     warnings.simplefilter("ignore")  # the Python kernels' integer arithmetic wraps, as the compiled code does

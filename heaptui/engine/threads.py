@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from .jit import as_python_like_this_thread
+
 T = TypeVar("T")
 POLL_SECONDS = 0.05
 
@@ -25,12 +27,15 @@ class Beside(Generic[T]):
     def __init__(self, name: str, function: Callable[..., T], *args: Any) -> None:
         self._value: T | None = None
         self._error: BaseException | None = None
+        # A first run's small load runs its kernels as Python: so does the work it starts beside it.
+        self._python = as_python_like_this_thread()
         self._thread = threading.Thread(target=self._run, args=(function, args), name=f"heaptui-{name}", daemon=True)
         self._thread.start()
 
     def _run(self, function: Callable[..., T], args: tuple[Any, ...]) -> None:
         try:
-            self._value = function(*args)
+            with self._python:
+                self._value = function(*args)
         except BaseException as error:  # handed to the thread that takes the result
             self._error = error
 

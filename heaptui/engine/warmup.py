@@ -56,7 +56,7 @@ TINY = {
 
 
 def _warm() -> None:
-    from .load import build_index
+    from .index import build_index
     from .parse import read_snapshot_bytes
 
     try:

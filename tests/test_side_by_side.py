@@ -20,17 +20,34 @@ from heaptui.engine.parse import limits, read_snapshot, side_by_side
 
 @pytest.fixture
 def side(monkeypatch):
-    """Every read of an uncompressed file goes side by side, in 4 kB chunks; yields the sections it threaded."""
+    """Every read of an uncompressed file goes side by side, in 4 kB chunks, each array in two halves (the first
+    waits until the second is placed); yields the sections of the pieces it started."""
     threaded: list[str] = []
-    original = side_by_side._SectionThread
+    original = side_by_side._Piece
 
     class Counted(original):  # type: ignore[valid-type, misc]
-        def __init__(self, fd, what, *args):
+        def __init__(self, fd, what, start, *args):
             threaded.append(what)
-            super().__init__(fd, what, *args)
+            super().__init__(fd, what, start, *args)
 
-    monkeypatch.setattr(side_by_side, "_SectionThread", Counted)
+        def _run(self):
+            if self.first_number == 0:  # the first half waits until the second is placed (or 10 s)
+                self.placed.wait(10)
+            super()._run()
+
+        def cut_at(self, offset):
+            try:
+                return super().cut_at(offset)
+            finally:
+                self.placed.set()
+
+        @property
+        def placed(self):
+            return self.__dict__.setdefault("_placed", threading.Event())
+
+    monkeypatch.setattr(side_by_side, "_Piece", Counted)
     monkeypatch.setattr(limits, "SIDE_BY_SIDE_ABOVE", 0)
+    monkeypatch.setattr(limits, "SPLIT_ABOVE", 0)
     monkeypatch.setattr(limits, "CHUNK_SIZE", 4096)
     return threaded
 
@@ -52,7 +69,7 @@ def test_the_same_columns_as_the_in_line_read(side, monkeypatch, tmp_path, name)
     path = tmp_path / f"{name}.heapsnapshot"
     path.write_bytes(gzip.decompress(fixture_path(name).read_bytes()))
     threaded = read_snapshot(path)
-    assert side == ["nodes", "edges"]
+    assert side == ["nodes", "nodes", "edges", "edges"]
     assert _same_raw(threaded, _in_line(monkeypatch, path)) == []
     assert threaded.node_count > 0 and threaded.first_edge[-1] == threaded.edge_count
 
@@ -89,6 +106,21 @@ def test_bad_files_get_the_in_line_reads_error(side, monkeypatch, tmp_path):
         assert threaded == _error(lambda p: _in_line(monkeypatch, p), path), case
 
 
+def test_two_commas_in_a_row_are_read_as_the_in_line_read_reads_them(side, monkeypatch, tmp_path):
+    """The second half is placed by counting commas; the in-line scanner takes ",," as one separator."""
+    text = gzip.decompress(fixture_path("leaky-1").read_bytes())
+    path = tmp_path / "commas.heapsnapshot"
+    for section, at in (("nodes", 40), ("edges", -40)):
+        start = text.index(f'"{section}":['.encode())
+        end = text.index(b"]", start)
+        comma = text.index(b",", start + at if at > 0 else end + at)
+        path.write_bytes(text[: comma + 1] + b"," + text[comma + 1 :])
+        side.clear()
+        threaded = read_snapshot(path)
+        assert len(side) == 4, section
+        assert _same_raw(threaded, _in_line(monkeypatch, path)) == [], section
+
+
 def test_a_cancel_stops_the_threads(side, tmp_path):
     path = tmp_path / "leaky-3.heapsnapshot"
     path.write_bytes(gzip.decompress(fixture_path("leaky-3").read_bytes()))
@@ -96,12 +128,12 @@ def test_a_cancel_stops_the_threads(side, tmp_path):
 
     def report(phase: str, done: int, total: int) -> None:
         calls.append(done)
-        if len(side) == 2:
+        if len(side) == 4:
             raise Cancelled()
 
     with pytest.raises(Cancelled):
         read_snapshot(path, report)
-    assert side == ["nodes", "edges"] and calls
+    assert side == ["nodes", "nodes", "edges", "edges"] and calls
     assert not [t.name for t in threading.enumerate() if t.name.startswith("heaptui-parse")]
 
 
@@ -110,4 +142,4 @@ def test_a_compressed_or_salvaged_file_is_read_in_line(side, tmp_path):
     path = tmp_path / "leaky-1.heapsnapshot"
     path.write_bytes(gzip.decompress(fixture_path("leaky-1").read_bytes()))
     assert np.array_equal(read_snapshot(path, salvage=True).edge_to, read_snapshot(path).edge_to)
-    assert side == ["nodes", "edges"]  # the plain read only
+    assert side == ["nodes", "nodes", "edges", "edges"]  # the plain read only

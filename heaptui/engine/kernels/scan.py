@@ -343,6 +343,15 @@ def strings_containing(blob, starts, ends, needle, candidates):
 
 
 @njit(cache=True, nogil=True)
+def count_byte(buf, start, end, byte):
+    """How many times ``byte`` occurs in ``buf[start:end]`` (a loop the compiler vectorises)."""
+    total = 0
+    for i in range(start, end):
+        total += buf[i] == byte
+    return total
+
+
+@njit(cache=True, nogil=True)
 def is_monotonic(values):
     """True when the offsets never decrease (an edge count that wrapped around would)."""
     for i in range(1, values.shape[0]):

@@ -20,5 +20,7 @@ MAX_SECTIONS = 1000  # V8 writes nine; millions of tiny ones would take Python m
 TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
 # Below this much text the nodes and edges are read in line: threads would cost more than they save.
 SIDE_BY_SIDE_ABOVE = 16 << 20
+# An array longer than this is scanned as two halves, on two threads (the second told how many numbers precede it).
+SPLIT_ABOVE = 32 << 20
 SMALL_INT_SECTIONS = ("locations", "samples", "trace_function_infos")
 LOST = "(lost)"  # the name of what a salvaged snapshot lost

@@ -32,34 +32,43 @@ from .reader import Reader
 from .sections import check_count, check_node_count, column_scanner, edge_columns, finish_nodes, node_columns
 
 _CLOSE = b"]"
+Step = Callable[[np.ndarray, int, int, np.ndarray], int]
 
 
 class Declined(Exception):
     """The side-by-side read met something it leaves to the in-line reader (which then reads the file again)."""
 
 
-class _SectionThread:
-    """One array scanned from ``start`` to its closing bracket on a thread of its own."""
+class _Piece:
+    """A stretch of one array scanned on a thread of its own, from ``start`` to its closing bracket or to a bound.
+
+    The bound is set while it runs (:meth:`cut_at`), when another piece takes the rest of the array.
+    """
 
     def __init__(
-        self,
-        fd: int,
-        what: str,
-        start: int,
-        step: Callable[[np.ndarray, int, int, np.ndarray], int],
-        finish: Callable[[np.ndarray], dict[str, Any]],
-        stop: threading.Event,
+        self, fd: int, what: str, start: int, step: Step, stop: threading.Event, first_number: int = 0
     ) -> None:
-        self.fd, self.what, self.start = fd, what, start
-        self.step, self.finish, self.stop = step, finish, stop
+        self.fd, self.what, self.start, self.step, self.stop = fd, what, start, step, stop
+        self.first_number = first_number  # how many numbers of the array come before start
         self.state = scan.new_state()
+        self.state[scan.ST_POS] = first_number
         self.done = 0  # bytes scanned, for progress
         self.end = -1  # offset just after the closing bracket the scan stopped at
-        self.close = -1  # offset of the first "]" after start, as the reading thread found it
-        self.columns: dict[str, Any] | None = None
+        self.stopped_at = -1  # offset of the bound the scan stopped at
         self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._bound: int | None = None
+        self._claimed = start  # the chunk being scanned starts here
         self.thread = threading.Thread(target=self._run, name=f"heaptui-parse-{what}", daemon=True)
         self.thread.start()
+
+    def cut_at(self, offset: int) -> bool:
+        """Stop at ``offset`` instead of the closing bracket, unless the scan may already be past it."""
+        with self._lock:
+            if self._claimed + limits.CHUNK_SIZE > offset:
+                return False
+            self._bound = offset
+            return True
 
     def _run(self) -> None:
         try:
@@ -68,8 +77,16 @@ class _SectionThread:
             offset = self.start
             state = self.state
             while not self.stop.is_set():
+                with self._lock:
+                    bound = self._bound
+                    if bound is not None and offset >= bound:
+                        self.stopped_at = offset
+                        return
+                    self._claimed = offset
                 n = os.preadv(self.fd, [view], offset)
-                if n == 0:
+                if bound is not None:
+                    n = min(n, bound - offset)
+                if n <= 0:
                     return  # the file ends inside the array: declined
                 i = int(self.step(buf, 0, n, state))
                 self.done += i
@@ -77,11 +94,43 @@ class _SectionThread:
                     return
                 if state[scan.ST_DONE]:
                     self.end = offset + i
-                    self.columns = self.finish(state)
                     return
                 offset += n
         except BaseException as error:  # handed to the reading thread
             self.error = error
+
+
+class _Section:
+    """One array: its pieces, in order, and what makes its columns once they are all scanned."""
+
+    def __init__(self, close: int, pieces: list[_Piece], finish: Callable[[np.ndarray], dict[str, Any]]) -> None:
+        self.close, self.pieces, self.finish = close, pieces, finish
+
+    def wait(self, tick: Callable[[], None]) -> None:
+        for piece in self.pieces:
+            while piece.thread.is_alive():
+                tick()
+                piece.thread.join(0.05)
+
+    def columns(self) -> dict[str, Any]:
+        """The columns, or decline: each piece must end where the next begins, the last at the closing bracket."""
+        for piece, following in zip(self.pieces, self.pieces[1:]):
+            state = piece.state
+            if (
+                piece.error is not None
+                or state[scan.ST_ERROR]
+                or state[scan.ST_DONE]
+                or state[scan.ST_IN_NUMBER]
+                or piece.stopped_at != following.start
+                or state[scan.ST_POS] != following.first_number
+            ):
+                raise Declined()
+        last = self.pieces[-1]
+        if last.error is not None and not isinstance(last.error, SnapshotError):
+            raise last.error
+        if last.error is not None or last.end != self.close + 1:
+            raise Declined()
+        return self.finish(last.state)
 
 
 class SideBySide:
@@ -91,12 +140,13 @@ class SideBySide:
         self.fd = fd
         self.path = path
         self.stop = threading.Event()
-        self.threads: dict[str, _SectionThread] = {}
+        self.sections: dict[str, _Section] = {}
         self._search = bytearray(limits.CHUNK_SIZE)
+        self._bytes = np.frombuffer(self._search, dtype=np.uint8)
 
     def progress(self) -> int:
         """Bytes the threads have scanned so far."""
-        return sum(t.done for t in self.threads.values())
+        return sum(piece.done for section in self.sections.values() for piece in section.pieces)
 
     def _close_after(self, start: int) -> int:
         """The offset of the first ``]`` at or after ``start`` (an array of integers ends there), or decline."""
@@ -111,19 +161,41 @@ class SideBySide:
                 return offset + found
             offset += n
 
-    def _start(
-        self,
-        reader: Reader,
-        what: str,
-        step: Callable[[np.ndarray, int, int, np.ndarray], int],
-        finish: Callable[[np.ndarray], dict[str, Any]],
-    ) -> None:
-        if what in self.threads:
+    def _after_comma(self, offset: int, close: int) -> int:
+        """Just after the first comma at or after ``offset`` (before ``close``), or decline."""
+        n = os.preadv(self.fd, [memoryview(self._search)[:4096]], offset)
+        found = self._search.find(b",", 0, min(n, close - offset))
+        if found < 0:
+            raise Declined()
+        return offset + found + 1
+
+    def _commas(self, start: int, end: int) -> int:
+        """How many commas there are in ``[start, end)`` (the numbers before ``end``, in a well-formed array)."""
+        view = memoryview(self._search)
+        count = 0
+        offset = start
+        while offset < end:
+            n = min(os.preadv(self.fd, [view], offset), end - offset)
+            if n <= 0:
+                raise Declined()
+            count += int(scan.count_byte(self._bytes, 0, n, 44))
+            offset += n
+        return count
+
+    def _start(self, reader: Reader, what: str, step: Step, finish: Callable[[np.ndarray], dict[str, Any]]) -> None:
+        if what in self.sections:
             raise Declined()  # a section twice: the in-line reader keeps the last, as JSON does
         reader.expect("[", f"where the {what} array should start")
         start = reader.offset()
-        section = self.threads[what] = _SectionThread(self.fd, what, start, step, finish, self.stop)
+        pieces = [_Piece(self.fd, what, start, step, self.stop)]
+        self.sections[what] = section = _Section(-1, pieces, finish)
         section.close = self._close_after(start)
+        if section.close - start > limits.SPLIT_ABOVE:
+            # The second half on a thread of its own, told how many numbers come before it.
+            split = self._after_comma(start + (section.close - start) // 2, section.close)
+            before = self._commas(start, split)
+            if pieces[0].cut_at(split):
+                pieces.append(_Piece(self.fd, what, split, step, self.stop, before))
         reader.seek(section.close + 1)
 
     def nodes(self, reader: Reader, meta: Meta) -> None:
@@ -152,26 +224,25 @@ class SideBySide:
         self._start(reader, "edges", step, finish)
 
     def has(self, what: str) -> bool:
-        return what in self.threads
+        return what in self.sections
 
     def collect(self, tick: Callable[[], None]) -> dict[str, Any]:
         """Wait for the scans (calling ``tick``, which may cancel, meanwhile); their columns, or decline."""
         columns: dict[str, Any] = {}
-        for section in self.threads.values():
-            while section.thread.is_alive():
-                tick()
-                section.thread.join(0.05)
-            if isinstance(section.error, SnapshotError) or section.columns is None:
-                raise Declined()
-            if section.error is not None:
-                raise section.error
-            if section.end != section.close + 1:
-                raise Declined()
-            columns.update(section.columns)
+        for section in self.sections.values():
+            section.wait(tick)
+        for section in self.sections.values():
+            columns.update(section.columns())
         return columns
 
     def close(self) -> None:
         """Stop the scans (after an error or a cancel) and wait for them to let go of the file."""
         self.stop.set()
-        for section in self.threads.values():
-            section.thread.join()
+        for section in self.sections.values():
+            for piece in section.pieces:
+                piece.thread.join()
+
+
+def compile_kernels() -> None:
+    """Compile (or load) the kernel only this path calls, with the types it calls it with (warm-up, compile worker)."""
+    scan.count_byte(np.zeros(8, dtype=np.uint8), 0, 8, 44)

@@ -9,8 +9,8 @@ out beside the dominator tree); summary (counts per class, statistics).
 The compiled passes release the GIL, so on two cores the passes that do not
 need each other's results run side by side (:class:`~.threads.Beside`):
 
-* the retainers (the reverse edges) beside the page-owned marking, the
-  shallow-size transfer and the WeakMap names;
+* the retainers (the reverse edges), then the edges that retain, beside the
+  page-owned marking, the WeakMap names and the shallow-size transfer;
 * the classes, the distances and the statistics beside the dominator tree,
   the longest pass, which they do not need.
 
@@ -98,6 +98,25 @@ def build_index(
             types.element_edge,
             types.weak_edge,
         )
+        ephemerons = ephemeron_names(strings, edge_type, edge_name, types.internal_edge)
+        # The edges that retain, on a thread of its own, while this one moves the shallow sizes.
+        essential = Beside(
+            "essential edges",
+            essential_edges,
+            root,
+            first_edge,
+            edge_type,
+            edge_name,
+            edge_to,
+            raw.node_id,
+            page_owned,
+            types.weak_edge,
+            types.shortcut_edge,
+            types.internal_edge,
+            ephemerons.part,
+            ephemerons.table_id,
+        )
+        del page_owned
         root_children = edge_to[first_edge[root] : first_edge[root + 1]]
         has_user_roots = bool(is_user_root[root_children].any())
         if has_user_roots:
@@ -114,23 +133,9 @@ def build_index(
             shallow = raw.node_self_size
         # Recomputed when the distances need them: not worth keeping through the dominator pass.
         del is_dom_trees_root, is_user_root
-        ephemerons = ephemeron_names(strings, edge_type, edge_name, types.internal_edge)
-        essential = essential_edges(
-            root,
-            first_edge,
-            edge_type,
-            edge_name,
-            edge_to,
-            raw.node_id,
-            page_owned,
-            types.weak_edge,
-            types.shortcut_edge,
-            types.internal_edge,
-            ephemerons.part,
-            ephemerons.table_id,
-        )
-        del page_owned
         first_retainer, retainer_edge = retainers.result(waiting("index"))
+        essential_bits = essential.result(waiting("index"))
+        del essential
 
     with _timed(timings, "dominators", report):
         # Everything but the classes' retained sizes is the dominator tree's business alone.
@@ -145,13 +150,16 @@ def build_index(
             numbered_edge,
             ephemerons,
         )
+        # Two of the pass's arrays live in the one that takes the retained sizes next.
+        scratch = np.empty(n + 1, dtype=np.int64)
         dominator, order, _orphans, _unreachable = dominator_tree(
-            root, first_edge, edge_to, first_retainer, retainer_edge, essential
+            root, first_edge, edge_to, first_retainer, retainer_edge, essential_bits, scratch
         )
-        del essential
+        del essential_bits
 
     with _timed(timings, "retained sizes", report):
-        retained = retained_sizes(dominator, order, shallow)
+        retained = retained_sizes(dominator, order, shallow, scratch)
+        del scratch
         del order
 
     with _timed(timings, "classes", report):

@@ -125,8 +125,12 @@ def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, b
 
 
 @njit(cache=True, nogil=True)
-def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential):
+def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch):
     """Return (dominator ordinal per node, nodes in DFS order, orphan count, unreachable count).
+
+    ``scratch`` (int64, node count + 1) holds two of the pass's arrays; it is
+    free again when this returns, and :func:`retained_sizes` writes the
+    retained sizes into it: the pass's peak memory is an array of n smaller.
 
     The root is its own dominator. ``orphans`` counts nodes reached only
     through weak edges, ``unreachable`` the ones DevTools then attaches to the
@@ -145,8 +149,11 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     parent = np.zeros(size, dtype=np.int32)
     # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
     ancestor = np.zeros_like(first_edge)
-    vertex = np.zeros(size, dtype=np.int32)
-    label = np.zeros(size, dtype=np.int32)
+    halves = scratch.view(np.int32)
+    vertex = halves[:size]
+    label = halves[size : 2 * size]
+    vertex[:] = 0
+    label[:] = 0
     semi = np.zeros(size, dtype=np.int32)
     r = root + 1
     n = _dfs(r, parent, semi, vertex, label, ancestor, np.int64(0), first_edge, edge_to, essential)
@@ -258,10 +265,13 @@ def _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essentia
 
 
 @njit(cache=True, nogil=True)
-def retained_sizes(dominator, order, shallow):
-    """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does."""
+def retained_sizes(dominator, order, shallow, out):
+    """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does.
+
+    Written into ``out`` (int64, at least n: the dominator pass's scratch), whose first n are returned.
+    """
     n = dominator.shape[0]
-    retained = np.empty(n, dtype=np.int64)
+    retained = out[:n]
     for o in range(n):
         retained[o] = shallow[o]
     for i in range(n - 1, 0, -1):

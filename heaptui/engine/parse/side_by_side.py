@@ -227,11 +227,13 @@ class SideBySide:
         return what in self.sections
 
     def collect(self, tick: Callable[[], None]) -> dict[str, Any]:
-        """Wait for the scans (calling ``tick``, which may cancel, meanwhile); their columns, or decline."""
+        """Wait for the scans (calling ``tick``, which may cancel, meanwhile); their columns, or decline.
+
+        Each section's columns are made as soon as it is scanned: the nodes' offsets while the edges go on.
+        """
         columns: dict[str, Any] = {}
-        for section in self.sections.values():
+        for section in sorted(self.sections.values(), key=lambda section: section.close):
             section.wait(tick)
-        for section in self.sections.values():
             columns.update(section.columns())
         return columns
 

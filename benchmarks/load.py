@@ -51,13 +51,12 @@ def measure(cmd, env=None, report=False):
     Raises CalledProcessError when it fails."""
     loadavg = os.getloadavg()[0]
     if not report:
-        wall, rss = peers.time_cmd(cmd, env=env)
-        return {"wall": wall, "rss": rss, "loadavg": loadavg}
+        return {**peers.measure_cmd(cmd, env=env), "loadavg": loadavg}
     with tempfile.TemporaryFile("w+") as out:
-        wall, rss = peers.time_cmd(cmd, env=env, stdout=out)
+        fig = peers.measure_cmd(cmd, env=env, stdout=out)
         out.seek(0)
         last = out.read().strip().splitlines()[-1]
-    fig = {"wall": wall, "rss": rss, "loadavg": loadavg, **json.loads(last)}
+    fig = {**fig, "loadavg": loadavg, **json.loads(last)}
     fig.update({f"phase:{k}": v for k, v in fig.pop("phases", {}).items()})
     return fig
 
@@ -120,6 +119,8 @@ def bench_file(path, tools, runs, phases, memlab_env):
                 "time": round(statistics.median(h["wall"] / p["wall"] for h, p in pairs), 3),
                 "rss": round(statistics.median(h["rss"] / p["rss"] for h, p in pairs), 3),
             }
+            if all("cpu" in h and "cpu" in p for h, p in pairs):
+                res["ratios"][peer]["cpu"] = round(statistics.median(h["cpu"] / p["cpu"] for h, p in pairs), 3)
     return res
 
 

@@ -89,10 +89,17 @@ def snapshot_counts(path):
 
 
 def time_cmd(cmd, env=None, stdout=subprocess.DEVNULL):
-    """Run cmd; return (wall_seconds, peak_rss_bytes).
+    """Run cmd; return (wall_seconds, peak_rss_bytes). See :func:`measure_cmd`."""
+    fig = measure_cmd(cmd, env, stdout)
+    return fig["wall"], fig["rss"]
+
+
+def measure_cmd(cmd, env=None, stdout=subprocess.DEVNULL):
+    """Run cmd; return {"wall": seconds, "rss": peak bytes, "cpu": user + system seconds (when known)}.
 
     Peak RSS is the kernel's ru_maxrss for the child and its waited-for descendants, i.e. the
     largest single process in the tree (not a sum); the peers here are one process each.
+    CPU time is the process tree's: on a busy machine it varies less than the wall time.
     GNU /usr/bin/time -v is used when present; otherwise a fresh Python wrapper process reads
     RUSAGE_CHILDREN, so this process's own earlier children don't pollute the figure.
     Raises CalledProcessError if cmd fails.
@@ -104,18 +111,26 @@ def time_cmd(cmd, env=None, stdout=subprocess.DEVNULL):
             wrapped = [sys.executable, "-c",
                        "import resource,subprocess,sys\n"
                        "rc=subprocess.call(sys.argv[2:])\n"
-                       "open(sys.argv[1],'w').write('Maximum resident set size (kbytes): %d\\n'"
-                       " % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+                       "u=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                       "open(sys.argv[1],'w').write('Maximum resident set size (kbytes): %d\\n"
+                       "User time (seconds): %f\\nSystem time (seconds): %f\\n'"
+                       " % (u.ru_maxrss, u.ru_utime, u.ru_stime))\n"
                        "sys.exit(rc)", rep.name] + list(cmd)
         t0 = time.perf_counter()
         p = subprocess.run(wrapped, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
         secs = time.perf_counter() - t0
         if p.returncode != 0:
             raise subprocess.CalledProcessError(p.returncode, cmd, p.stdout, p.stderr[-2000:])
+        fig = {"wall": secs}
         for line in rep.read().splitlines():
-            if "Maximum resident set size" in line:
-                return secs, int(line.rsplit(":", 1)[1]) * 1024  # Linux reports KiB
-    raise RuntimeError(f"no peak RSS reported for {cmd!r}")
+            key, _, value = line.strip().rpartition(":")
+            if "Maximum resident set size" in key:
+                fig["rss"] = int(value) * 1024  # Linux reports KiB
+            elif key in ("User time (seconds)", "System time (seconds)"):
+                fig["cpu"] = fig.get("cpu", 0.0) + float(value)
+    if "rss" not in fig:
+        raise RuntimeError(f"no peak RSS reported for {cmd!r}")
+    return fig
 
 
 def run_peers(data_dir=None):

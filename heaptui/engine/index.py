@@ -3,20 +3,22 @@
 Phases (each timed, each reported to the progress callback): index
 (retainers, DOM state, page-owned nodes, shallow-size transfer, the edges
 that retain); dominators; retained sizes; classes (the classes' retained
-sizes: class names, interfaces and class keys, and the distances, were worked
-out beside the dominator tree); summary (counts per class, statistics).
+sizes: class names, interfaces and class keys were worked out beside the
+dominator tree); summary (counts per class, statistics; the distances were
+worked out beside the two before).
 
 The compiled passes release the GIL, so on two cores the passes that do not
 need each other's results run side by side (:class:`~.threads.Beside`):
 
 * the retainers (the reverse edges), then the edges that retain, beside the
   page-owned marking, the WeakMap names and the shallow-size transfer;
-* the classes, the distances and the statistics beside the dominator tree,
-  the longest pass, which they do not need.
+* the classes beside the dominator tree, the longest pass, which they do not
+  need; the distances and the statistics beside the retained sizes (after the
+  tree, whose temporaries they would otherwise add to the peak memory).
 
-Arrays a later phase no longer needs are dropped as soon as possible, so that
-the largest temporaries (the dominator pass's, the dominator tree's child
-lists) are never alive together with arrays computed later.
+Arrays a later phase no longer needs are dropped as soon as possible. The
+peak memory of a load is the dominator pass's: its temporaries, the columns
+and retainers, and the classes' work beside it.
 """
 
 from __future__ import annotations
@@ -138,10 +140,20 @@ def build_index(
         del essential
 
     with _timed(timings, "dominators", report):
-        # Everything but the classes' retained sizes is the dominator tree's business alone.
-        beside = Beside(
-            "classes",
-            _classes_distances_statistics,
+        # The classes need nothing of the dominator tree.
+        classes = Beside("classes", _classes, raw, types, strings)
+        # Two of the pass's arrays live in the one that takes the retained sizes next.
+        scratch = np.empty(n + 1, dtype=np.int64)
+        dominator, order, _orphans, _unreachable = dominator_tree(
+            root, first_edge, edge_to, first_retainer, retainer_edge, essential_bits, scratch
+        )
+        del essential_bits
+        # The distances next to the retained sizes rather than the tree: their arrays and the tree's
+        # temporaries are never alive together (the peak memory of a load is the tree's).
+        distances = Beside(
+            "distances",
+            _distances_statistics,
+            classes,
             raw,
             types,
             strings,
@@ -150,12 +162,6 @@ def build_index(
             numbered_edge,
             ephemerons,
         )
-        # Two of the pass's arrays live in the one that takes the retained sizes next.
-        scratch = np.empty(n + 1, dtype=np.int64)
-        dominator, order, _orphans, _unreachable = dominator_tree(
-            root, first_edge, edge_to, first_retainer, retainer_edge, essential_bits, scratch
-        )
-        del essential_bits
 
     with _timed(timings, "retained sizes", report):
         retained = retained_sizes(dominator, order, shallow, scratch)
@@ -163,15 +169,16 @@ def build_index(
         del order
 
     with _timed(timings, "classes", report):
-        side = beside.result(waiting("classes"))
-        timings.update(side["timings"])
-        class_id, class_table = side["class_id"], side["class_table"]
+        class_id, class_table, interfaces, took = classes.result(waiting("classes"))
+        timings["classes (beside)"] = took
         no_mask = np.empty(0, dtype=np.uint8)
         class_retained = cls.class_retained_sizes(
             class_id, len(class_table), shallow, retained, dominator, root, no_mask
         )
 
     with _timed(timings, "summary", report):
+        side = distances.result(waiting("summary"))
+        timings["distances (beside)"] = side["took"]
         extra = meta.extra_native_bytes
         statistics = _totals(side["sums"], int(retained[root]) + extra, extra, raw.node_count, raw.edge_count)
         snapshot = Snapshot(
@@ -197,7 +204,7 @@ def build_index(
             retained=retained,
             class_id=class_id,
             classes=class_table,
-            interfaces=side["interfaces"],
+            interfaces=interfaces,
             locations=raw.locations,
             statistics=statistics,
             numbered_edge=numbered_edge,
@@ -213,20 +220,9 @@ def build_index(
     return snapshot
 
 
-def _classes_distances_statistics(
-    raw: RawSnapshot,
-    types: TypeCodes,
-    strings: StringTable,
-    shallow: np.ndarray,
-    first_retainer: np.ndarray,
-    numbered_edge: np.ndarray,
-    ephemerons: EphemeronNames,
-) -> dict[str, Any]:
-    """The passes that need neither the dominator tree nor each other, one after the other (beside the tree).
-
-    Only this thread adds strings (class names) meanwhile; the dominator pass reads none.
-    """
-    timings: dict[str, float] = {}
+def _classes(raw: RawSnapshot, types: TypeCodes, strings: StringTable) -> tuple[Any, ...]:
+    """(class id per node, class table, interface definitions, seconds): beside the dominator tree, which reads no
+    string while this adds class names."""
     started = time.perf_counter()
     class_id, class_table, interfaces = cls.classify(
         strings,
@@ -240,7 +236,21 @@ def _classes_distances_statistics(
         raw.edge_name,
         raw.locations,
     )
-    timings["classes (beside)"] = time.perf_counter() - started
+    return class_id, class_table, interfaces, time.perf_counter() - started
+
+
+def _distances_statistics(
+    classes: Beside[tuple[Any, ...]],
+    raw: RawSnapshot,
+    types: TypeCodes,
+    strings: StringTable,
+    shallow: np.ndarray,
+    first_retainer: np.ndarray,
+    numbered_edge: np.ndarray,
+    ephemerons: EphemeronNames,
+) -> dict[str, Any]:
+    """The distances and the statistics' sums, once the classes are done (only one thread uses the strings)."""
+    classes.result()
     started = time.perf_counter()
     distances = devtools_distances(
         strings,
@@ -255,16 +265,8 @@ def _classes_distances_statistics(
         numbered_edge,
         ephemerons,
     )
-    timings["distances (beside)"] = time.perf_counter() - started
     sums = _statistics_sums(raw, types, strings, shallow, first_retainer)
-    return {
-        "class_id": class_id,
-        "class_table": class_table,
-        "interfaces": interfaces,
-        "distances": distances,
-        "sums": sums,
-        "timings": timings,
-    }
+    return {"distances": distances, "sums": sums, "took": time.perf_counter() - started}
 
 
 def _statistics_sums(

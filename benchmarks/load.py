@@ -142,6 +142,7 @@ def print_table(name, res, runs):
         "load": "load_snapshot (in-process)",
         "seconds": "getFullHeapFromFile (in-process)",
         "wall": "process wall",
+        "cpu": "process CPU (user + system)",
         "rss": "peak RSS (x file size)",
         "loadavg": "load average at start",
     }
@@ -158,8 +159,9 @@ def print_table(name, res, runs):
             label = k.replace("phase:", "phase ") if k.startswith("phase:") else labels.get(k, k)
             print(f"    {label:<34}{fmt(k, figs[k]['best'], size)}  /{fmt(k, figs[k]['median'], size)}")
     for peer, ratio in res.get("ratios", {}).items():
+        cpu = f", CPU {ratio['cpu']:.2f}" if "cpu" in ratio else ""
         print(
-            f"  heaptui summary / {peer}: time {ratio['time']:.2f}, peak RSS {ratio['rss']:.2f} "
+            f"  heaptui summary / {peer}: time {ratio['time']:.2f}, peak RSS {ratio['rss']:.2f}{cpu} "
             "(median of the rounds' ratios)"
         )
 

@@ -31,8 +31,13 @@ from .warmup import warm_up_in_background
 # Below this size the parse is too short to hide the kernels' loading behind it.
 WARM_UP_ABOVE = 20 << 20
 
-def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_progress,
-                  cache: CacheOptions | None = None, salvage: bool = False) -> Snapshot:
+
+def load_snapshot(
+    path: str | os.PathLike[str],
+    report: ProgressCallback = no_progress,
+    cache: CacheOptions | None = None,
+    salvage: bool = False,
+) -> Snapshot:
     """Load and index a snapshot file; raises :class:`SnapshotError` for bad input.
 
     With ``cache``, a valid index cache of the file is mapped instead of
@@ -51,8 +56,9 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
             return cached
     snapshot = _load_file(path, report, salvage)
     if use_cache and cache.background:  # type: ignore[union-attr]
-        threading.Thread(target=save_and_adopt, args=(snapshot, cache), name="heaptui-cache",
-                         daemon=not cache.finish_at_exit).start()  # type: ignore[union-attr]
+        threading.Thread(
+            target=save_and_adopt, args=(snapshot, cache), name="heaptui-cache", daemon=not cache.finish_at_exit
+        ).start()  # type: ignore[union-attr]
     elif use_cache:
         started = time.perf_counter()
         report("writing cache", 0, 1)
@@ -83,8 +89,9 @@ def _load_file(path: str | os.PathLike[str], report: ProgressCallback, salvage: 
     return build_index(raw, str(path), report, timings)
 
 
-def _load_small_without_compiling(path: str | os.PathLike[str], report: ProgressCallback,
-                                  timings: dict[str, float], started: float) -> Snapshot | None:
+def _load_small_without_compiling(
+    path: str | os.PathLike[str], report: ProgressCallback, timings: dict[str, float], started: float
+) -> Snapshot | None:
     """A first run on a small file: the json module and the kernels as Python, faster than compiling them."""
     from .small_first_run import python_kernels, read_small
 
@@ -98,9 +105,13 @@ def _load_small_without_compiling(path: str | os.PathLike[str], report: Progress
         return build_index(raw, str(path), report, timings)
 
 
-def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCallback] | None = None,
-                   workers: int | None = None, cache: CacheOptions | None = None,
-                   salvage: bool = False) -> list[Snapshot]:
+def load_snapshots(
+    paths: Sequence[str],
+    report_for: Callable[[str], ProgressCallback] | None = None,
+    workers: int | None = None,
+    cache: CacheOptions | None = None,
+    salvage: bool = False,
+) -> list[Snapshot]:
     """Load several snapshots, side by side where the machine has the cores, in the order given.
 
     The compiled passes release the GIL, so two loads on two cores take little
@@ -122,6 +133,7 @@ def load_snapshots(paths: Sequence[str], report_for: Callable[[str], ProgressCal
             if stop.is_set():
                 raise Cancelled()
             inner(phase, done, total)
+
         return report
 
     def work() -> None:

@@ -42,9 +42,31 @@ def _is_space(c: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def scan_columns(buf, start, end, state, field_count, limit, node_field_count,
-                 f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to,
-                 types, names, ids, self_sizes, edge_counts, traces, detached, targets):
+def scan_columns(
+    buf,
+    start,
+    end,
+    state,
+    field_count,
+    limit,
+    node_field_count,
+    f_type,
+    f_name,
+    f_id,
+    f_self,
+    f_edges,
+    f_trace,
+    f_detached,
+    f_to,
+    types,
+    names,
+    ids,
+    self_sizes,
+    edge_counts,
+    traces,
+    detached,
+    targets,
+):
     """Read the ``nodes`` or ``edges`` array into its columns, stopping at ``]`` or at ``end``.
 
     The hot loop of a load: one unsigned compare per digit, and everything else

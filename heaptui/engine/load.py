@@ -56,9 +56,8 @@ def load_snapshot(
             return cached
     snapshot = _load_file(path, report, salvage)
     if use_cache and cache.background:  # type: ignore[union-attr]
-        threading.Thread(
-            target=save_and_adopt, args=(snapshot, cache), name="heaptui-cache", daemon=not cache.finish_at_exit
-        ).start()  # type: ignore[union-attr]
+        finish = cache.finish_at_exit  # type: ignore[union-attr]
+        threading.Thread(target=save_and_adopt, args=(snapshot, cache), name="heaptui-cache", daemon=not finish).start()
     elif use_cache:
         started = time.perf_counter()
         report("writing cache", 0, 1)

@@ -208,10 +208,10 @@ def test_millions_of_sections_are_refused(tmp_path):
 def test_a_compressed_file_decompresses_to_what_its_counts_allow_and_no_more(monkeypatch, tmp_path):
     """A gigabyte of gzip can hold a terabyte of white space: hours of reading. Before the header only
     TEXT_SLACK may come (here made 1 MB, not 1 GB, to keep the test small)."""
-    from heaptui.engine import parse
     from heaptui.engine.estimate import estimate
+    from heaptui.engine.parse import limits
 
-    monkeypatch.setattr(parse, "TEXT_SLACK", 1 << 20)
+    monkeypatch.setattr(limits, "TEXT_SLACK", 1 << 20)
     path = tmp_path / "padded.heapsnapshot.gz"
     path.write_bytes(gzip.compress(b" " * (2 << 20) + small_snapshot().encode()))
     with pytest.raises(SnapshotError, match="decompresses to more than"):

@@ -182,8 +182,9 @@ def compile_everything(directory: Path) -> None:
     every command again with them compiled (their argument types from a real
     parse, such as a memory-mapped file's read-only bytes).
     """
-    from .load import build_index
+    from .index import build_index
     from .parse import read_snapshot_bytes
+    from .parse.side_by_side import compile_kernels as compile_side_by_side
 
     warnings.simplefilter("ignore")  # the Python kernels' integer arithmetic wraps, as the compiled code does
     with tempfile.TemporaryDirectory(prefix="heaptui-compile-") as files:
@@ -194,6 +195,7 @@ def compile_everything(directory: Path) -> None:
         build_index(read_snapshot_bytes(_tiny(0)), "<compile>")
         _run_commands(files)
         _views(os.path.join(files, "3.heapsnapshot.gz"))
+        compile_side_by_side()  # only files above 16 MB call it
     kernel_cache.mark_complete(directory)
 
 

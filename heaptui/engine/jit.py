@@ -85,6 +85,14 @@ def as_python(modules: Collection[str] | None = None) -> Iterator[None]:
         _thread.python = previous
 
 
+def as_python_like_this_thread() -> contextlib.AbstractContextManager[None]:
+    """For a thread started on this one's behalf: run as Python the kernels this thread runs as Python."""
+    python = getattr(_thread, "python", None)
+    if python is None:
+        return contextlib.nullcontext()
+    return as_python(None if python is True else python)
+
+
 def kernel(module: str, name: str) -> KernelReference:
     """The kernel ``name`` of ``heaptui/engine/kernels/<module>.py``, compiled (or loaded) on first call."""
     return KernelReference(module, name)

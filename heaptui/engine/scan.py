@@ -61,4 +61,5 @@ IS_ERR_SYNTAX, IS_ERR_ESCAPE = 1, 2
 index_strings_chunk = kernel("scan", "index_strings_chunk")
 strings_containing = kernel("scan", "strings_containing")
 is_monotonic = kernel("scan", "is_monotonic")
+count_byte = kernel("scan", "count_byte")
 first_bad_edge = kernel("scan", "first_bad_edge")

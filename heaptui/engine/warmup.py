@@ -56,10 +56,12 @@ TINY = {
 
 
 def _warm() -> None:
-    from .load import build_index
+    from .index import build_index
     from .parse import read_snapshot_bytes
+    from .parse.side_by_side import compile_kernels
 
     try:
+        compile_kernels()
         build_index(read_snapshot_bytes(json.dumps(TINY).encode()), "<warm-up>")
     except Exception:  # only a speed-up: a failure here must never reach the user
         pass

@@ -10,8 +10,20 @@ from .graph import bisect_edge
 
 
 @njit(cache=True, nogil=True)
-def essential_edges(root, first_edge, edge_type, edge_name, edge_to, node_id, page_owned,
-                    weak_edge, shortcut_edge, internal_edge, ephemeron_part, ephemeron_table_id):
+def essential_edges(
+    root,
+    first_edge,
+    edge_type,
+    edge_name,
+    edge_to,
+    node_id,
+    page_owned,
+    weak_edge,
+    shortcut_edge,
+    internal_edge,
+    ephemeron_part,
+    ephemeron_table_id,
+):
     """A bit per edge (packed, edge e is bit e & 7 of byte e >> 3): set when the edge counts for dominators."""
     n = first_edge.shape[0] - 1
     out = np.zeros((edge_to.shape[0] + 7) >> 3, dtype=np.uint8)
@@ -107,8 +119,7 @@ def _retaining_node(e, first_edge, block_source):
 
 
 @njit(cache=True, nogil=True)
-def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label,
-                   semi):
+def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi):
     """LT's step 2 for ``w``: its semidominator from its essential predecessors (the root for orphans)."""
     wo = w - 1
     orphan = True
@@ -125,8 +136,12 @@ def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, b
 
 
 @njit(cache=True, nogil=True)
-def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential):
+def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch):
     """Return (dominator ordinal per node, nodes in DFS order, orphan count, unreachable count).
+
+    ``scratch`` (int64, node count + 1) holds two of the pass's arrays; it is
+    free again when this returns, and :func:`retained_sizes` writes the
+    retained sizes into it: the pass's peak memory is an array of n smaller.
 
     The root is its own dominator. ``orphans`` counts nodes reached only
     through weak edges, ``unreachable`` the ones DevTools then attaches to the
@@ -145,8 +160,11 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     parent = np.zeros(size, dtype=np.int32)
     # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
     ancestor = np.zeros_like(first_edge)
-    vertex = np.zeros(size, dtype=np.int32)
-    label = np.zeros(size, dtype=np.int32)
+    halves = scratch.view(np.int32)
+    vertex = halves[:size]
+    label = halves[size : 2 * size]
+    vertex[:] = 0
+    label[:] = 0
     semi = np.zeros(size, dtype=np.int32)
     r = root + 1
     n = _dfs(r, parent, semi, vertex, label, ancestor, np.int64(0), first_edge, edge_to, essential)
@@ -186,8 +204,9 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     if unreachable == 0:
         for i in range(n, 1, -1):
             w = vertex[i]
-            _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor,
-                           label, semi)
+            _semidominator(
+                w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi
+            )
             ancestor[w] = parent[w]
         # Semi-NCA: label becomes the dominator, ancestor each vertex's DFS number.
         dom = label
@@ -202,8 +221,20 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
                 x = dom[x]
             dom[w] = x
     else:
-        dom = _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essential, block_source,
-                                 parent, ancestor, vertex, label, semi)
+        dom = _bucket_dominators(
+            n,
+            r,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            parent,
+            ancestor,
+            vertex,
+            label,
+            semi,
+        )
     # Reuse the arrays this function owns for its results, to keep the peak memory down.
     dominator = parent[:node_count]
     for o in range(node_count):
@@ -215,8 +246,9 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
 
 
 @njit(cache=True, nogil=True)
-def _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essential, block_source, parent, ancestor,
-                       vertex, label, semi):
+def _bucket_dominators(
+    n, r, first_edge, first_retainer, retainer_edge, essential, block_source, parent, ancestor, vertex, label, semi
+):
     """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold."""
     size = semi.shape[0]
     bucket_head = np.zeros(size, dtype=np.int32)
@@ -225,8 +257,7 @@ def _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essentia
     bucket_next_or_dom = np.zeros(size, dtype=np.int32)
     for i in range(n, 1, -1):
         w = vertex[i]
-        _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label,
-                       semi)
+        _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi)
         b = vertex[semi[w]]
         bucket_next_or_dom[w] = bucket_head[b]
         bucket_head[b] = w
@@ -258,10 +289,13 @@ def _bucket_dominators(n, r, first_edge, first_retainer, retainer_edge, essentia
 
 
 @njit(cache=True, nogil=True)
-def retained_sizes(dominator, order, shallow):
-    """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does."""
+def retained_sizes(dominator, order, shallow, out):
+    """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does.
+
+    Written into ``out`` (int64, at least n: the dominator pass's scratch), whose first n are returned.
+    """
     n = dominator.shape[0]
-    retained = np.empty(n, dtype=np.int64)
+    retained = out[:n]
     for o in range(n):
         retained[o] = shallow[o]
     for i in range(n - 1, 0, -1):

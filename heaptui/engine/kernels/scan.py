@@ -42,9 +42,31 @@ def _is_space(c: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def scan_columns(buf, start, end, state, field_count, limit, node_field_count,
-                 f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to,
-                 types, names, ids, self_sizes, edge_counts, traces, detached, targets):
+def scan_columns(
+    buf,
+    start,
+    end,
+    state,
+    field_count,
+    limit,
+    node_field_count,
+    f_type,
+    f_name,
+    f_id,
+    f_self,
+    f_edges,
+    f_trace,
+    f_detached,
+    f_to,
+    types,
+    names,
+    ids,
+    self_sizes,
+    edge_counts,
+    traces,
+    detached,
+    targets,
+):
     """Read the ``nodes`` or ``edges`` array into its columns, stopping at ``]`` or at ``end``.
 
     The hot loop of a load: one unsigned compare per digit, and everything else
@@ -340,6 +362,15 @@ def strings_containing(blob, starts, ends, needle, candidates):
                     break
             j += 1
     return hits[:count]
+
+
+@njit(cache=True, nogil=True)
+def count_byte(buf, start, end, byte):
+    """How many times ``byte`` occurs in ``buf[start:end]`` (a loop the compiler vectorises)."""
+    total = 0
+    for i in range(start, end):
+        total += buf[i] == byte
+    return total
 
 
 @njit(cache=True, nogil=True)

@@ -294,3 +294,19 @@ def test_another_program_is_still_a_different_process(servers, tmp_path):
     assert len(comparison.warnings) == 1 and "different processes" in comparison.warnings[0]
     # Node's own scripts are the same in both; the program's own is not
     assert comparison.provenance.same_own_scripts == 0 < comparison.provenance.own_scripts
+
+
+@needs_node
+def test_a_process_that_exits_while_attached_is_said_and_the_session_still_closes(servers, tmp_path):
+    server = start(servers, "--inspect-port=0")
+    session = LiveSession(server.pid, tmp_path)
+    assert session.alive and session.heap_usage() is not None
+    server.process.kill()
+    server.process.wait()
+    assert not session.alive
+    with pytest.raises(CaptureError, match=rf"^process {server.pid} exited"):
+        session.heap_usage()
+    with pytest.raises(CaptureError, match=rf"^process {server.pid} exited"):
+        session.take_snapshot()
+    session.close()
+    assert session.closed and no_partial_files(tmp_path)

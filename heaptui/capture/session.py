@@ -162,6 +162,11 @@ class LiveSession:
         return self._directory
 
     @property
+    def alive(self) -> bool:
+        """Whether the process still runs (the same one: a reused pid has another start time)."""
+        return procfs.is_alive(self.pid, self.process.start_time)
+
+    @property
     def closed(self) -> bool:
         return self._closed
 

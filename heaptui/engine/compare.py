@@ -118,9 +118,9 @@ class Comparison:
         if not self.ids_carry:
             return ClassDiff("", ClassInfo("Total"), None, None, None, None,
                              (sum(r.delta for r in self.rows), sum(r.size_delta for r in self.rows)))
-        return ClassDiff("", ClassInfo("Total"), sum(r.new_count for r in self.rows),
-                         sum(r.deleted_count for r in self.rows), sum(r.alloc_size for r in self.rows),
-                         sum(r.freed_size for r in self.rows))
+        return ClassDiff("", ClassInfo("Total"), sum(r.new_count or 0 for r in self.rows),
+                         sum(r.deleted_count or 0 for r in self.rows), sum(r.alloc_size or 0 for r in self.rows),
+                         sum(r.freed_size or 0 for r in self.rows))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -211,13 +211,14 @@ def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
     changed = np.flatnonzero((new_count > 0) | (deleted_count > 0))
     rows = [ClassDiff(infos[c].key, infos[c], int(new_count[c]), int(deleted_count[c]), int(alloc[c]),
                       int(freed[c])) for c in changed]
-    order = sorted(range(len(rows)), key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name)))
+    order = sorted(range(len(rows)), key=lambda i: (-(rows[i].alloc_size or 0), js_sort_key(rows[i].name)))
     tied = {j for a, b in zip(order, order[1:])
             if (rows[a].alloc_size, rows[a].name) == (rows[b].alloc_size, rows[b].name) for j in (a, b)}
     if tied:
         rank = _diff_key_rank(changed[sorted(tied)], old_key[old.class_id[old_nodes]],
                               new_key[snapshot.class_id[new_nodes]])
-        order.sort(key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name), rank.get(int(changed[i]), (2, 0))))
+        order.sort(key=lambda i: (-(rows[i].alloc_size or 0), js_sort_key(rows[i].name),
+                                  rank.get(int(changed[i]), (2, 0))))
     rows = [rows[i] for i in order]
     row_keys = changed[order]
     new_first, new_list = _slices(row_keys, added_key, new_nodes[added])

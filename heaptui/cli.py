@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from .engine.errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_INTERNAL  # light: the engine's package is lazy
 from .visible import clip, visible
 
 if TYPE_CHECKING:
@@ -27,10 +28,7 @@ if TYPE_CHECKING:
 # The engine (numpy, numba) is imported by the commands that need it, after
 # _skip_numba_blas_probe, so that --help is instant and numba starts lean.
 
-EXIT_BAD_INPUT = 1
-EXIT_INTERNAL = 2
 EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
-EXIT_CANCELLED = 130
 FIRST_RUN_NOTE = ("first run of this heaptui: a second process compiles its kernels, once (15 to 25 s of one core, "
                   "going on after this command); meanwhile a small snapshot is indexed by them as plain Python; "
                   "later runs start at once")
@@ -147,8 +145,6 @@ T = TypeVar("T")
 
 
 def _or_exit(paths: list[str], progress: bool | None, work: Callable[[_Progress], T]) -> T:
-    from .engine import SnapshotError
-
     show = sys.stderr.isatty() if progress is None else progress
     reporter = _Progress(paths, show)
     if show:
@@ -159,24 +155,16 @@ def _or_exit(paths: list[str], progress: bool | None, work: Callable[[_Progress]
     where = paths[0] if len(paths) == 1 else ", ".join(paths)
     try:
         return work(reporter)
-    except SnapshotError as error:
+    except (Exception, KeyboardInterrupt) as error:
         reporter.close()
-        from .engine.parse import Truncated
+        from .engine.errors import classify_error
 
-        hint = " (--salvage loads what is complete)" if isinstance(error, Truncated) and not salvaging() else ""
-        _fail(str(error) + hint, EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        reporter.close()
-        _fail(f"{where}: cancelled", EXIT_CANCELLED)
-    except MemoryError:
-        reporter.close()
-        _fail(f"{where}: not enough memory to load", EXIT_BAD_INPUT)
-    except Exception as error:  # a bug, not bad input: say so in one line, unless debugging
-        reporter.close()
-        if os.environ.get("HEAPTUI_DEBUG"):
-            raise
-        _fail(f"{where}: internal error ({type(error).__name__}: {error}); "
-              "set HEAPTUI_DEBUG=1 for details", EXIT_INTERNAL)
+        failure = classify_error(error, where, salvaging=salvaging())
+        if failure.kind == "internal":  # a bug, not bad input: say so in one line, unless debugging
+            if os.environ.get("HEAPTUI_DEBUG"):
+                raise
+            _fail(f"{failure.message}; set HEAPTUI_DEBUG=1 for details", failure.exit_code)
+        _fail(failure.message, failure.exit_code)
     finally:
         reporter.close()
     raise AssertionError("unreachable")
@@ -293,7 +281,7 @@ def _visible_usage_errors() -> Iterator[None]:
     try:
         yield
     except click.ClickException as error:
-        error.message = visible(error.message)
+        error.message = visible(error.message)  # type: ignore[misc]  (click marks it Final; it is set here)
         raise
 
 
@@ -596,24 +584,28 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, f
         raise click.UsageError("--since and --before cannot be used together")
     if filter_name is not None and (since or before):
         raise click.UsageError("--filter cannot be used with --since or --before")
-    devtools_filter = None if filter_name is None else _devtools_filter_name(filter_name)
+    from .engine.filters import FilterSpec, devtools_filter_name, filter_mask, parse_filter
+    from .engine.windows import AllocationWindow, window_before, window_since
+
+    spec: FilterSpec | None = None
+    if filter_name is not None:
+        try:
+            spec = parse_filter(filter_name)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--filter") from None
     bound = max_id_or_exit(since or before, progress) if since or before else None  # type: ignore[arg-type]
     snapshot = load_or_exit(file, progress)
     allocated = None
+    devtools_filter = None
+    window: AllocationWindow | None = None
     if bound is not None:
-        low, high = (bound, snapshot.max_js_node_id) if since else (0, bound)
-        allocated = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
-        rows = snapshot.summary(snapshot.allocated_between(low, high))
-    elif devtools_filter is not None:
-        from .engine.filters import filter_mask, native_context_filter
-
-        if devtools_filter.startswith("nativeContext_"):  # given as @id, named by node index
-            node_id = int(devtools_filter.removeprefix("nativeContext_"))
-            v = snapshot.node_for_id(node_id)
-            if v is None:
-                _fail(f"{file}: no native context @{node_id}", EXIT_BAD_INPUT)
-            devtools_filter = native_context_filter(snapshot, v)  # type: ignore[arg-type]
+        window = window_since(bound, snapshot) if since else window_before(bound)
+        allocated = {"after" if since else "before": since or before, "min_id": window.min_id,
+                     "max_id": window.max_id}
+        rows = snapshot.summary(window.mask(snapshot))
+    elif spec is not None:
         try:
+            devtools_filter = devtools_filter_name(snapshot, spec)
             rows = snapshot.summary(filter_mask(snapshot, devtools_filter))
         except ValueError as error:
             _fail(f"{file}: {error}", EXIT_BAD_INPUT)
@@ -632,42 +624,12 @@ def summary(file: str, top: int | None, since: str | None, before: str | None, f
     else:
         from .textreport import summary_table
 
-        if allocated is not None:
-            click.echo(f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
+        if window is not None:
+            click.echo(f"objects with ids in ({window.min_id}, {window.max_id}]: allocated "
                        f"{'after' if since else 'before'} {visible(since or before or '')} was taken")
-        if devtools_filter is not None:
-            click.echo(f"filter: {visible(_filter_label(devtools_filter))}"
-                       + (f" (@{filter_name.split('=', 1)[1].lstrip('@')})" if "=" in filter_name else ""))
+        if spec is not None:
+            click.echo(f"filter: {visible(spec.label)}" + (f" (@{spec.node_id})" if spec.node_id is not None else ""))
         click.echo(summary_table(snapshot, rows))
-
-
-FILTER_ALIASES = {
-    "duplicated-strings": "duplicatedStrings", "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts", "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers", "shared-native-context": "sharedNativeContext",
-    "no-native-context": "noNativeContext",
-}
-
-
-def _devtools_filter_name(text: str) -> str:
-    """A --filter value as DevTools' code names the filter (its own names are accepted too)."""
-    if text in FILTER_ALIASES.values():
-        return text
-    if text in FILTER_ALIASES:
-        return FILTER_ALIASES[text]
-    if text.startswith("native-context="):  # an id here; summary() turns it into DevTools' node index
-        return f"nativeContext_{parse_node_id(text.split('=', 1)[1])}"
-    raise click.BadParameter(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID",
-                             param_hint="--filter")
-
-
-def _filter_label(name: str) -> str:
-    from .engine.filters import FILTERS
-
-    labels = {f.name: f.label for f in FILTERS}
-    if name.startswith("nativeContext_"):
-        return "Objects attributed to one native context"
-    return labels[name]
 
 
 @main.command()

@@ -8,29 +8,19 @@ so its control characters are shown escaped, never sent to the terminal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .engine.leaks import path_text
+from .engine.sizes import format_percent, format_size
 from .engine.snapshot import ClassRow, Snapshot
 from .visible import clip, visible
+
+human_size = format_size  # the app's name for it until it imports the engine's
+percent = format_percent
 
 if TYPE_CHECKING:
     from .engine.compare import ClassDiff, Comparison
     from .engine.leaks import LargeObject, LeakCluster, LeakReport
-
-
-def human_size(size: int) -> str:
-    """Bytes as DevTools abbreviates them: ``812 B``, ``12.3 kB``, ``4.1 MB``."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
-def percent(part: int, total: int) -> str:
-    return f"{100 * part / total:.0f}%" if total else "-"
 
 
 def _truncate(text: str, width: int) -> str:
@@ -43,7 +33,7 @@ def summary_table(snapshot: Snapshot, rows: list[ClassRow], width: int = 100) ->
     name_width = max(20, width - 62)
     lines = [
         f"{visible(snapshot.path)}: {snapshot.node_count:,} nodes, {snapshot.edge_count:,} edges, "
-        f"total {human_size(total)} ({total:,} bytes)",
+        f"total {format_size(total)} ({total:,} bytes)",
         f"{'Constructor':<{name_width}} {'Count':>9} {'Distance':>8} {'Shallow Size':>18} {'Retained Size':>18}",
     ]
     for row in rows:
@@ -51,8 +41,8 @@ def summary_table(snapshot: Snapshot, rows: list[ClassRow], width: int = 100) ->
         lines.append(
             f"{_truncate(label, name_width):<{name_width}} {row.count:>9,} "
             f"{Snapshot.distance_text(row.distance):>8} "
-            f"{row.shallow_size:>13,} {percent(row.shallow_size, total):>4} "
-            f"{row.retained_size:>13,} {percent(row.retained_size, total):>4}"
+            f"{row.shallow_size:>13,} {format_percent(row.shallow_size, total):>4} "
+            f"{row.retained_size:>13,} {format_percent(row.retained_size, total):>4}"
         )
     return "\n".join(lines)
 
@@ -73,12 +63,12 @@ def statistics_table(snapshot: Snapshot) -> str:
     ]
     lines = [f"{visible(snapshot.path)}: {st.node_count:,} nodes, {st.edge_count:,} edges"]
     for label, value in rows:
-        lines.append(f"{label:<24} {value:>15,}  {human_size(value):>10}  {percent(value, st.total):>4}")
+        lines.append(f"{label:<24} {value:>15,}  {format_size(value):>10}  {format_percent(value, st.total):>4}")
     return "\n".join(lines)
 
 
 def object_report(snapshot: Snapshot, v: int) -> str:
-    info = snapshot.object_json(v)
+    info: dict[str, Any] = snapshot.object_json(v)  # the JSON's values, read back as what each one is
     lines = [
         f"@{info['id']}  {_truncate(str(info['name']), 80)}",
         f"  class          {_truncate(str(info['class']), 80)}",
@@ -142,7 +132,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
     b, t, f = (visible(s.path) for s in (report.baseline, report.target, report.final))
     lines = [
         f"{report.leaked_count:,} objects allocated between {b} and {t} are still alive in {f}; "
-        f"they retain {report.retained_size:,} bytes ({human_size(report.retained_size)}) "
+        f"they retain {report.retained_size:,} bytes ({format_size(report.retained_size)}) "
         f"in {len(report.clusters):,} clusters",
     ]
     if report.held_by_v8:
@@ -152,7 +142,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
         if len(cluster.classes) > 5:
             classes += ", …"
         lines.append("")
-        lines.append(f"{i:>3}. {human_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}")
+        lines.append(f"{i:>3}. {format_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}")
         lines.append(wrap_path(visible(cluster.path_text)))
     if report.growing:
         lines.append("")
@@ -162,7 +152,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster]) -> str:
             sizes = " → ".join(f"{n:,}" for n in g.sizes)
             lines.append("")
             lines.append(f"  {visible(g.kind)} @{int(s.node_id[g.node])} {_truncate(s.class_name(g.node), 40)}: "
-                         f"{sizes} elements, retained {' → '.join(human_size(r) for r in g.retained_sizes)}")
+                         f"{sizes} elements, retained {' → '.join(format_size(r) for r in g.retained_sizes)}")
             lines.append(wrap_path(visible(path_text(g.path))))
     return "\n".join(lines)
 
@@ -175,7 +165,7 @@ def largest_text(snapshot: Snapshot, found: list[LargeObject]) -> str:
         v = item.node
         lines.append("")
         lines.append(f"{i:>3}. @{int(snapshot.node_id[v])} {_truncate(snapshot.class_name(v), 50)}  "
-                     f"retained {int(snapshot.retained[v]):,} ({percent(int(snapshot.retained[v]), total)}), "
+                     f"retained {int(snapshot.retained[v]):,} ({format_percent(int(snapshot.retained[v]), total)}), "
                      f"self {int(snapshot.shallow[v]):,}")
         lines.append(wrap_path(visible(path_text_of(item))))
     return "\n".join(lines)
@@ -205,7 +195,7 @@ def allocations_table(path: str, rows: list[dict[str, object]], note: str | None
 
 def strings_table(snapshot: Snapshot, groups: list, total: int, wasted: int, width: int = 110) -> str:
     """Duplicated strings (``filters.DuplicatedString``), most wasted bytes first."""
-    lines = [f"{visible(snapshot.path)}: {total:,} texts are held more than once, wasting {human_size(wasted)} "
+    lines = [f"{visible(snapshot.path)}: {total:,} texts are held more than once, wasting {format_size(wasted)} "
              f"({wasted:,} bytes)"]
     if groups:
         lines.append(f"{'Wasted':>12} {'Size':>12} {'Count':>8}  Value")

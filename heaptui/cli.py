@@ -803,6 +803,22 @@ def object_command(file: str, node_id: str, as_json: bool, progress: bool | None
         click.echo(object_report(snapshot, v))
 
 
+@main.command("mcp")
+@click.option("--root", "roots", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="A directory whose snapshots the agent may open (repeatable; default: the working directory).")
+@click.option("--allow-capture", is_flag=True, help="Offer the capture tool (it opens a process's inspector).")
+def mcp_command(roots: tuple[str, ...], allow_capture: bool) -> None:
+    """Answer a coding agent's questions over the Model Context Protocol (stdio): the headless commands as tools."""
+    from .mcp import SdkMissing, serve
+    from .mcp.sessions import ToolProblem
+
+    try:
+        serve(list(roots) or [os.getcwd()], allow_capture, cache=cache_options(), salvage=salvaging(),
+              force=bool(click.get_current_context().find_root().params.get("force")))
+    except (SdkMissing, ToolProblem) as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+
+
 from .cli_cache import cache_command  # noqa: E402  (registered last: it imports cache_options from here)
 
 main.add_command(cache_command)

@@ -126,6 +126,10 @@ class LiveProfileScreen(ProfileScreen):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
+    def compose(self) -> ComposeResult:
+        yield ProcessBar(id="process-bar")
+        yield from super().compose()
+
 
 class AttachApp(HeapTUI):
     """The app attached to a running process through ``session``."""

@@ -21,7 +21,7 @@ from .format import BASE_SYSTEM_DISTANCE, Meta, TypeCodes
 from .graph import edge_source
 from .instances import class_instances_index
 from .jsnames import js_sort_key
-from .progress import PROGRESS_CHUNK, ProgressCallback
+from .progress import PROGRESS_CHUNK, ProgressCallback, no_progress
 from .retainers import RetainerList, retainer_list
 from .statistics import Statistics
 from .strings import StringTable
@@ -282,7 +282,7 @@ class Snapshot:
 
     # ------------------------------------------------------------ summary
 
-    def summary(self, mask: np.ndarray | None = None) -> list[ClassRow]:
+    def summary(self, mask: np.ndarray | None = None, progress: ProgressCallback | None = None) -> list[ClassRow]:
         """Summary rows (classes with at least one counted object), largest retained size first.
 
         ``mask`` (a byte per node) restricts the objects counted, as DevTools'
@@ -290,10 +290,15 @@ class Snapshot:
         """
         if mask is None and self.summary_rows:
             return self.summary_rows
+        report = progress or no_progress
+        report("summary", 0, 2)
         flags = np.empty(0, dtype=np.uint8) if mask is None else mask.astype(np.uint8)
         retained = class_retained_sizes(self.class_id, len(self.classes), self.shallow, self.retained,
                                         self.dominator, self.root, flags)
-        return self.summary_from(retained, flags)
+        report("summary", 1, 2)
+        rows = self.summary_from(retained, flags)
+        report("summary", 2, 2)
+        return rows
 
     def summary_from(self, class_retained: np.ndarray, flags: np.ndarray) -> list[ClassRow]:
         """Summary rows given the classes' retained sizes (computed before distances at load)."""

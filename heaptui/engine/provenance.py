@@ -13,7 +13,7 @@ Told apart by what survives a session: V8 numbers scripts once per process
 (script ids never change, and the ids a session handed out are forgotten but
 not the scripts), so the base's scripts are all found in the newer snapshot
 under the same ids and names; another program's are not. Measured on real
-captures of ``tests/fixtures/live_server.js`` (Node 22): one process, two
+captures of ``tests/fixtures/live_server.js`` (Node 20.20): one process, two
 sessions: 113 of 113 and 117 of 117 scripts found under the same id, while
 only 44-52 % of the objects with the same id had the same class; another
 program: 67 of 109. Two runs of one program load the same scripts in the

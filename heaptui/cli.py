@@ -822,3 +822,7 @@ def mcp_command(roots: tuple[str, ...], allow_capture: bool) -> None:
 from .cli_cache import cache_command  # noqa: E402  (registered last: it imports cache_options from here)
 
 main.add_command(cache_command)
+
+from .cli_attach import attach  # noqa: E402
+
+main.add_command(attach)

@@ -87,20 +87,29 @@ def object_report(snapshot: Snapshot, v: int) -> str:
 
 
 def comparison_table(comparison: Comparison, rows: list[ClassDiff], width: int = 100) -> str:
-    """The Comparison view's columns, one class per line, and the totals."""
+    """The Comparison view's columns, one class per line, and the totals. # New, # Deleted, Alloc. Size and
+    Freed Size are left blank when they are unknown (snapshots of separate inspector sessions)."""
     name_width = max(20, width - 60)
     total = comparison.totals
+    counts = (f"{total.new_count:,} new, {total.deleted_count:,} deleted, "
+              if total.new_count is not None and total.deleted_count is not None else f"{total.delta:+,} objects, ")
     lines = [
         f"{visible(comparison.snapshot.path)} compared with {visible(comparison.base.path)}: "
-        f"{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes",
+        f"{counts}size delta {total.size_delta:+,} bytes",
         f"{'Constructor':<{name_width}} {'# New':>8} {'# Deleted':>9} {'# Delta':>8} "
         f"{'Alloc. Size':>11} {'Freed Size':>11} {'Size Delta':>11}",
     ]
     for row in rows:
         label = row.name if row.info.location is None else f"{row.name} @{row.info.location_text}"
-        lines.append(f"{_truncate(label, name_width):<{name_width}} {row.new_count:>8,} {row.deleted_count:>9,} "
-                     f"{row.delta:>+8,} {row.alloc_size:>11,} {row.freed_size:>11,} {row.size_delta:>+11,}")
+        lines.append(f"{_truncate(label, name_width):<{name_width}} {_count(row.new_count, 8)} "
+                     f"{_count(row.deleted_count, 9)} {row.delta:>+8,} {_count(row.alloc_size, 11)} "
+                     f"{_count(row.freed_size, 11)} {row.size_delta:>+11,}")
     return "\n".join(lines)
+
+
+def _count(value: int | None, width: int) -> str:
+    """A right-aligned count, or blanks for an unknown one."""
+    return " " * width if value is None else f"{value:>{width},}"
 
 
 def wrap_path(text: str, width: int = 96, indent: str = "     ") -> str:

@@ -29,24 +29,25 @@ from .classes import ClassInfo, classify
 from .jit import kernel
 from .jsnames import js_sort_key
 from .progress import ProgressCallback, no_progress
+from .provenance import Origin, Provenance, provenance
 from .snapshot import Snapshot
-
-# Of the objects found in both snapshots by id, at least this share must have
-# the same class for the two to be taken for snapshots of one process.
-SAME_PROCESS_AGREEMENT = 0.8
-AGREEMENT_SAMPLE = 200_000
 
 
 @dataclass(frozen=True)
 class ClassDiff:
-    """A Comparison row: one class's new and deleted objects."""
+    """A Comparison row: one class's new and deleted objects.
+
+    When the two snapshots' ids do not carry (separate inspector sessions), new and deleted are unknown
+    (None) and ``counted`` holds what is still true: (# Delta, Size Delta), from the counts per class.
+    """
 
     key: str
     info: ClassInfo
-    new_count: int
-    deleted_count: int
-    alloc_size: int
-    freed_size: int
+    new_count: int | None
+    deleted_count: int | None
+    alloc_size: int | None
+    freed_size: int | None
+    counted: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:
@@ -54,11 +55,15 @@ class ClassDiff:
 
     @property
     def delta(self) -> int:
-        return self.new_count - self.deleted_count
+        if self.counted is not None:
+            return self.counted[0]
+        return (self.new_count or 0) - (self.deleted_count or 0)
 
     @property
     def size_delta(self) -> int:
-        return self.alloc_size - self.freed_size
+        if self.counted is not None:
+            return self.counted[1]
+        return (self.alloc_size or 0) - (self.freed_size or 0)
 
     def to_json(self) -> dict[str, object]:
         row: dict[str, object] = {"name": self.info.name}
@@ -91,6 +96,12 @@ class Comparison:
     _new_nodes: np.ndarray = field(repr=False)
     _deleted_first: np.ndarray = field(repr=False)
     _deleted_nodes: np.ndarray = field(repr=False)
+    provenance: Provenance | None = None
+
+    @property
+    def ids_carry(self) -> bool:
+        """False for snapshots of separate inspector sessions: # New and # Deleted are unknown (None)."""
+        return self.provenance is None or self.provenance.ids_carry
 
     def new_objects(self, row: int) -> np.ndarray:
         """Nodes of the newer snapshot new in this row's class: largest shallow size first, then by id."""
@@ -105,15 +116,19 @@ class Comparison:
     @cached_property
     def totals(self) -> ClassDiff:
         """All rows added up (``size_delta`` is the growth ``--fail-on-growth`` checks)."""
-        return ClassDiff("", ClassInfo("Total"), sum(r.new_count for r in self.rows),
-                         sum(r.deleted_count for r in self.rows), sum(r.alloc_size for r in self.rows),
-                         sum(r.freed_size for r in self.rows))
+        if not self.ids_carry:
+            return ClassDiff("", ClassInfo("Total"), None, None, None, None,
+                             (sum(r.delta for r in self.rows), sum(r.size_delta for r in self.rows)))
+        return ClassDiff("", ClassInfo("Total"), sum(r.new_count or 0 for r in self.rows),
+                         sum(r.deleted_count or 0 for r in self.rows), sum(r.alloc_size or 0 for r in self.rows),
+                         sum(r.freed_size or 0 for r in self.rows))
 
     def to_json(self) -> dict[str, object]:
         return {
             "base": self.base.describe(),
             "snapshot": self.snapshot.describe(),
             "warnings": self.warnings,
+            "ids_carry": self.ids_carry,
             "total": {k: v for k, v in self.totals.to_json().items() if k != "name"},
             "classes": [row.to_json() for row in self.rows],
         }
@@ -180,6 +195,11 @@ def compare(base: Snapshot, snapshot: Snapshot, *, progress: ProgressCallback | 
             infos.append(info)
     new_key = np.array([keys[c.key] for c in snapshot.classes], dtype=np.int64)
     old_key = np.array([keys[c.key] for c in old.classes], dtype=np.int64)
+    origin = provenance(base, snapshot, old_key[old.class_id], new_key[snapshot.class_id])
+    if not origin.ids_carry:
+        counted = _counted_comparison(base, snapshot, old, infos, old_key, new_key, origin)
+        report("comparing", steps, steps)
+        return counted
 
     new_nodes = np.flatnonzero(snapshot.shallow > 0).astype(np.int32)
     old_nodes = np.flatnonzero(base.shallow > 0).astype(np.int32)
@@ -207,20 +227,41 @@ def compare(base: Snapshot, snapshot: Snapshot, *, progress: ProgressCallback | 
     changed = np.flatnonzero((new_count > 0) | (deleted_count > 0))
     rows = [ClassDiff(infos[c].key, infos[c], int(new_count[c]), int(deleted_count[c]), int(alloc[c]),
                       int(freed[c])) for c in changed]
-    order = sorted(range(len(rows)), key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name)))
+    order = sorted(range(len(rows)), key=lambda i: (-(rows[i].alloc_size or 0), js_sort_key(rows[i].name)))
     tied = {j for a, b in zip(order, order[1:])
             if (rows[a].alloc_size, rows[a].name) == (rows[b].alloc_size, rows[b].name) for j in (a, b)}
     if tied:
         rank = _diff_key_rank(changed[sorted(tied)], old_key[old.class_id[old_nodes]],
                               new_key[snapshot.class_id[new_nodes]])
-        order.sort(key=lambda i: (-rows[i].alloc_size, js_sort_key(rows[i].name), rank.get(int(changed[i]), (2, 0))))
+        order.sort(key=lambda i: (-(rows[i].alloc_size or 0), js_sort_key(rows[i].name),
+                                  rank.get(int(changed[i]), (2, 0))))
     rows = [rows[i] for i in order]
     row_keys = changed[order]
     new_first, new_list = _slices(row_keys, added_key, new_nodes[added])
     deleted_first, deleted_list = _slices(row_keys, removed_key, old_nodes[removed])
-    warnings = comparison_warnings(base, snapshot, old_key[old.class_id], new_key[snapshot.class_id])
+    warnings = _warnings(base, snapshot, origin)
     report("comparing", steps, steps)
-    return Comparison(base, snapshot, rows, warnings, new_first, new_list, deleted_first, deleted_list)
+    return Comparison(base, snapshot, rows, warnings, new_first, new_list, deleted_first, deleted_list, origin)
+
+
+def _counted_comparison(base: Snapshot, snapshot: Snapshot, old: BaseClasses, infos: list[ClassInfo],
+                        old_key: np.ndarray, new_key: np.ndarray, origin: Provenance) -> Comparison:
+    """The Comparison of snapshots whose ids do not carry: per class, # Delta and Size Delta from the counts
+    (true whatever the ids), # New and # Deleted unknown; largest Size Delta first, then by name."""
+    k = len(infos)
+    new_nodes = np.flatnonzero(snapshot.shallow > 0)
+    old_nodes = np.flatnonzero(base.shallow > 0)
+    new_of = new_key[snapshot.class_id[new_nodes]]
+    old_of = old_key[old.class_id[old_nodes]]
+    count = np.bincount(new_of, minlength=k) - np.bincount(old_of, minlength=k)
+    size = (np.bincount(new_of, weights=snapshot.shallow[new_nodes], minlength=k)
+            - np.bincount(old_of, weights=base.shallow[old_nodes], minlength=k))
+    changed = np.flatnonzero((count != 0) | (size != 0))
+    rows = [ClassDiff(infos[c].key, infos[c], None, None, None, None, (int(count[c]), int(size[c]))) for c in changed]
+    rows.sort(key=lambda row: (-row.size_delta, js_sort_key(row.name)))
+    none = np.zeros(len(rows) + 1, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int32)
+    return Comparison(base, snapshot, rows, _warnings(base, snapshot, origin), none, empty, none, empty, origin)
 
 
 def _slices(row_keys: np.ndarray, node_key: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -235,30 +276,30 @@ def _slices(row_keys: np.ndarray, node_key: np.ndarray, nodes: np.ndarray) -> tu
 
 
 def comparison_warnings(base: Snapshot, snapshot: Snapshot, base_key: np.ndarray, key: np.ndarray) -> list[str]:
-    """Why the Comparison may be meaningless: other formats, other processes, or the wrong order.
+    """Why the Comparison may be meaningless: other formats, other processes, separate sessions, the wrong order.
 
-    Ids are only comparable within one process. Two processes reuse the same
-    small ids for unrelated objects, so among the objects found in both
-    snapshots by id, few have the same class; within one process nearly all do.
+    Ids are only comparable within one inspector session of one process (:mod:`.provenance`).
     """
+    return _warnings(base, snapshot, provenance(base, snapshot, base_key, key))
+
+
+def _warnings(base: Snapshot, snapshot: Snapshot, origin: Provenance) -> list[str]:
     warnings = []
     if base.meta.node_fields != snapshot.meta.node_fields or base.meta.node_types != snapshot.meta.node_types:
         warnings.append(f"{base.path} and {snapshot.path} have different snapshot formats "
                         "(different V8 versions or programs): the comparison may be meaningless")
-    step = max(1, base.node_count // AGREEMENT_SAMPLE)
-    sample = np.arange(0, base.node_count, step)
-    ids, order = snapshot.ids_sorted
-    where = np.minimum(np.searchsorted(ids, base.node_id[sample]), max(ids.shape[0] - 1, 0))
-    found = ids[where] == base.node_id[sample] if ids.shape[0] else np.zeros(sample.shape[0], dtype=np.bool_)
-    if not found.any():
+    if origin.id_agreement is None:
         warnings.append(f"{base.path} and {snapshot.path} share no object ids: "
                         "they come from different processes and cannot be compared")
-        return warnings
-    same = base_key[sample[found]] == key[order[where[found]]]
-    agreement = float(same.mean())
-    if agreement < SAME_PROCESS_AGREEMENT:
+    elif origin.origin is Origin.SEPARATE_SESSIONS:
+        warnings.append(f"{base.path} and {snapshot.path} come from separate inspector sessions (or two runs of one "
+                        f"program: {origin.same_scripts} of {origin.scripts} scripts match, but only "
+                        f"{origin.id_agreement:.0%} of the objects with the same id have the same class): object ids "
+                        "do not carry across sessions, so # New and # Deleted are unknown; # Delta and Size Delta "
+                        "hold. Take the snapshots in one session (heaptui attach, or capture --count)")
+    elif origin.origin is Origin.DIFFERENT_PROCESSES:
         warnings.append(f"{base.path} and {snapshot.path} look like snapshots of different processes "
-                        f"(only {agreement:.0%} of the objects with the same id have the same class): "
+                        f"(only {origin.id_agreement:.0%} of the objects with the same id have the same class): "
                         "the comparison is not meaningful")
     elif snapshot.max_js_node_id < base.max_js_node_id:
         warnings.append(f"{snapshot.path} is older than its base {base.path} (its newest object id is lower): "

@@ -56,6 +56,10 @@ def _signed(value: int) -> str:
     return f"{value:+,}" if value else "0"
 
 
+def _count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
 def _size(value: int, width: int, signed: bool = False) -> str:
     text = f"{value:+,}" if signed and value else f"{value:,}"
     if len(text) < width:
@@ -69,7 +73,9 @@ class ComparisonModel(TreeModel):
     def __init__(self, comparison: Comparison) -> None:
         super().__init__(comparison.snapshot)
         self.comparison = comparison
-        self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
+        # snapshots of separate sessions have no new and deleted objects to sort by: Size Delta
+        first = self.SORTS[0] if comparison.ids_carry else self.SORTS[2]
+        self.sort_column, self.descending = first.column, first.descending
         self._class_rows = [self.class_row(i, d) for i, d in enumerate(comparison.rows)]
         self.reorder()
 
@@ -88,15 +94,8 @@ class ComparisonModel(TreeModel):
 
     def class_row(self, index: int, diff: ClassDiff) -> Row:
         label = diff.name if diff.info.location is None else f"{diff.name} @{diff.info.location_text}"
-        return Row(
-            CLASS,
-            0,
-            label,
-            class_index=index,
-            count=diff.new_count + diff.deleted_count,
-            expandable=True,
-            values=(diff,),
-        )
+        count = (diff.new_count or 0) + (diff.deleted_count or 0)
+        return Row(CLASS, 0, label, class_index=index, count=count, expandable=count > 0, values=(diff,))
 
     def reorder(self) -> None:
         rows = self._class_rows
@@ -105,7 +104,13 @@ class ComparisonModel(TreeModel):
         else:
             field = _DIFF_FIELD[self.sort_column]
             sign = -1 if self.descending else 1
-            ordered = sorted(rows, key=lambda r: (sign * getattr(r.values[0], field), js_sort_key(r.values[0].name)))
+            ordered = sorted(
+                rows,
+                key=lambda r: (
+                    sign * (getattr(r.values[0], field) or 0),  # None: unknown
+                    js_sort_key(r.values[0].name),
+                ),
+            )
         for row in ordered:
             row.expanded = False
         self.rows = ordered
@@ -113,11 +118,17 @@ class ComparisonModel(TreeModel):
     def cells(self, row: Row, columns: tuple[Column, ...]) -> list[str]:
         if row.kind == CLASS:
             d: ClassDiff = row.values[0]
-            values = {"new": f"{d.new_count:,}", "deleted": f"{d.deleted_count:,}", "delta": _signed(d.delta)}
+            # None: unknown (snapshots of separate inspector sessions), left blank
+            values = {"new": _count(d.new_count), "deleted": _count(d.deleted_count), "delta": _signed(d.delta)}
             sizes = {"alloc": (d.alloc_size, False), "freed": (d.freed_size, False), "size_delta": (d.size_delta, True)}
-            return [
-                values[c.key] if c.key in values else _size(sizes[c.key][0], c.width, sizes[c.key][1]) for c in columns
-            ]
+            cells = []
+            for c in columns:
+                if c.key in values:
+                    cells.append(values[c.key])
+                else:
+                    value, signed = sizes[c.key]
+                    cells.append("" if value is None else _size(value, c.width, signed))
+            return cells
         if row.kind == OBJECT:
             deleted = row.snapshot is not None
             size = row.shallow

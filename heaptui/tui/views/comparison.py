@@ -64,7 +64,12 @@ class ComparisonView(SeriesView):
         if not isinstance(model, ComparisonModel):
             return head + with_texts("  [dim]comparing…[/dim]")
         total = model.comparison.totals
-        head += f"\n{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes"
+        if total.new_count is None or total.deleted_count is None:  # separate sessions: only the counts hold
+            head += f"\n{total.delta:+,} objects, size delta {total.size_delta:+,} bytes"
+        else:
+            head += (
+                f"\n{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes"
+            )
         for warning in model.comparison.warnings:
             head += with_texts("\n[yellow]⚠ $warning[/yellow]", warning=warning)
         return head

@@ -131,6 +131,7 @@ def _string_table(text: bytes, names: list[Any], mapped: str | None) -> StringTa
     if pos >= len(text) or text[pos] != 93:  # ']'
         return None
     end = pos + 1
+    data: np.ndarray
     if mapped is not None:
         data = np.memmap(mapped, dtype=np.uint8, mode="r")
         shift = 0
@@ -163,7 +164,9 @@ def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
             return None
         nodes = _integers(document["nodes"])
         edges = _integers(document["edges"])
-        sections = {key: _integers(document.get(key, [])) for key in ("locations", "samples", "trace_function_infos")}
+        sections: dict[str, Any] = {
+            key: _integers(document.get(key, [])) for key in ("locations", "samples", "trace_function_infos")
+        }
     except Exception:  # not JSON, not a snapshot, not integers: the normal reader says what
         return None
     nf, ef = meta.node_field_count, meta.edge_field_count
@@ -171,7 +174,7 @@ def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
         return None
     rows = nodes.reshape(meta.node_count, nf)
     node = {name: rows[:, meta.node_offset(name)] for name in ("type", "name", "id", "self_size", "edge_count")}
-    columns = {"node_type": _column(node["type"], np.uint8, 255)}
+    columns: dict[str, Any] = {"node_type": _column(node["type"], np.uint8, 255)}
     for name in ("name", "id", "self_size"):
         columns[f"node_{name}"] = _column(node[name], np.uint32, 2**32 - 1)
     counts = node["edge_count"]

@@ -25,7 +25,7 @@ from ..strings import StringTable
 from . import limits
 from .files import GZIP_MAGIC, PositionalFile, open_snapshot_file
 from .raw import RawSnapshot, validate
-from .reader import Reader, nesting_depth, next_section, open_object, read_header_value
+from .reader import Reader, Stream, nesting_depth, next_section, open_object, read_header_value
 from .sections import read_edges, read_int_array, read_nodes, read_strings
 from .side_by_side import Declined, SideBySide
 
@@ -149,7 +149,7 @@ def _read_side_by_side(
 
 
 def _read(
-    stream: BinaryIO,
+    stream: Stream,
     consumed: Callable[[], int],
     file_size: int,
     path: object,

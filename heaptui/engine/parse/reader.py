@@ -11,7 +11,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -24,11 +24,16 @@ from . import limits
 _SPACE = (False,) * 9 + (True, True, False, False, True) + (False,) * 18 + (True,) + (False,) * 223  # \t \n \r and " "
 
 
+# What the reader reads from: a file, a gzip stream, the prefetching or the positional reader (they share only
+# readinto, and seek where a salvage rereads; typing's BinaryIO declares neither).
+Stream: TypeAlias = Any
+
+
 class Reader:
     """A chunked byte buffer over the file, with the small token reads the top level needs."""
 
     def __init__(
-        self, stream: BinaryIO, path: object, consumed: Callable[[], int], file_size: int = 0, chunk_size: int = 0
+        self, stream: Stream, path: object, consumed: Callable[[], int], file_size: int = 0, chunk_size: int = 0
     ) -> None:
         self.stream = stream
         self.path = path
@@ -83,7 +88,7 @@ class Reader:
         if remaining == self.buf.shape[0]:
             self.buf = np.concatenate([self.buf, np.empty(self.chunk_size, dtype=np.uint8)])
         try:
-            n = self.stream.readinto(memoryview(self.buf)[remaining:])  # type: ignore[attr-defined]
+            n = self.stream.readinto(memoryview(self.buf.data)[remaining:])
         except EOFError:
             raise Truncated(
                 self.path,
@@ -107,7 +112,7 @@ class Reader:
 
     def seek(self, offset: int) -> None:
         """Go on reading at ``offset`` of the text (only over a :class:`~.files.PositionalFile`)."""
-        self.stream.seek(offset)  # type: ignore[call-arg]
+        self.stream.seek(offset)
         self.base, self.pos, self.end, self.eof = offset, 0, 0, False
 
     def next_byte(self) -> int:

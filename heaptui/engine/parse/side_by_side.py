@@ -73,7 +73,7 @@ class _Piece:
     def _run(self) -> None:
         try:
             buf = np.empty(limits.CHUNK_SIZE, dtype=np.uint8)
-            view = memoryview(buf)
+            view = memoryview(buf.data)
             offset = self.start
             state = self.state
             while not self.stop.is_set():

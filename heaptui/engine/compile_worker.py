@@ -23,59 +23,17 @@ import contextlib
 import gzip
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import kernel_cache
+from . import compile_start, kernel_cache
 from .jit import as_python
 
 LOCK_NAME = "compiling.lock"
 # The modules whose kernels the parse and index phases call: run as Python first, compiled last.
 EARLY_MODULES = ("scan", "graph", "domstate", "ownership")
-
-_started = False
-_lock = threading.Lock()
-
-
-def start_compiling_in_background() -> bool:
-    """Start the worker when the user's kernels directory lacks kernels (once per process); whether it started."""
-    global _started
-    with _lock:
-        if _started:
-            return False
-        _started = True
-    if kernel_cache.kernels_compiled():
-        return False
-    if not kernel_cache.shared(kernel_cache.cache_directory()):
-        return False  # a directory of this process's own: it compiles for itself
-    try:
-        subprocess.Popen(
-            # -P: not the working directory first on the path, which may hold another heaptui (a checkout)
-            [sys.executable, "-P", "-m", "heaptui.engine.compile_worker"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-            env=_worker_environment(),
-        )
-    except OSError:
-        return False
-    return True
-
-
-def _worker_environment() -> dict[str, str]:
-    """This process's environment, with this heaptui's package root first on the path (the same code)."""
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
-    return env
-
 
 @contextlib.contextmanager
 def _only_worker(directory: Path) -> Iterator[bool]:
@@ -200,8 +158,7 @@ def compile_everything(directory: Path) -> None:
 
 
 def main() -> None:
-    global _started
-    _started = True  # the loads below must not start another worker
+    compile_start.started_here()  # the loads below must not start another worker
     directory = kernel_cache.cache_directory()
     if directory is None or not kernel_cache.shared(directory):
         return

@@ -14,12 +14,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .memory import headroom
+from .memory import BASE_BYTES, headroom, needed_for
 from .parse import is_compressed, read_header
-
-PEAK_BYTES_PER_NODE = 75
-PEAK_BYTES_PER_EDGE = 14
-BASE_BYTES = 200 << 20  # Python, numpy, numba and the strings' index
 
 
 @dataclass(frozen=True)
@@ -33,11 +29,6 @@ class MemoryEstimate:
         return (f"{self.path}: loading needs about {self.needed / 1e9:.1f} GB ({self.nodes:,} nodes, "
                 f"{self.edges:,} edges) and {available / 1e9:.1f} GB is available{source}; "
                 "--force loads it anyway")
-
-
-def needed_for(node_count: int, edge_count: int) -> int:
-    """Bytes at the peak of a load of this many nodes and edges, the strings aside."""
-    return BASE_BYTES + PEAK_BYTES_PER_NODE * node_count + PEAK_BYTES_PER_EDGE * edge_count
 
 
 def estimate(path: str | os.PathLike[str]) -> MemoryEstimate:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .cache import CacheOptions, save_and_adopt
 from .cache import load as load_cached
-from .compile_worker import start_compiling_in_background
+from .compile_start import start_compiling_in_background
 from .errors import Cancelled
 from .index import PHASES, build_index
 from .kernel_cache import kernels_compiled

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import SnapshotError, Truncated
 from ..format import Meta
-from ..memory import headroom
+from ..memory import headroom, needed_for
 from ..prefetch import Prefetcher
 from ..progress import ProgressCallback, no_progress
 from ..strings import StringTable
@@ -180,7 +180,6 @@ def _bound_by_the_header(reader: Reader, meta: Meta) -> None:
     as the counts' numbers and that budget's worth of strings can take, and a gigabyte more.
     """
     if reader.budget is not None:
-        from ..estimate import needed_for  # estimate reads headers with this module
 
         reader.budget = max(reader.budget - needed_for(meta.node_count, meta.edge_count), reader.budget // 4)
     if reader.text_limit is not None:

@@ -222,11 +222,12 @@ def test_a_bad_file_is_named_escaped(evil_files, tmp_path):
 
 def test_capture_and_record_name_their_files_escaped(capsys):
     """What `heaptui capture` and `record` print: the files written (-o chooses the name) and warnings."""
-    from heaptui.cli import _open_after, _warn
+    from heaptui.cli.capturing import open_after
+    from heaptui.cli.output import warn
 
     evil = os.fsdecode(b"/tmp/" + EVIL_NAME + b".heapsnapshot")
-    _open_after([evil], no_open=True)
-    _warn(f"{evil}: {TITLE} from the inspector")
+    open_after([evil], no_open=True)
+    warn(f"{evil}: {TITLE} from the inspector")
     out, err = capsys.readouterr()
     assert out == visible(evil) + "\n"
     assert err == "heaptui: warning: " + visible(evil) + ": \\x1b]0;PWNED\\x07 from the inspector\n"

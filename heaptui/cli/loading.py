@@ -1,0 +1,138 @@
+"""Loading the files of a command: a progress line, the memory check, and one line for any failure."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from ..visible import clip
+from .errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_INTERNAL, fail
+from .options import LoadOptions
+from .output import warn
+
+if TYPE_CHECKING:
+    from ..engine import Snapshot
+
+FIRST_RUN_NOTE = ("first run of this heaptui: a second process compiles its kernels, once (15 to 25 s of one core, "
+                  "going on after this command); meanwhile a small snapshot is indexed by them as plain Python; "
+                  "later runs start at once")
+
+T = TypeVar("T")
+
+
+class Progress:
+    """Each file's phase and percent on one stderr line, redrawn in place (only on a terminal)."""
+
+    def __init__(self, paths: list[str], enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+        self.shown = False
+        self.status: dict[str, str] = {path: "waiting" for path in paths}
+        self.lock = threading.Lock()
+
+    def reporter(self, path: str) -> Callable[[str, int, int], None]:
+        def report(phase: str, done: int, total: int) -> None:
+            self.update(path, phase, done, total)
+        return report
+
+    def update(self, path: str, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        pct = 100 * done // total if total else 100
+        self.status[path] = f"{phase} {pct}%"
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        line = ", ".join(f"{os.path.basename(p)}: {text}" for p, text in self.status.items())
+        with self.lock:
+            sys.stderr.write(f"\r\x1b[K{clip('loading ' + line, 196)}")
+            sys.stderr.flush()
+            self.shown = True
+
+    def close(self) -> None:
+        with self.lock:
+            if self.shown:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
+                self.shown = False
+
+
+def load_or_exit(path: str, options: LoadOptions) -> Snapshot:
+    """Load a snapshot for a command, turning every failure into one line and an exit status."""
+    return load_all_or_exit([path], options)[0]
+
+
+def load_all_or_exit(paths: list[str], options: LoadOptions) -> list[Snapshot]:
+    """Load snapshots (side by side where there are cores); any failure is one line and an exit status."""
+    from ..engine import load_snapshots
+
+    def work(reporter: Progress) -> list[Snapshot]:
+        check_memory(paths, options)
+        snapshots = load_snapshots(paths, reporter.reporter, cache=options.cache(), salvage=options.salvage)
+        reporter.close()
+        for s in snapshots:
+            for note in s.lost:
+                warn(f"{s.path}: salvaged a truncated snapshot; {note}")
+        return snapshots
+
+    return or_exit(paths, options, work)
+
+
+def check_memory(paths: list[str], options: LoadOptions) -> None:
+    """Stop with one line when the files will not fit in memory, unless ``--force`` was given."""
+    if options.force:
+        return
+    from ..engine.estimate import too_big
+
+    reason = too_big(paths)
+    if reason:
+        fail(reason, EXIT_BAD_INPUT)
+
+
+def max_id_or_exit(path: str, options: LoadOptions) -> int:
+    """The newest JavaScript object id of a snapshot file (read, not indexed), or one line and an exit."""
+    from ..engine.load import file_max_js_node_id
+
+    return or_exit([path], options, lambda reporter: file_max_js_node_id(path, reporter.reporter(path)))
+
+
+def or_exit(paths: list[str], options: LoadOptions, work: Callable[[Progress], T]) -> T:
+    """``work`` with a progress line, its failures turned into one line and an exit status."""
+    from ..engine import SnapshotError
+
+    show = sys.stderr.isatty() if options.progress is None else options.progress
+    reporter = Progress(paths, show)
+    if show:
+        from ..engine.warmup import kernels_compiled
+
+        if not kernels_compiled():
+            click.echo(f"heaptui: {FIRST_RUN_NOTE}", err=True)
+    where = paths[0] if len(paths) == 1 else ", ".join(paths)
+    try:
+        return work(reporter)
+    except SnapshotError as error:
+        reporter.close()
+        from ..engine.errors import describe
+
+        fail(describe(error, options.salvage), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        reporter.close()
+        fail(f"{where}: cancelled", EXIT_CANCELLED)
+    except MemoryError:
+        reporter.close()
+        fail(f"{where}: not enough memory to load", EXIT_BAD_INPUT)
+    except Exception as error:  # a bug, not bad input: say so in one line, unless debugging
+        reporter.close()
+        if os.environ.get("HEAPTUI_DEBUG"):
+            raise
+        fail(f"{where}: internal error ({type(error).__name__}: {error}); "
+             "set HEAPTUI_DEBUG=1 for details", EXIT_INTERNAL)
+    finally:
+        reporter.close()

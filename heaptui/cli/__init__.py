@@ -28,11 +28,12 @@ from .allocations import allocations
 from .cache import cache_command
 from .capture import capture
 from .diff import diff
-from .errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_GROWTH, EXIT_INTERNAL
+from .errors import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_GROWTH, EXIT_INTERNAL, policy
 from .leaks import leaks
 from .object import object_command
 from .open import open_command
 from .options import LoadOptions
+from .output import interactive
 from .record import record
 from .stats import stats
 from .strings import strings
@@ -75,17 +76,34 @@ def run() -> None:
         else:
             print(exit_.code, file=sys.stderr)
             code = 1
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    _finish_threads()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`heaptui summary F | head`): nothing left to say
-            code = code or 1
+            code = code or EXIT_BROKEN_PIPE
     if "heaptui.engine.kernel_cache" in sys.modules:  # os._exit skips atexit: a kernels directory of its own goes
         sys.modules["heaptui.engine.kernel_cache"].clean_up()
     os._exit(code)
+
+
+def _finish_threads() -> None:
+    """Wait for the threads that must finish (the index cache's writer: its file is renamed when whole).
+
+    A signal while waiting (a second ctrl+c, a SIGTERM after the answer) stops the wait: the process then
+    ends at once, leaving at most a temporary file no cache reader trusts.
+    """
+    waiting = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    if not waiting:
+        return
+    from ..capture.interrupt import Interrupted, handling_signals
+
+    with handling_signals():
+        try:
+            for thread in waiting:
+                thread.join()
+        except Interrupted:
+            pass
 
 
 class _DefaultToOpen(click.Group):
@@ -102,7 +120,7 @@ class _DefaultToOpen(click.Group):
             if arg in ("--force", "--no-cache", "--salvage") or arg.startswith("--cache-dir="):
                 lifted.append(arg)
             elif arg == "--cache-dir" and i + 1 < len(args):
-                lifted += args[i:i + 2]
+                lifted += args[i : i + 2]
                 i += 1
             else:
                 rest.append(arg)
@@ -110,6 +128,7 @@ class _DefaultToOpen(click.Group):
         first = next((i for i, a in enumerate(rest) if not a.startswith("-")), None)
         if first is not None and rest[first] not in self.commands:
             rest = [*rest[:first], "open", *rest[first:]]
+        ctx.meta["heaptui.command"] = rest[first] if first is not None else ""
         args = lifted + rest
         return super().parse_args(ctx, args)
 
@@ -118,7 +137,11 @@ class _DefaultToOpen(click.Group):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _visible_usage_errors():
+        """The command, under the one error policy (:mod:`.errors`); the app handles its own signals."""
+        name = ctx.meta.get("heaptui.command", "")
+        app = name == "open" and interactive()
+        doing = f"heaptui {name}".strip()
+        with policy(doing, bool(ctx.params.get("salvage")), signals=not app), _visible_usage_errors():
             return super().invoke(ctx)
 
 
@@ -135,11 +158,16 @@ def _visible_usage_errors() -> Iterator[None]:
 @click.group(cls=_DefaultToOpen, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="heaptui")
 @click.option("--force", is_flag=True, help="Load even when the snapshots look too big for the free memory.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Where to keep index caches (default: $XDG_CACHE_HOME/heaptui).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to keep index caches (default: $XDG_CACHE_HOME/heaptui).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write an index cache.")
-@click.option("--salvage", is_flag=True,
-              help="Load what is complete of a truncated snapshot (a process killed while writing it).")
+@click.option(
+    "--salvage", is_flag=True, help="Load what is complete of a truncated snapshot (a process killed while writing it)."
+)
 @click.pass_context
 def main(ctx: click.Context, force: bool, cache_dir: str | None, no_cache: bool, salvage: bool) -> None:
     """Explore V8 heap snapshots in the terminal, as Chrome DevTools' Memory tab does.
@@ -150,8 +178,19 @@ def main(ctx: click.Context, force: bool, cache_dir: str | None, no_cache: bool,
     ctx.obj = LoadOptions(force=force, cache_dir=cache_dir, no_cache=no_cache, salvage=salvage)
 
 
-for _command in (open_command, summary, diff, leaks, top, object_command, stats, strings, allocations, capture,
-                 record, cache_command):
+for _command in (
+    open_command,
+    summary,
+    diff,
+    leaks,
+    top,
+    object_command,
+    stats,
+    strings,
+    allocations,
+    capture,
+    record,
+    cache_command,
+):
     main.add_command(_command)
 del _command
-

@@ -9,7 +9,7 @@ import click
 from .errors import EXIT_BAD_INPUT, fail
 from .loading import load_or_exit
 from .options import LoadOptions, pass_load_options
-from .output import emit_json
+from .output import emit_json, text_width, wide_option
 from .params import json_option, progress_option
 
 
@@ -17,9 +17,12 @@ from .params import json_option, progress_option
 @click.argument("file", type=click.Path())
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N functions with most live size.")
 @json_option
+@wide_option
 @progress_option
 @pass_load_options
-def allocations(options: LoadOptions, file: str, top: int | None, as_json: bool, progress: bool | None) -> None:
+def allocations(
+    options: LoadOptions, file: str, top: int | None, as_json: bool, wide: bool, progress: bool | None
+) -> None:
     """The functions that allocated the live objects, by live size.
 
     FILE is an allocation timeline recorded with stacks (.heaptimeline, as
@@ -52,4 +55,4 @@ def allocations(options: LoadOptions, file: str, top: int | None, as_json: bool,
     else:
         from ..textreport import allocations_table
 
-        click.echo(allocations_table(file, rows, reason, total))
+        click.echo(allocations_table(file, rows, reason, total, text_width(wide)))

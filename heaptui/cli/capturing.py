@@ -82,16 +82,22 @@ def capture_or_exit(work: Callable[[CaptureProgress], T]) -> T:
             _capture_fail(str(error), EXIT_BAD_INPUT)
         except Interrupted as interrupted:
             progress.done()
-            _capture_fail(f"capture ended by {interrupted.name}: the inspector heaptui opened is closed and no "
-                          "partial file is left", interrupted.exit_status)
+            _capture_fail(
+                f"capture ended by {interrupted.name}: the inspector heaptui opened is closed and no "
+                "partial file is left",
+                interrupted.exit_status,
+            )
         except KeyboardInterrupt:
             progress.done()
             _capture_fail("capture cancelled (no partial file is left)", EXIT_CANCELLED)
         except Exception as error:  # a bug: the inspector was closed on the way out; say it in one line
             progress.done()
             what = " ".join(str(error).split())
-            _capture_fail(f"internal error during the capture ({type(error).__name__}: {what}); the inspector "
-                          "heaptui opened is closed and no partial file is left", EXIT_INTERNAL)
+            _capture_fail(
+                f"internal error during the capture ({type(error).__name__}: {what}); the inspector "
+                "heaptui opened is closed and no partial file is left",
+                EXIT_INTERNAL,
+            )
         finally:
             progress.done()
     raise AssertionError("unreachable")

@@ -19,9 +19,11 @@ from .output import warn
 if TYPE_CHECKING:
     from ..engine import Snapshot
 
-FIRST_RUN_NOTE = ("first run of this heaptui: a second process compiles its kernels, once (15 to 25 s of one core, "
-                  "going on after this command); meanwhile a small snapshot is indexed by them as plain Python; "
-                  "later runs start at once")
+FIRST_RUN_NOTE = (
+    "first run of this heaptui: a second process compiles its kernels, once (15 to 25 s of one core, "
+    "going on after this command); meanwhile a small snapshot is indexed by them as plain Python; "
+    "later runs start at once"
+)
 
 T = TypeVar("T")
 
@@ -39,6 +41,7 @@ class Progress:
     def reporter(self, path: str) -> Callable[[str, int, int], None]:
         def report(phase: str, done: int, total: int) -> None:
             self.update(path, phase, done, total)
+
         return report
 
     def update(self, path: str, phase: str, done: int, total: int) -> None:
@@ -132,7 +135,8 @@ def or_exit(paths: list[str], options: LoadOptions, work: Callable[[Progress], T
         reporter.close()
         if os.environ.get("HEAPTUI_DEBUG"):
             raise
-        fail(f"{where}: internal error ({type(error).__name__}: {error}); "
-             "set HEAPTUI_DEBUG=1 for details", EXIT_INTERNAL)
+        fail(
+            f"{where}: internal error ({type(error).__name__}: {error}); set HEAPTUI_DEBUG=1 for details", EXIT_INTERNAL
+        )
     finally:
         reporter.close()

@@ -7,7 +7,7 @@ import click
 from .errors import EXIT_BAD_INPUT, fail
 from .loading import load_or_exit
 from .options import LoadOptions, pass_load_options
-from .output import emit_json
+from .output import emit_json, text_width, wide_option
 from .params import parse_node_id, progress_option
 
 
@@ -15,9 +15,12 @@ from .params import parse_node_id, progress_option
 @click.argument("file", type=click.Path())
 @click.argument("node_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@wide_option
 @progress_option
 @pass_load_options
-def object_command(options: LoadOptions, file: str, node_id: str, as_json: bool, progress: bool | None) -> None:
+def object_command(
+    options: LoadOptions, file: str, node_id: str, as_json: bool, wide: bool, progress: bool | None
+) -> None:
     """One object (ID as @123 or 123): sizes, distance and retainers in DevTools' order."""
     wanted = parse_node_id(node_id)
     snapshot = load_or_exit(file, options.with_progress(progress))
@@ -29,4 +32,4 @@ def object_command(options: LoadOptions, file: str, node_id: str, as_json: bool,
     else:
         from ..textreport import object_report
 
-        click.echo(object_report(snapshot, v))
+        click.echo(object_report(snapshot, v, text_width(wide)))

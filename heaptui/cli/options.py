@@ -44,8 +44,9 @@ class LoadOptions:
 
         if warn is None:
             from .output import warn
-        options = CacheOptions(directory=self.cache_dir, enabled=not self.no_cache, background=True,
-                               finish_at_exit=not app, warn=warn)
+        options = CacheOptions(
+            directory=self.cache_dir, enabled=not self.no_cache, background=True, finish_at_exit=not app, warn=warn
+        )
         if options.enabled:
             options.usable_directory(create=False)
         return options

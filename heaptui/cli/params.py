@@ -18,7 +18,7 @@ class ByteCount(click.ParamType):
             return value
         text = str(value).strip().lower().replace("_", "")
         number = text.rstrip("kmgb")
-        unit = text[len(number):]
+        unit = text[len(number) :]
         try:
             if unit not in self.UNITS:
                 raise ValueError(unit)
@@ -35,6 +35,7 @@ def parse_node_id(text: str) -> int:
     return int(value)
 
 
-progress_option = click.option("--progress/--no-progress", default=None,
-                               help="Show load progress on stderr (default: when stderr is a terminal).")
+progress_option = click.option(
+    "--progress/--no-progress", default=None, help="Show load progress on stderr (default: when stderr is a terminal)."
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

@@ -12,19 +12,32 @@ from .params import ByteCount
 
 @click.command()
 @click.argument("pid", type=int)
-@click.option("--duration", default="20s", show_default=True, metavar="DURATION",
-              help="How long to record (20s, 2m).")
-@click.option("-o", "--output", type=str, default=None,
-              help="Where to write (default: heap-PID-DATE-TIME.heaptimeline, or .heapprofile).")
-@click.option("--sampling", is_flag=True,
-              help="Sample allocations (HeapProfiler.startSampling: low overhead, for production) and write "
-                   "a .heapprofile, instead of tracking every allocation with its stack.")
-@click.option("--interval", type=ByteCount(), default="32kB", show_default=True,
-              help="With --sampling: bytes allocated between two samples.")
+@click.option("--duration", default="20s", show_default=True, metavar="DURATION", help="How long to record (20s, 2m).")
+@click.option(
+    "-o",
+    "--output",
+    type=str,
+    default=None,
+    help="Where to write (default: heap-PID-DATE-TIME.heaptimeline, or .heapprofile).",
+)
+@click.option(
+    "--sampling",
+    is_flag=True,
+    help="Sample allocations (HeapProfiler.startSampling: low overhead, for production) and write "
+    "a .heapprofile, instead of tracking every allocation with its stack.",
+)
+@click.option(
+    "--interval",
+    type=ByteCount(),
+    default="32kB",
+    show_default=True,
+    help="With --sampling: bytes allocated between two samples.",
+)
 @click.option("--no-open", is_flag=True, help="Only write the file; do not open it.")
 @pass_load_options
-def record(options: LoadOptions, pid: int, duration: str, output: str | None, sampling: bool, interval: int,
-           no_open: bool) -> None:
+def record(
+    options: LoadOptions, pid: int, duration: str, output: str | None, sampling: bool, interval: int, no_open: bool
+) -> None:
     """Record what the running Node process PID allocates, then open it.
 
     By default, DevTools' "Allocations on timeline" with allocation stacks
@@ -41,9 +54,9 @@ def record(options: LoadOptions, pid: int, duration: str, output: str | None, sa
     suffix = ".heapprofile" if sampling else ".heaptimeline"
     target = output or str(default_output(pid).with_suffix(suffix))
     if sampling:
-        path = capture_or_exit(lambda progress: record_sampling(pid, target, seconds, interval=interval,
-                                                                progress=progress, warn=warn))
+        path = capture_or_exit(
+            lambda progress: record_sampling(pid, target, seconds, interval=interval, progress=progress, warn=warn)
+        )
     else:
-        path = capture_or_exit(lambda progress: record_timeline(pid, target, seconds, progress=progress,
-                                                                warn=warn))
+        path = capture_or_exit(lambda progress: record_timeline(pid, target, seconds, progress=progress, warn=warn))
     open_after([str(path)], no_open, None if sampling else "timeline", options)

@@ -10,26 +10,53 @@ from ..visible import visible
 from .errors import EXIT_BAD_INPUT, fail
 from .loading import load_or_exit, max_id_or_exit
 from .options import LoadOptions, pass_load_options
-from .output import emit_json
+from .output import emit_json, text_width, wide_option
 from .params import json_option, parse_node_id, progress_option
 
 
 @click.command()
 @click.argument("file", type=click.Path())
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N classes with most retained size.")
-@click.option("--since", "since", type=click.Path(), default=None, metavar="OLDER",
-              help="Only objects allocated after the snapshot OLDER was taken (DevTools' "
-                   "\"Objects allocated between OLDER and FILE\").")
-@click.option("--before", "before", type=click.Path(), default=None, metavar="OLDER",
-              help="Only objects allocated before the snapshot OLDER was taken.")
-@click.option("--filter", "filter_name", default=None, metavar="NAME",
-              help="One of DevTools' Summary filters: duplicated-strings, detached-dom, contexts, console, "
-                   "event-handlers, shared-native-context, no-native-context, native-context=@ID.")
+@click.option(
+    "--since",
+    "since",
+    type=click.Path(),
+    default=None,
+    metavar="OLDER",
+    help="Only objects allocated after the snapshot OLDER was taken (DevTools' "
+    '"Objects allocated between OLDER and FILE").',
+)
+@click.option(
+    "--before",
+    "before",
+    type=click.Path(),
+    default=None,
+    metavar="OLDER",
+    help="Only objects allocated before the snapshot OLDER was taken.",
+)
+@click.option(
+    "--filter",
+    "filter_name",
+    default=None,
+    metavar="NAME",
+    help="One of DevTools' Summary filters: duplicated-strings, detached-dom, contexts, console, "
+    "event-handlers, shared-native-context, no-native-context, native-context=@ID.",
+)
 @json_option
+@wide_option
 @progress_option
 @pass_load_options
-def summary(options: LoadOptions, file: str, top: int | None, since: str | None, before: str | None,
-            filter_name: str | None, as_json: bool, progress: bool | None) -> None:
+def summary(
+    options: LoadOptions,
+    file: str,
+    top: int | None,
+    since: str | None,
+    before: str | None,
+    filter_name: str | None,
+    as_json: bool,
+    wide: bool,
+    progress: bool | None,
+) -> None:
     """Classes by retained size, as DevTools' Summary view groups them.
 
     --filter applies one of DevTools' Summary filters: duplicated-strings,
@@ -79,18 +106,25 @@ def summary(options: LoadOptions, file: str, top: int | None, since: str | None,
         from ..textreport import summary_table
 
         if allocated is not None:
-            click.echo(f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
-                       f"{'after' if since else 'before'} {visible(since or before or '')} was taken")
+            click.echo(
+                f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
+                f"{'after' if since else 'before'} {visible(since or before or '')} was taken"
+            )
         if devtools_filter is not None:
-            click.echo(f"filter: {visible(_filter_label(devtools_filter))}"
-                       + (f" (@{filter_name.split('=', 1)[1].lstrip('@')})" if "=" in filter_name else ""))
-        click.echo(summary_table(snapshot, rows))
+            click.echo(
+                f"filter: {visible(_filter_label(devtools_filter))}"
+                + (f" (@{filter_name.split('=', 1)[1].lstrip('@')})" if "=" in filter_name else "")
+            )
+        click.echo(summary_table(snapshot, rows, text_width(wide)))
 
 
 FILTER_ALIASES = {
-    "duplicated-strings": "duplicatedStrings", "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts", "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers", "shared-native-context": "sharedNativeContext",
+    "duplicated-strings": "duplicatedStrings",
+    "detached-dom": "objectsRetainedByDetachedDomNodes",
+    "contexts": "objectsRetainedByContexts",
+    "console": "objectsRetainedByConsole",
+    "event-handlers": "objectsRetainedByEventHandlers",
+    "shared-native-context": "sharedNativeContext",
     "no-native-context": "noNativeContext",
 }
 
@@ -103,8 +137,7 @@ def _devtools_filter_name(text: str) -> str:
         return FILTER_ALIASES[text]
     if text.startswith("native-context="):  # an id here; summary() turns it into DevTools' node index
         return f"nativeContext_{parse_node_id(text.split('=', 1)[1])}"
-    raise click.BadParameter(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID",
-                             param_hint="--filter")
+    raise click.BadParameter(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID", param_hint="--filter")
 
 
 def _filter_label(name: str) -> str:

@@ -45,8 +45,15 @@ def allocations(
     else:
         from ..engine.allocation import allocation_tree
 
-        tree = allocation_tree(load_or_exit(file, options.with_progress(progress)))
+        snapshot = load_or_exit(file, options.with_progress(progress))
+        tree = allocation_tree(snapshot)
         reason = tree.reason
+        if reason is not None and (snapshot.samples is None or not snapshot.samples.size):  # no timeline at all
+            fail(
+                f"{file}: a heap snapshot, not an allocation timeline (it has no allocation stacks): read it with "
+                "`heaptui summary`, `top` or `leaks`, or open it in the app",
+                EXIT_BAD_INPUT,
+            )
         rows = [r.to_json() for r in tree.sorted_rows(tree.tops(), "live_size")]
     total = len(rows)
     rows = rows[:top] if top is not None else rows

@@ -13,6 +13,7 @@ from ..visible import visible
 from .errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_INTERNAL, fail
 from .open import open_files
 from .options import LoadOptions
+from .output import interactive
 
 T = TypeVar("T")
 
@@ -104,10 +105,10 @@ def capture_or_exit(work: Callable[[CaptureProgress], T]) -> T:
 
 
 def open_after(paths: list[str], no_open: bool, view: str | None = None, options: LoadOptions | None = None) -> None:
-    """Say where the files are, then open them in the app (unless --no-open, or stdout is not a terminal):
+    """Say where the files are, then open them in the app (unless --no-open, or no terminal to draw it on):
     a series in the Comparison view."""
     for path in paths:
         click.echo(visible(path))
-    if no_open or not sys.stdout.isatty():
+    if no_open or not interactive():
         return
     open_files(tuple(paths), options or LoadOptions(), view or ("comparison" if len(paths) > 1 else "summary"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .errors import EXIT_GROWTH, fail
-from .loading import load_all_or_exit
+from .loading import load_all_or_exit, warn_same_files
 from .options import LoadOptions, pass_load_options
 from .output import answer, text_width, wide_option
 from .params import ByteCount, json_option, progress_option
@@ -40,6 +40,7 @@ def diff(
     """DevTools' Comparison view: FILE against the older snapshot BASE, class by class, by node id."""
     from ..engine.compare import compare
 
+    warn_same_files([base, file])
     old, new = load_all_or_exit([base, file], options.with_progress(progress))
     comparison = compare(old, new)
     from ..textreport import comparison_table

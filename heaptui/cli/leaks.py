@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .errors import EXIT_GROWTH, fail
-from .loading import load_all_or_exit
+from .loading import load_all_or_exit, warn_same_files
 from .options import LoadOptions, pass_load_options
 from .output import answer, text_width, wide_option
 from .params import ByteCount, progress_option
@@ -42,6 +42,7 @@ def leaks(
     """Objects allocated between BASELINE and TARGET that FINAL still holds, clustered by retainer path."""
     from ..engine.leaks import leak_report
 
+    warn_same_files([baseline, target, final])
     snapshots = load_all_or_exit([baseline, target, final], options.with_progress(progress))
     report = leak_report(*snapshots)
     from ..textreport import leak_text

@@ -77,6 +77,7 @@ def load_all_or_exit(paths: list[str], options: LoadOptions) -> list[Snapshot]:
     from ..engine import load_snapshots
 
     def work(reporter: Progress) -> list[Snapshot]:
+        refuse_profiles(paths)
         check_memory(paths, options)
         snapshots = load_snapshots(paths, reporter.reporter, cache=options.cache(), salvage=options.salvage)
         reporter.close()
@@ -86,6 +87,36 @@ def load_all_or_exit(paths: list[str], options: LoadOptions) -> list[Snapshot]:
         return snapshots
 
     return or_exit(paths, options, work)
+
+
+def refuse_profiles(paths: list[str]) -> None:
+    """A sampling heap profile given where a snapshot is read: one line naming the command that reads it."""
+    from ..engine.heapprofile import is_heapprofile
+
+    for path in paths:
+        if is_heapprofile(path):
+            fail(
+                f"{path} is a sampling heap profile, not a heap snapshot: read it with `heaptui allocations`, "
+                "or open it in the app",
+                EXIT_BAD_INPUT,
+            )
+
+
+def warn_same_files(paths: list[str]) -> None:
+    """One warning when a file is given more than once (``diff S S``): the answer is then empty, rarely what
+    was meant."""
+    seen: dict[tuple[int, int], list[str]] = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # the load says what is wrong with it
+        seen.setdefault((st.st_dev, st.st_ino), []).append(path)
+    for names in seen.values():
+        if len(names) > 1:
+            given = names[0] if len(set(names)) == 1 else " and ".join(dict.fromkeys(names))
+            what = "is given" if len(set(names)) == 1 else "are the same file, given"
+            warn(f"{given} {what} {len(names)} times: nothing can differ between them")
 
 
 def check_memory(paths: list[str], options: LoadOptions) -> None:
@@ -103,7 +134,11 @@ def max_id_or_exit(path: str, options: LoadOptions) -> int:
     """The newest JavaScript object id of a snapshot file (read, not indexed), or one line and an exit."""
     from ..engine.load import file_max_js_node_id
 
-    return or_exit([path], options, lambda reporter: file_max_js_node_id(path, reporter.reporter(path)))
+    def work(reporter: Progress) -> int:
+        refuse_profiles([path])
+        return file_max_js_node_id(path, reporter.reporter(path))
+
+    return or_exit([path], options, work)
 
 
 def or_exit(paths: list[str], options: LoadOptions, work: Callable[[Progress], T]) -> T:

@@ -9,14 +9,37 @@ import click
 from .errors import EXIT_BAD_INPUT, fail
 from .loading import check_memory, or_exit
 from .options import LoadOptions, pass_load_options
+from .output import interactive
 
 
 @click.command("open")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.pass_context
 @pass_load_options
-def open_command(options: LoadOptions, files: tuple[str, ...]) -> None:
-    """Open snapshots in the terminal app."""
+def open_command(options: LoadOptions, ctx: click.Context, files: tuple[str, ...]) -> None:
+    """Open snapshots in the terminal app (without a terminal: print their Summary, as `heaptui summary` does)."""
+    if not interactive():
+        print_without_app(ctx, files)
+        return
     open_files(files, options)
+
+
+def print_without_app(ctx: click.Context, files: tuple[str, ...]) -> None:
+    """What ``heaptui FILE`` does when stdin or stdout is not a terminal (a pipe, a CI log, ``ssh host cmd``):
+    the app would draw into the pipe and wait for keys that never come, so each file's Summary is printed
+    instead, as ``heaptui summary FILE`` prints it (a sampling profile's functions, as ``heaptui allocations``).
+    """
+    from ..engine.heapprofile import is_heapprofile
+    from .allocations import allocations
+    from .summary import summary
+
+    for i, path in enumerate(files):
+        if i:
+            click.echo("")
+        if os.path.exists(path) and is_heapprofile(path):
+            ctx.invoke(allocations, file=path)
+        else:
+            ctx.invoke(summary, file=path)
 
 
 def open_files(files: tuple[str, ...], options: LoadOptions, view: str = "summary") -> None:

@@ -13,18 +13,25 @@ class ByteCount(click.ParamType):
     name = "bytes"
     UNITS = {"": 1, "b": 1, "kb": 1000, "k": 1000, "mb": 1000**2, "m": 1000**2, "gb": 1000**3, "g": 1000**3}
 
+    def __init__(self, minimum: int = 0) -> None:
+        self.minimum = minimum
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
         text = str(value).strip().lower().replace("_", "")
         number = text.rstrip("kmgb")
         unit = text[len(number) :]
         try:
             if unit not in self.UNITS:
                 raise ValueError(unit)
-            return int(float(number) * self.UNITS[unit])
-        except ValueError:
+            size = int(float(number) * self.UNITS[unit])
+        except (ValueError, OverflowError):  # OverflowError: "inf"
             self.fail(f"{value!r} is not a size (like 500000, 500kB or 2MB)", param, ctx)
+        if size < self.minimum:
+            least = "0 or more" if self.minimum == 0 else f"at least {self.minimum:,}"
+            self.fail(f"{value!r} is not a size here: it must be {least} bytes", param, ctx)
+        return size
 
 
 def parse_node_id(text: str) -> int:

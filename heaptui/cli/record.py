@@ -28,7 +28,7 @@ from .params import ByteCount
 )
 @click.option(
     "--interval",
-    type=ByteCount(),
+    type=ByteCount(minimum=1),
     default="32kB",
     show_default=True,
     help="With --sampling: bytes allocated between two samples.",

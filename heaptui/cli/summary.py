@@ -78,14 +78,20 @@ def summary(
         allocated = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
         rows = snapshot.summary(snapshot.allocated_between(low, high))
     elif devtools_filter is not None:
-        from ..engine.filters import filter_mask, native_context_filter
+        from ..engine.filters import filter_mask, native_context_filter, native_contexts
 
         if devtools_filter.startswith("nativeContext_"):  # given as @id, named by node index
             node_id = int(devtools_filter.removeprefix("nativeContext_"))
             v = snapshot.node_for_id(node_id)
             if v is None:
-                fail(f"{file}: no native context @{node_id}", EXIT_BAD_INPUT)
-            devtools_filter = native_context_filter(snapshot, v)  # type: ignore[arg-type]
+                fail(f"{file}: no object @{node_id} in this snapshot", EXIT_BAD_INPUT)
+            if v not in native_contexts(snapshot):  # said with the id the user gave, not DevTools' node index
+                fail(
+                    f"{file}: @{node_id} is not a native context (it is a {snapshot.class_name(v)}); "
+                    "the app's Filters list the native contexts",
+                    EXIT_BAD_INPUT,
+                )
+            devtools_filter = native_context_filter(snapshot, v)
         try:
             rows = snapshot.summary(filter_mask(snapshot, devtools_filter))
         except ValueError as error:

@@ -26,7 +26,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import IO, Any
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -183,7 +183,7 @@ def writing_private(
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
-) -> Iterator[BinaryIO | TextIO]:
+) -> Iterator[IO[Any]]:
     """Write ``final`` through a private temporary file beside it, published only if the block ends normally.
 
     On any exception (including KeyboardInterrupt) the temporary file is

@@ -16,29 +16,19 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .engine.leaks import path_text
+from .engine.sizes import format_percent, format_size
 from .engine.snapshot import ClassRow, Snapshot
 from .visible import ELLIPSIS, visible
+
+human_size = format_size  # the app's name for it until it imports the engine's
+percent = format_percent
 
 if TYPE_CHECKING:
     from .engine.compare import ClassDiff, Comparison
     from .engine.leaks import LargeObject, LeakCluster, LeakReport
-
-
-def human_size(size: int) -> str:
-    """Bytes as DevTools abbreviates them: ``812 B``, ``12.3 kB``, ``4.1 MB``."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
-
-
-def percent(part: int, total: int) -> str:
-    return f"{100 * part / total:.0f}%" if total else "-"
 
 
 def clip_middle(text: str, width: int | None) -> str:
@@ -137,7 +127,7 @@ def summary_table(snapshot: Snapshot, rows: list[ClassRow], width: int | None = 
     total = snapshot.total_size
     lines = headline(
         snapshot.path,
-        f"{snapshot.node_count:,} nodes, {snapshot.edge_count:,} edges, total {human_size(total)} ({total:,} bytes)",
+        f"{snapshot.node_count:,} nodes, {snapshot.edge_count:,} edges, total {format_size(total)} ({total:,} bytes)",
         width,
     )
     cells = [
@@ -145,8 +135,8 @@ def summary_table(snapshot: Snapshot, rows: list[ClassRow], width: int | None = 
             row.name if row.info.location is None else f"{row.name} @{row.info.location_text}",
             f"{row.count:,}",
             Snapshot.distance_text(row.distance),
-            f"{row.shallow_size:,} {percent(row.shallow_size, total):>4}",
-            f"{row.retained_size:,} {percent(row.retained_size, total):>4}",
+            f"{row.shallow_size:,} {format_percent(row.shallow_size, total):>4}",
+            f"{row.retained_size:,} {format_percent(row.retained_size, total):>4}",
         ]
         for row in rows
     ]
@@ -170,12 +160,12 @@ def statistics_table(snapshot: Snapshot, width: int | None = 80) -> str:
     ]
     lines = headline(snapshot.path, f"{st.node_count:,} nodes, {st.edge_count:,} edges", width)
     for label, value in rows:
-        lines.append(f"{label:<24} {value:>15,}  {human_size(value):>10}  {percent(value, st.total):>4}")
+        lines.append(f"{label:<24} {value:>15,}  {format_size(value):>10}  {format_percent(value, st.total):>4}")
     return "\n".join(lines)
 
 
 def object_report(snapshot: Snapshot, v: int, width: int | None = 80) -> str:
-    info = snapshot.object_json(v)
+    info: dict[str, Any] = snapshot.object_json(v)  # the JSON's values, read back as what each one is
     room = None if width is None else max(width - 17, 12)
     lines = [
         fit_line(f"@{info['id']}  {clip_middle(str(info['name']), room)}", width),
@@ -266,7 +256,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster], width: int | None
     b, t, f = (visible(s.path) for s in (report.baseline, report.target, report.final))
     lines = wrap(
         f"{report.leaked_count:,} objects allocated between {b} and {t} are still alive in {f}; "
-        f"they retain {report.retained_size:,} bytes ({human_size(report.retained_size)}) "
+        f"they retain {report.retained_size:,} bytes ({format_size(report.retained_size)}) "
         f"in {len(report.clusters):,} clusters",
         width,
     )
@@ -278,7 +268,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster], width: int | None
             classes += ", …"
         lines.append("")
         lines += wrap(
-            f"{i:>3}. {human_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}", width
+            f"{i:>3}. {format_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}", width
         )
         lines.append(wrap_path(visible(cluster.path_text), width))
     if report.growing:
@@ -290,7 +280,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster], width: int | None
             lines.append("")
             lines += wrap(
                 f"  {visible(g.kind)} @{int(s.node_id[g.node])} {clip_middle(s.class_name(g.node), 40)}: "
-                f"{sizes} elements, retained {' → '.join(human_size(r) for r in g.retained_sizes)}",
+                f"{sizes} elements, retained {' → '.join(format_size(r) for r in g.retained_sizes)}",
                 width,
             )
             lines.append(wrap_path(visible(path_text(g.path)), width))
@@ -304,7 +294,7 @@ def largest_text(snapshot: Snapshot, found: list[LargeObject], width: int | None
     for i, item in enumerate(found, 1):
         v = item.node
         facts = (
-            f"  retained {int(snapshot.retained[v]):,} ({percent(int(snapshot.retained[v]), total)}), "
+            f"  retained {int(snapshot.retained[v]):,} ({format_percent(int(snapshot.retained[v]), total)}), "
             f"self {int(snapshot.shallow[v]):,}"
         )
         start = f"{i:>3}. @{int(snapshot.node_id[v])} "
@@ -345,7 +335,7 @@ def allocations_table(
 def strings_table(snapshot: Snapshot, groups: list, total: int, wasted: int, width: int | None = 80) -> str:
     """Duplicated strings (``filters.DuplicatedString``), most wasted bytes first."""
     lines = wrap(
-        f"{visible(snapshot.path)}: {total:,} texts are held more than once, wasting {human_size(wasted)} "
+        f"{visible(snapshot.path)}: {total:,} texts are held more than once, wasting {format_size(wasted)} "
         f"({wasted:,} bytes)",
         width,
     )

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 # The signals that end a capture in an orderly way; each exits with 128 + its number, as the shell reports it.
 ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
@@ -114,7 +115,7 @@ def handling_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous: dict[int, object] = {}
+    previous: dict[signal.Signals, Any] = {}
     _state.first, _state.raised = None, False
     try:
         for signum in ENDING_SIGNALS:
@@ -126,5 +127,5 @@ def handling_signals() -> Iterator[None]:
         yield
     finally:
         for signum, old in previous.items():
-            signal.signal(signum, old)  # type: ignore[arg-type]
+            signal.signal(signum, old)
         _state.first, _state.raised = None, False

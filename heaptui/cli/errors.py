@@ -26,12 +26,21 @@ from typing import NoReturn
 
 import click
 
+from ..engine.errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_INTERNAL  # light: the engine package is lazy
 from ..visible import visible
 
-EXIT_BAD_INPUT = 1
-EXIT_INTERNAL = 2
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_CANCELLED",
+    "EXIT_GROWTH",
+    "EXIT_INTERNAL",
+    "fail",
+    "fail_for",
+    "policy",
+]
+
 EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
-EXIT_CANCELLED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 REPORT_TO = "https://github.com/heaptui/heaptui/issues"  # where "heaptui's fault" tells users to report
 
@@ -62,6 +71,28 @@ def quiet_broken_pipe() -> NoReturn:
     sys.exit(EXIT_BROKEN_PIPE)
 
 
+def fail_for(error: BaseException, where: str, salvage: bool = False) -> NoReturn:
+    """One line and the status for ``error`` (called in its ``except`` block), as the engine classifies it.
+
+    heaptui's own fault says so and where to report it; with ``HEAPTUI_DEBUG=1`` it is raised instead, for its
+    traceback.
+    """
+    from ..engine.errors import classify_error
+
+    failure = classify_error(error, where, salvaging=salvage)
+    if failure.kind == "internal":
+        if os.environ.get("HEAPTUI_DEBUG"):
+            raise error
+        fail(internal_error_line(error, where), EXIT_INTERNAL)
+    fail(failure.message, failure.exit_code)
+
+
+def ended_by_signal(error: BaseException) -> bool:
+    """Whether ``error`` is a SIGTERM, SIGHUP or SIGQUIT turned into an exception (not ctrl+c): not a cancel."""
+    interrupt = sys.modules.get("heaptui.capture.interrupt")
+    return interrupt is not None and isinstance(error, interrupt.Interrupted) and error.signum != signal.SIGINT
+
+
 @contextmanager
 def policy(doing: str, salvage: bool = False, signals: bool = True) -> Iterator[None]:
     """Run a command under the one error policy (see the module's docstring); ``doing`` names it.
@@ -83,15 +114,5 @@ def policy(doing: str, salvage: bool = False, signals: bool = True) -> Iterator[
             if interrupted.signum == signal.SIGINT:
                 fail(f"{doing}: cancelled", EXIT_CANCELLED)
             fail(f"{doing}: ended by {interrupted.name}", interrupted.exit_status)
-        except KeyboardInterrupt:
-            fail(f"{doing}: cancelled", EXIT_CANCELLED)
-        except MemoryError:
-            fail(f"{doing}: not enough memory (heaptui --force skips the check made before loading)", EXIT_BAD_INPUT)
-        except Exception as error:
-            from ..engine.errors import SnapshotError, describe
-
-            if isinstance(error, SnapshotError):
-                fail(describe(error, salvage), EXIT_BAD_INPUT)
-            if os.environ.get("HEAPTUI_DEBUG"):
-                raise
-            fail(internal_error_line(error, doing), EXIT_INTERNAL)
+        except (Exception, KeyboardInterrupt) as error:
+            fail_for(error, doing, salvage)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from ..visible import clip
-from .errors import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_INTERNAL, fail
+from .errors import EXIT_BAD_INPUT, ended_by_signal, fail, fail_for
 from .options import LoadOptions
 from .output import warn
 
@@ -143,8 +143,6 @@ def max_id_or_exit(path: str, options: LoadOptions) -> int:
 
 def or_exit(paths: list[str], options: LoadOptions, work: Callable[[Progress], T]) -> T:
     """``work`` with a progress line, its failures turned into one line and an exit status."""
-    from ..engine import SnapshotError
-
     show = sys.stderr.isatty() if options.progress is None else options.progress
     reporter = Progress(paths, show)
     if show:
@@ -155,23 +153,10 @@ def or_exit(paths: list[str], options: LoadOptions, work: Callable[[Progress], T
     where = paths[0] if len(paths) == 1 else ", ".join(paths)
     try:
         return work(reporter)
-    except SnapshotError as error:
+    except (Exception, KeyboardInterrupt) as error:
         reporter.close()
-        from ..engine.errors import describe
-
-        fail(describe(error, options.salvage), EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        reporter.close()
-        fail(f"{where}: cancelled", EXIT_CANCELLED)
-    except MemoryError:
-        reporter.close()
-        fail(f"{where}: not enough memory to load", EXIT_BAD_INPUT)
-    except Exception as error:  # a bug, not bad input: say so in one line, unless debugging
-        reporter.close()
-        if os.environ.get("HEAPTUI_DEBUG"):
-            raise
-        fail(
-            f"{where}: internal error ({type(error).__name__}: {error}); set HEAPTUI_DEBUG=1 for details", EXIT_INTERNAL
-        )
+        if isinstance(error, BrokenPipeError) or ended_by_signal(error):
+            raise  # the command's policy ends it (quietly, or with the signal's status)
+        fail_for(error, where, options.salvage)
     finally:
         reporter.close()

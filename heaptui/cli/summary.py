@@ -11,7 +11,7 @@ from .errors import EXIT_BAD_INPUT, fail
 from .loading import load_or_exit, max_id_or_exit
 from .options import LoadOptions, pass_load_options
 from .output import emit_json, text_width, wide_option
-from .params import json_option, parse_node_id, progress_option
+from .params import json_option, progress_option
 
 
 @click.command()
@@ -69,30 +69,27 @@ def summary(
         raise click.UsageError("--since and --before cannot be used together")
     if filter_name is not None and (since or before):
         raise click.UsageError("--filter cannot be used with --since or --before")
-    devtools_filter = None if filter_name is None else _devtools_filter_name(filter_name)
+    from ..engine.filters import FilterSpec, devtools_filter_name, filter_mask, parse_filter
+    from ..engine.windows import AllocationWindow, window_before, window_since
+
+    spec: FilterSpec | None = None
+    if filter_name is not None:
+        try:
+            spec = parse_filter(filter_name)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--filter") from None
     bound = max_id_or_exit(since or before, options) if since or before else None  # type: ignore[arg-type]
     snapshot = load_or_exit(file, options)
     allocated = None
+    devtools_filter = None
+    window: AllocationWindow | None = None
     if bound is not None:
-        low, high = (bound, snapshot.max_js_node_id) if since else (0, bound)
-        allocated = {"after" if since else "before": since or before, "min_id": low, "max_id": high}
-        rows = snapshot.summary(snapshot.allocated_between(low, high))
-    elif devtools_filter is not None:
-        from ..engine.filters import filter_mask, native_context_filter, native_contexts
-
-        if devtools_filter.startswith("nativeContext_"):  # given as @id, named by node index
-            node_id = int(devtools_filter.removeprefix("nativeContext_"))
-            v = snapshot.node_for_id(node_id)
-            if v is None:
-                fail(f"{file}: no object @{node_id} in this snapshot", EXIT_BAD_INPUT)
-            if v not in native_contexts(snapshot):  # said with the id the user gave, not DevTools' node index
-                fail(
-                    f"{file}: @{node_id} is not a native context (it is a {snapshot.class_name(v)}); "
-                    "the app's Filters list the native contexts",
-                    EXIT_BAD_INPUT,
-                )
-            devtools_filter = native_context_filter(snapshot, v)
-        try:
+        window = window_since(bound, snapshot) if since else window_before(bound)
+        allocated = {"after" if since else "before": since or before, "min_id": window.min_id, "max_id": window.max_id}
+        rows = snapshot.summary(window.mask(snapshot))
+    elif spec is not None:
+        try:  # a native context is said with the id the user gave ("no native context @1"), not a node index
+            devtools_filter = devtools_filter_name(snapshot, spec)
             rows = snapshot.summary(filter_mask(snapshot, devtools_filter))
         except ValueError as error:
             fail(f"{file}: {error}", EXIT_BAD_INPUT)
@@ -109,47 +106,15 @@ def summary(
         data["classes"] = [r.to_json() for r in rows]
         emit_json(data)
     else:
-        from ..textreport import summary_table
+        from ..textreport import summary_table, wrap
 
-        if allocated is not None:
-            click.echo(
-                f"objects with ids in ({allocated['min_id']}, {allocated['max_id']}]: allocated "
-                f"{'after' if since else 'before'} {visible(since or before or '')} was taken"
-            )
-        if devtools_filter is not None:
-            click.echo(
-                f"filter: {visible(_filter_label(devtools_filter))}"
-                + (f" (@{filter_name.split('=', 1)[1].lstrip('@')})" if "=" in filter_name else "")
-            )
+        if window is not None:
+            for line in wrap(
+                f"objects with ids in ({window.min_id}, {window.max_id}]: allocated "
+                f"{'after' if since else 'before'} {visible(since or before or '')} was taken",
+                text_width(wide),
+            ):
+                click.echo(line)
+        if spec is not None:
+            click.echo(f"filter: {visible(spec.label)}" + (f" (@{spec.node_id})" if spec.node_id is not None else ""))
         click.echo(summary_table(snapshot, rows, text_width(wide)))
-
-
-FILTER_ALIASES = {
-    "duplicated-strings": "duplicatedStrings",
-    "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts",
-    "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers",
-    "shared-native-context": "sharedNativeContext",
-    "no-native-context": "noNativeContext",
-}
-
-
-def _devtools_filter_name(text: str) -> str:
-    """A --filter value as DevTools' code names the filter (its own names are accepted too)."""
-    if text in FILTER_ALIASES.values():
-        return text
-    if text in FILTER_ALIASES:
-        return FILTER_ALIASES[text]
-    if text.startswith("native-context="):  # an id here; summary() turns it into DevTools' node index
-        return f"nativeContext_{parse_node_id(text.split('=', 1)[1])}"
-    raise click.BadParameter(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID", param_hint="--filter")
-
-
-def _filter_label(name: str) -> str:
-    from ..engine.filters import FILTERS
-
-    labels = {f.name: f.label for f in FILTERS}
-    if name.startswith("nativeContext_"):
-        return "Objects attributed to one native context"
-    return labels[name]

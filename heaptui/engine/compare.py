@@ -28,6 +28,7 @@ import numpy as np
 from .classes import ClassInfo, classify
 from .jit import kernel
 from .jsnames import js_sort_key
+from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 
 # Of the objects found in both snapshots by id, at least this share must have
@@ -159,8 +160,15 @@ def _diff_key_rank(keys: np.ndarray, base_node_key: np.ndarray, node_key: np.nda
     return rank
 
 
-def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
-    """DevTools' Comparison of ``snapshot`` against ``base`` (``calculateSnapshotDiff``)."""
+def compare(base: Snapshot, snapshot: Snapshot, *, progress: ProgressCallback | None = None) -> Comparison:
+    """DevTools' Comparison of ``snapshot`` against ``base`` (``calculateSnapshotDiff``).
+
+    ``progress`` is called between the steps (numpy sorts of every object are one step each); a callback
+    that raises :class:`~heaptui.engine.errors.Cancelled` stops the work, the snapshots unchanged.
+    """
+    report = progress or no_progress
+    steps = 5
+    report("comparing", 0, steps)
     old = base_classes(base, snapshot)
     keys: dict[str, int] = {}
     infos: list[ClassInfo] = []
@@ -173,10 +181,13 @@ def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
 
     new_nodes = np.flatnonzero(snapshot.shallow > 0).astype(np.int32)
     old_nodes = np.flatnonzero(base.shallow > 0).astype(np.int32)
+    report("comparing", 1, steps)
     new_pairs = _keyed_ids(new_key, snapshot.class_id, snapshot.node_id, new_nodes)
     old_pairs = _keyed_ids(old_key, old.class_id, base.node_id, old_nodes)
+    report("comparing", 2, steps)
     new_order = np.argsort(new_pairs, kind="stable")
     old_order = np.argsort(old_pairs, kind="stable")
+    report("comparing", 3, steps)
     new_matched = np.zeros(new_nodes.shape[0], dtype=np.bool_)
     old_matched = np.zeros(old_nodes.shape[0], dtype=np.bool_)
     _match_sorted(new_pairs[new_order], old_pairs[old_order], new_matched, old_matched)
@@ -190,6 +201,7 @@ def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
     alloc = np.bincount(added_key, weights=snapshot.shallow[new_nodes[added]], minlength=k)
     freed = np.bincount(removed_key, weights=base.shallow[old_nodes[removed]], minlength=k)
 
+    report("comparing", 4, steps)
     changed = np.flatnonzero((new_count > 0) | (deleted_count > 0))
     rows = [ClassDiff(infos[c].key, infos[c], int(new_count[c]), int(deleted_count[c]), int(alloc[c]),
                       int(freed[c])) for c in changed]
@@ -205,6 +217,7 @@ def compare(base: Snapshot, snapshot: Snapshot) -> Comparison:
     new_first, new_list = _slices(row_keys, added_key, new_nodes[added])
     deleted_first, deleted_list = _slices(row_keys, removed_key, old_nodes[removed])
     warnings = comparison_warnings(base, snapshot, old_key[old.class_id], new_key[snapshot.class_id])
+    report("comparing", steps, steps)
     return Comparison(base, snapshot, rows, warnings, new_first, new_list, deleted_first, deleted_list)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from .format import NO_DISTANCE
 from .graph import edge_source
 from .jit import kernel
+from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 from .strings import StringTable
 
@@ -47,6 +48,65 @@ FILTERS = (
     NamedFilter("noNativeContext", "Objects not attributed to a native context"),
 )
 # Also "nativeContext_<node index>": the objects attributed to that native context (see native_contexts()).
+
+NATIVE_CONTEXT = "nativeContext"  # FilterSpec.name of "native-context=@ID"; DevTools appends "_<node index>"
+NATIVE_CONTEXT_LABEL = "Objects attributed to one native context"
+
+FILTER_ALIASES = {  # the command line's names (and the MCP server's) for DevTools' filters
+    "duplicated-strings": "duplicatedStrings", "detached-dom": "objectsRetainedByDetachedDomNodes",
+    "contexts": "objectsRetainedByContexts", "console": "objectsRetainedByConsole",
+    "event-handlers": "objectsRetainedByEventHandlers", "shared-native-context": "sharedNativeContext",
+    "no-native-context": "noNativeContext",
+}
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """A Summary filter as a user named it, before it meets a snapshot.
+
+    ``name`` is DevTools' name (``duplicatedStrings``; ``nativeContext`` for one native context, whose
+    snapshot id is ``node_id``); ``label`` is DevTools' menu label.
+    """
+
+    name: str
+    label: str
+    node_id: int | None = None
+
+
+def parse_filter(text: str) -> FilterSpec:
+    """A filter by name: an alias (``duplicated-strings``, ``native-context=@ID`` or ``=ID``) or DevTools' own.
+
+    Raises ValueError with a message for the user that lists the valid names.
+    """
+    labels = {f.name: f.label for f in FILTERS}
+    name = FILTER_ALIASES.get(text, text)
+    if name in labels:
+        return FilterSpec(name, labels[name])
+    if text.startswith("native-context="):
+        value = text.split("=", 1)[1]
+        digits = value.removeprefix("@")
+        if not digits.isdigit():
+            raise ValueError(f"{value!r} is not a node id (like @123 or 123)")
+        return FilterSpec(NATIVE_CONTEXT, NATIVE_CONTEXT_LABEL, int(digits))
+    raise ValueError(f"{text!r}: one of {', '.join(FILTER_ALIASES)}, native-context=@ID")
+
+
+def devtools_filter_name(s: Snapshot, spec: FilterSpec) -> str:
+    """The filter's name in DevTools' code for this snapshot: ``nativeContext_<node index>`` for a native context.
+
+    Raises ValueError ``no native context @ID`` when the snapshot has no native context with that id.
+    """
+    if spec.node_id is None:
+        return spec.name
+    v = s.node_for_id(spec.node_id)
+    if v is None or v not in native_contexts(s):
+        raise ValueError(f"no native context @{spec.node_id}")
+    return native_context_filter(s, v)
+
+
+def filter_mask_for(s: Snapshot, spec: FilterSpec, progress: ProgressCallback | None = None) -> np.ndarray:
+    """The objects the Summary keeps with ``spec`` (ValueError ``no native context @ID`` if there is none)."""
+    return filter_mask(s, devtools_filter_name(s, spec), progress)
 
 
 def native_context_filter(s: Snapshot, v: int) -> str:
@@ -328,8 +388,19 @@ def _truncation_key(s: Snapshot, v: int, text: str) -> tuple:
     return ("truncated", text, length, hash_)
 
 
-def filter_mask(s: Snapshot, name: str) -> np.ndarray:
-    """The objects DevTools' Summary keeps with the named filter (its name in DevTools' code)."""
+def filter_mask(s: Snapshot, name: str, progress: ProgressCallback | None = None) -> np.ndarray:
+    """The objects DevTools' Summary keeps with the named filter (its name in DevTools' code).
+
+    ``progress`` is called before and after (one compiled walk of the graph is one step; it may cancel).
+    """
+    report = progress or no_progress
+    report("filter", 0, 1)
+    mask = _filter_mask(s, name)
+    report("filter", 1, 1)
+    return mask
+
+
+def _filter_mask(s: Snapshot, name: str) -> np.ndarray:
     if name == "duplicatedStrings":
         return duplicated_strings(s)
     if name == "objectsRetainedByContexts":

@@ -258,7 +258,7 @@ def read_heapprofile(path: str | os.PathLike[str]) -> SamplingProfile:
     stack: list[tuple[dict, int]] = [(data["head"], -1)]
     try:
         while stack:
-            node, parent = stack.pop()
+            node, parent_position = stack.pop()
             name, script_id, url, line, column = _call_frame(node)
             key = (name, script_id, line, column)  # DevTools' callUID
             f = table.get(key)
@@ -271,7 +271,7 @@ def read_heapprofile(path: str | os.PathLike[str]) -> SamplingProfile:
                 columns.append(column)
             me = len(node_ids)
             node_ids.append(int(node.get("id", me)))
-            parents.append(parent)
+            parents.append(parent_position)
             functions.append(f)
             selfs.append(int(node.get("selfSize", 0)))
             children = node.get("children", [])

@@ -30,6 +30,7 @@ from .compare import series_warnings
 from .format import BASE_UNREACHABLE_DISTANCE
 from .growth import GrowingCollection, growing_collections
 from .jit import kernel
+from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 
 CANDIDATE_TYPES = ("object", "closure", "array", "regexp")
@@ -165,8 +166,15 @@ def _among(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
     return sorted_ids[at] == values
 
 
-def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakReport:
-    """memlab's ``find-leaks`` over three snapshots, with DevTools' retained sizes."""
+def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
+                progress: ProgressCallback | None = None) -> LeakReport:
+    """memlab's ``find-leaks`` over three snapshots, with DevTools' retained sizes.
+
+    ``progress`` is called between steps and every few thousand leaked objects clustered; a callback that
+    raises :class:`~heaptui.engine.errors.Cancelled` stops the work, the snapshots unchanged.
+    """
+    report = progress or no_progress
+    report("finding leaks", 0, 1)
     s = final
     candidate = candidate_mask(s) & new_in(target, baseline, final)
     leaked = np.flatnonzero(candidate).astype(np.int32)
@@ -177,8 +185,10 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakRe
     groups: dict[tuple, list[int]] = {}
     paths: dict[tuple, tuple[PathStep, ...]] = {}
     tops = tops[np.argsort(-s.retained[tops], kind="stable")]
-    first, all_edges, path_top, via_internal = shortest_paths(s, tops)
+    first, all_edges, path_top, via_internal = shortest_paths(s, tops, progress)
     for i, v in enumerate(tops.tolist()):
+        if not i % _CLUSTER_CHUNK:
+            report("clustering leaks", i, tops.shape[0])
         if via_internal[i]:
             held_by_v8 += 1
             continue
@@ -210,8 +220,10 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot) -> LeakRe
                                     dict(by_class.most_common())))
     clusters.sort(key=lambda c: (-c.retained_size, -c.count, c.path_text))
     series = [baseline, target, final]
-    return LeakReport(baseline, target, final, clusters, leaked, held_by_v8, series_warnings(series),
-                      growing_collections(series))
+    report("growing collections", 0, 1)
+    growing = growing_collections(series)
+    report("growing collections", 1, 1)
+    return LeakReport(baseline, target, final, clusters, leaked, held_by_v8, series_warnings(series), growing)
 
 
 @dataclass(frozen=True)
@@ -246,15 +258,37 @@ def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
 _NONE = np.zeros(0, dtype=np.bool_)
 
 
-def shortest_paths(s: Snapshot, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def shortest_paths(s: Snapshot, nodes: np.ndarray, progress: ProgressCallback | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The shortest retainer paths of ``nodes`` (see :func:`_shortest_paths`); a path through V8's own
-    objects (compiled code, hidden system objects) is flagged."""
+    objects (compiled code, hidden system objects) is flagged.
+
+    The kernel runs on :data:`_PATH_CHUNK` nodes at a time, with ``progress`` called between the chunks.
+    """
+    report = progress or no_progress
     internal = np.zeros(max(len(s.meta.node_types), 1), dtype=np.bool_)
     for code in (s.types.code, s.types.hidden):
         if code >= 0:
             internal[code] = True
-    return _shortest_paths(np.asarray(nodes, dtype=np.int64), s.first_retainer, s.retainer_edge, s.first_edge,
-                           s.edge_type, s.types.weak_edge, s.root, s.distances, internal[s.node_type], MAX_PATH)
+    starts = np.asarray(nodes, dtype=np.int64)
+    internal_node = internal[s.node_type]
+    parts = []
+    for begin in range(0, max(starts.shape[0], 1), _PATH_CHUNK):
+        report("retainer paths", begin, starts.shape[0])
+        parts.append(_shortest_paths(starts[begin:begin + _PATH_CHUNK], s.first_retainer, s.retainer_edge,
+                                     s.first_edge, s.edge_type, s.types.weak_edge, s.root, s.distances,
+                                     internal_node, MAX_PATH))
+    report("retainer paths", starts.shape[0], starts.shape[0])
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [int(p[0][-1]) for p in parts[:-1]])
+    first = np.concatenate([parts[0][0][:1]] + [p[0][1:] + o for p, o in zip(parts, offsets)])
+    return (first, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]))
+
+
+_PATH_CHUNK = 1 << 16  # paths per kernel call: each call climbs again what an earlier one climbed, so not small
+_CLUSTER_CHUNK = 4096
 
 
 def path_of(s: Snapshot, v: int) -> tuple[tuple[PathStep, ...], bool]:

@@ -7,6 +7,7 @@ DevTools' words and order.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,9 +21,15 @@ from .format import BASE_SYSTEM_DISTANCE, Meta
 from .graph import edge_source
 from .instances import class_instances_index
 from .jsnames import js_sort_key
+from .progress import PROGRESS_CHUNK, ProgressCallback
 from .retainers import RetainerList, retainer_list
 from .statistics import Statistics
 from .strings import StringTable
+
+
+def snapshot_stem(path: str) -> str:
+    """A snapshot file's name without ``.heapsnapshot[.gz]`` (``run/s1.heapsnapshot.gz`` -> ``s1``)."""
+    return os.path.basename(path).removesuffix(".gz").removesuffix(".heapsnapshot")
 
 
 def max_js_node_id(node_id: np.ndarray) -> int:
@@ -177,9 +184,60 @@ class Snapshot:
         """The newest JavaScript object's id (JS objects have odd ids): DevTools' ``maxJsNodeId``."""
         return max_js_node_id(self.node_id)
 
-    def allocated_between(self, min_id: int, max_id: int) -> np.ndarray:
-        """A mask of the objects with ids in (min_id, max_id]: DevTools' "allocated between" filter."""
-        return (self.node_id > min_id) & (self.node_id <= max_id)
+    @property
+    def stem(self) -> str:
+        """The file name without ``.heapsnapshot[.gz]``: how the snapshot list and the allocation windows name it."""
+        return snapshot_stem(self.path)
+
+    # ------------------------------------------------------------ questions the views ask
+
+    def child_count(self, v: int) -> int:
+        """How many edges leave node ``v`` (its children in the Containment view)."""
+        return int(self.first_edge[v + 1] - self.first_edge[v])
+
+    def has_children(self, v: int) -> bool:
+        """Whether node ``v`` has an edge to expand."""
+        return bool(self.first_edge[v + 1] > self.first_edge[v])
+
+    def retainer_count(self, v: int) -> int:
+        """How many edges point at node ``v`` (every kind, weak ones too: what the Retainers pane can expand)."""
+        return int(self.first_retainer[v + 1] - self.first_retainer[v])
+
+    def has_retainers(self, v: int) -> bool:
+        """Whether any edge points at node ``v``."""
+        return bool(self.first_retainer[v + 1] > self.first_retainer[v])
+
+    @property
+    def has_timeline(self) -> bool:
+        """Whether the file is a recording with samples (a ``.heaptimeline``): what the Timeline view needs."""
+        return self.samples is not None and self.samples.size > 0
+
+    @property
+    def has_allocation_stacks(self) -> bool:
+        """Whether the file records where objects were allocated (``trace_function_infos``): the Allocation view."""
+        return self.trace_function_infos is not None and self.trace_function_infos.size > 0
+
+    @property
+    def instances_ready(self) -> bool:
+        """Whether :meth:`instances_index` has been built (expanding a class is then instant)."""
+        return self._instances is not None
+
+    def allocated_between(self, min_id: int, max_id: int, progress: ProgressCallback | None = None) -> np.ndarray:
+        """A mask of the objects with ids in (min_id, max_id]: DevTools' "allocated between" filter.
+
+        Computed a few million ids at a time, with ``progress`` called between them (it may cancel).
+        """
+        ids = self.node_id
+        count = ids.shape[0]
+        mask = np.empty(count, dtype=np.bool_)
+        for start in range(0, count, PROGRESS_CHUNK):
+            if progress is not None:
+                progress("allocated between", start, count)
+            part = ids[start:start + PROGRESS_CHUNK]
+            np.logical_and(part > min_id, part <= max_id, out=mask[start:start + PROGRESS_CHUNK])
+        if progress is not None:
+            progress("allocated between", count, count)
+        return mask
 
     def node_for_id(self, node_id: int) -> int | None:
         """The ordinal of the node with this snapshot id, or None."""
@@ -272,12 +330,16 @@ class Snapshot:
         found, where = np.unique(self.class_id[nodes], return_index=True)
         return {int(c): int(nodes[w]) for c, w in zip(found, where)}
 
-    def instances_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every class's instances in Summary order (built once; the app builds it in the background)."""
+    def instances_index(self, progress: ProgressCallback | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every class's instances in Summary order (built once; the app builds it in the background).
+
+        A ``progress`` callback that raises :class:`~heaptui.engine.errors.Cancelled` leaves the index unbuilt
+        (:attr:`instances_ready` stays False) and the next call starts again.
+        """
         with self._instances_lock:
             if self._instances is None:
                 self._instances = class_instances_index(self.class_id, len(self.classes), self.shallow,
-                                                        self.retained, self.node_id)
+                                                        self.retained, self.node_id, progress)
             return self._instances
 
     def instances(self, class_index: int) -> np.ndarray:

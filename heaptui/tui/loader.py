@@ -35,7 +35,7 @@ class Loader:
         if not self.started:
             self.started = True
             # Imported by the caller: two threads importing one package at once can see it half made.
-            from .. import engine  # noqa: F401
+            from ..engine import load  # noqa: F401  (the engine package itself imports lazily)
             from ..engine.warmup import kernels_compiled
 
             self.first_run = not kernels_compiled()

@@ -140,7 +140,7 @@ class _DefaultToOpen(click.Group):
         """The command, under the one error policy (:mod:`.errors`); the app handles its own signals."""
         name = ctx.meta.get("heaptui.command", "")
         app = name == "open" and interactive()
-        doing = f"heaptui {name}".strip()
+        doing = name or "heaptui"
         with policy(doing, bool(ctx.params.get("salvage")), signals=not app), _visible_usage_errors():
             return super().invoke(ctx)
 

@@ -20,6 +20,7 @@ import click
 
 from ..visible import visible
 from .options import LoadOptions, pass_load_options
+from .output import text_width, wide_option
 
 if TYPE_CHECKING:
     from ..engine.cache import CacheOptions
@@ -52,9 +53,10 @@ def _when(seconds: float) -> str:
 
 @click.group("cache", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@wide_option
 @click.pass_context
 @pass_load_options
-def cache_command(load_options: LoadOptions, ctx: click.Context, as_json: bool) -> None:
+def cache_command(load_options: LoadOptions, ctx: click.Context, as_json: bool, wide: bool) -> None:
     """List the index caches: source snapshot, size, last used (``heaptui cache clear`` removes them).
 
     Caches that can never be used again (their snapshot deleted or changed, or
@@ -94,12 +96,15 @@ def cache_command(load_options: LoadOptions, ctx: click.Context, as_json: bool) 
     if not listed:
         click.echo(f"no index caches in {visible(location)}")
         return
-    width = max(len("SOURCE"), *(len(visible(e.source or "")) for e in listed))
-    click.echo(f"{'SOURCE':<{width}}  {'SIZE':>9}  LAST USED")
-    for e in listed:
-        click.echo(f"{visible(e.source or ''):<{width}}  {_size(e.size):>9}  {_when(e.last_used)}")
+    from ..textreport import table, wrap
+
+    cells = [[e.source or "", _size(e.size), _when(e.last_used)] for e in listed]
+    for line in table(["SOURCE", "SIZE", "LAST USED"], cells, text_width(wide)):
+        click.echo(line)
     limit = f", at most {_size(cap)}" if cap is not None else ""
-    click.echo(f"{len(listed)} cache{'s' if len(listed) != 1 else ''}, {_size(total)} in {visible(location)}{limit}")
+    summary = f"{len(listed)} cache{'s' if len(listed) != 1 else ''}, {_size(total)} in {visible(location)}{limit}"
+    for line in wrap(summary, text_width(wide)):
+        click.echo(line)
 
 
 @cache_command.command("clear")

@@ -58,7 +58,9 @@ def write_wide_snapshot(path: Path, nodes: int, classes: int) -> Path:
         f.write(header)
         f.write(f'"nodes":[9,0,1,0,{nodes - 1},0,0')
         for start in range(1, nodes, 50_000):
-            f.write("".join(f",3,{1 + i % classes},{2 * i + 1},32,0,0,0" for i in range(start, min(start + 50_000, nodes))))
+            f.write(
+                "".join(f",3,{1 + i % classes},{2 * i + 1},32,0,0,0" for i in range(start, min(start + 50_000, nodes)))
+            )
         f.write('],"edges":[')
         f.write(",".join(f"1,{i},{i * len(fields)}" for i in range(1, nodes)))
         f.write('],"locations":[],"strings":[""')

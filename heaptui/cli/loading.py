@@ -37,6 +37,10 @@ class Progress:
         self.shown = False
         self.status: dict[str, str] = {path: "waiting" for path in paths}
         self.lock = threading.Lock()
+        try:  # one line of the terminal: a wrapped line is not redrawn in place
+            self.width = max(os.get_terminal_size(sys.stderr.fileno()).columns - 1, 20) if sys.stderr.isatty() else 196
+        except (OSError, ValueError, AttributeError):
+            self.width = 196
 
     def reporter(self, path: str) -> Callable[[str, int, int], None]:
         def report(phase: str, done: int, total: int) -> None:
@@ -55,9 +59,9 @@ class Progress:
         self.last = now
         line = ", ".join(f"{os.path.basename(p)}: {text}" for p, text in self.status.items())
         with self.lock:
-            sys.stderr.write(f"\r\x1b[K{clip('loading ' + line, 196)}")
+            self.shown = True  # first: a signal raised in the write below still has the line cleared
+            sys.stderr.write(f"\r\x1b[K{clip('loading ' + line, self.width)}")
             sys.stderr.flush()
-            self.shown = True
 
     def close(self) -> None:
         with self.lock:

@@ -12,10 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-import heaptui
-
-#: Where the heaptui under test lives: its children import that one.
-HEAPTUI_HOME = str(Path(heaptui.__file__).resolve().parent.parent)
+from conftest import HEAPTUI_HOME
 
 
 def heaptui_env(**extra: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import heaptui_env
 
 from conftest import FIXTURES
 from heaptui.textreport import clip_middle
@@ -110,7 +111,7 @@ def run_piped(*args: str) -> tuple[int, str]:
         [sys.executable, "-m", "heaptui", *args],
         capture_output=True,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent), "COLUMNS": "80"},
+        env=heaptui_env(),
     )
     return proc.returncode, (proc.stdout + proc.stderr).decode("utf-8", "surrogateescape")
 
@@ -123,7 +124,7 @@ def run_in_pty(*args: str, limit: float = 300) -> tuple[int, str]:
         stdin=subprocess.DEVNULL,
         stdout=child,
         stderr=child,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent), "COLUMNS": "80"},
+        env=heaptui_env(),
     )
     os.close(child)
     out = bytearray()

@@ -229,10 +229,24 @@ def comparison_table(comparison: Comparison, rows: list[ClassDiff], width: int |
     return "\n".join(lines)
 
 
-def wrap_path(text: str, width: int | None = 96, indent: str = "     ") -> str:
-    """A long retainer path (already escaped) broken at its arrows, so each line stays within ``width``.
+def wrap_path(text: str, width: int = 96, indent: str = "     ") -> str:
+    """A long retainer path broken at its arrows, so each line stays under ``width`` (the app's Leaks view)."""
+    lines: list[str] = []
+    line = ""
+    for part in text.split(" → "):
+        piece = part if not line else " → " + part
+        if line and len(indent) + len(line) + len(piece) > width:
+            lines.append(indent + line + " →")
+            line = part
+        else:
+            line += piece
+    lines.append(indent + line)
+    return "\n".join(lines)
 
-    A step too long for a line by itself is cut in the middle.
+
+def fit_path(text: str, width: int | None, indent: str = "     ") -> str:
+    """A retainer path (already escaped) for the commands: broken at its arrows so that every line, its
+    closing `` →`` included, is at most ``width``; a step too long for a line by itself is cut in the middle.
     """
     if width is None:
         return indent + text
@@ -240,7 +254,8 @@ def wrap_path(text: str, width: int | None = 96, indent: str = "     ") -> str:
     line = ""
     room = max(width - len(indent) - 2, 8)  # " →" ends a broken line
     for part in text.split(" → "):
-        part = part if len(part) <= room else part[: (room - 1) // 2] + ELLIPSIS + part[-(room - 1 - (room - 1) // 2) :]
+        if len(part) > room:
+            part = part[: (room - 1) // 2] + ELLIPSIS + part[-(room - 1 - (room - 1) // 2) :]
         piece = part if not line else " → " + part
         if line and len(indent) + len(line) + len(piece) + 2 > width:
             lines.append(indent + line + " →")
@@ -270,7 +285,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster], width: int | None
         lines += wrap(
             f"{i:>3}. {format_size(cluster.retained_size)} retained by {cluster.count:,} objects: {classes}", width
         )
-        lines.append(wrap_path(visible(cluster.path_text), width))
+        lines.append(fit_path(visible(cluster.path_text), width))
     if report.growing:
         lines.append("")
         lines.append(f"Collections that grew in every snapshot ({len(report.growing)}):")
@@ -283,7 +298,7 @@ def leak_text(report: LeakReport, clusters: list[LeakCluster], width: int | None
                 f"{sizes} elements, retained {' → '.join(format_size(r) for r in g.retained_sizes)}",
                 width,
             )
-            lines.append(wrap_path(visible(path_text(g.path)), width))
+            lines.append(fit_path(visible(path_text(g.path)), width))
     return "\n".join(lines)
 
 
@@ -301,7 +316,7 @@ def largest_text(snapshot: Snapshot, found: list[LargeObject], width: int | None
         room = None if width is None else max(width - len(start) - len(facts), 12)
         lines.append("")
         lines += wrap(start + clip_middle(snapshot.class_name(v), room) + facts, width)
-        lines.append(wrap_path(visible(path_text_of(item)), width))
+        lines.append(fit_path(visible(path_text_of(item)), width))
     return "\n".join(lines)
 
 

@@ -61,7 +61,7 @@ def test_a_bug_after_loading_is_one_line_saying_it_is_heaptuis_fault():
         timeout=300,
         env=heaptui_env(HEAPTUI_DEBUG="1"),
     )
-    assert debug.returncode != 0 and "Traceback" in debug.stderr and "a bug in the analysis" in debug.stderr
+    assert debug.returncode == 2 and "Traceback" in debug.stderr and "a bug in the analysis" in debug.stderr
 
 
 @pytest.fixture(scope="module")

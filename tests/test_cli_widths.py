@@ -19,7 +19,7 @@ import pytest
 from cli_support import heaptui_command, heaptui_env, run_heaptui
 
 from conftest import FIXTURES, fixture_path
-from heaptui.textreport import clip_middle, wrap_path
+from heaptui.textreport import clip_middle, fit_path
 
 TINY, L1, L2, L3 = (str(fixture_path(n)) for n in ("tiny", "leaky-1", "leaky-2", "leaky-3"))
 TIMELINE = str(FIXTURES / "timeline-leaky.heaptimeline.gz")
@@ -120,5 +120,5 @@ def test_names_are_cut_in_the_middle_keeping_both_ends():
     assert clip_middle("anything", None) == "anything"
     # A retainer path's step too long for a line is cut in its middle too.
     step = "x" * 50 + "END"
-    lines = wrap_path(f"global → {step} → Date", 40).splitlines()
+    lines = fit_path(f"global → {step} → Date", 40).splitlines()
     assert all(len(line) <= 40 for line in lines) and "END" in "".join(lines) and lines[-1].endswith("Date")

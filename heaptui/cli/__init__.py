@@ -17,6 +17,7 @@ import contextlib
 import os
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,6 +77,9 @@ def run() -> None:
         else:
             print(exit_.code, file=sys.stderr)
             code = 1
+    except Exception:  # only with HEAPTUI_DEBUG=1 (the error policy says every other bug in one line): its traceback
+        traceback.print_exc()
+        code = EXIT_INTERNAL
     _finish_threads()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -151,7 +155,7 @@ def _visible_usage_errors() -> Iterator[None]:
     try:
         yield
     except click.ClickException as error:
-        error.message = visible(error.message)
+        error.message = "\n".join(visible(line) for line in error.message.split("\n"))  # type: ignore[misc]
         raise
 
 

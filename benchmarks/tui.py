@@ -25,7 +25,7 @@ import peers  # noqa: E402
 
 from heaptui.engine import load_snapshot  # noqa: E402
 from heaptui.tui.app import HeapTUI  # noqa: E402
-from heaptui.tui.tree_model import CLASS  # noqa: E402
+from heaptui.tui.models.tree import CLASS  # noqa: E402
 from heaptui.tui.widgets.tree_table import TreeTable  # noqa: E402
 
 TARGET_MS = 50.0
@@ -68,8 +68,9 @@ async def run(path: str) -> dict[str, list[float]]:
     started = time.perf_counter()
     snapshot = load_snapshot(path)
     snapshot.instances_index()
-    print(f"loaded {path} in {time.perf_counter() - started:.1f} s "
-          f"({snapshot.node_count:,} nodes); instance index built")
+    print(
+        f"loaded {path} in {time.perf_counter() - started:.1f} s ({snapshot.node_count:,} nodes); instance index built"
+    )
     app = TimedApp([path], [snapshot])
     results: dict[str, list[float]] = {}
     async with app.run_test(size=(160, 50)) as pilot:
@@ -99,13 +100,17 @@ async def run(path: str) -> dict[str, list[float]]:
         # The worst case: a retainer that is itself held by millions (a string's map).
         retainer_counts = snapshot.first_retainer[1:] - snapshot.first_retainer[:-1]
         rows = retainers.model.rows
-        heavy = max((i for i, r in enumerate(rows) if r.expandable and not r.expanded),
-                    key=lambda i: retainer_counts[rows[i].node], default=None)
+        heavy = max(
+            (i for i, r in enumerate(rows) if r.expandable and not r.expanded),
+            key=lambda i: retainer_counts[rows[i].node],
+            default=None,
+        )
         if heavy is not None:
             retainers.cursor = heavy
             await pilot.pause(0.1)
-            print(f"most retained-by retainer: {rows[heavy].label} "
-                  f"({int(retainer_counts[rows[heavy].node]):,} retainers)")
+            print(
+                f"most retained-by retainer: {rows[heavy].label} ({int(retainer_counts[rows[heavy].node]):,} retainers)"
+            )
             row = rows[heavy]
             started = time.perf_counter()
             results["expand it (worst case)"] = await measure(app, pilot, ["right"])
@@ -122,8 +127,11 @@ async def run(path: str) -> dict[str, list[float]]:
 
 
 def main() -> None:
-    path = sys.argv[1] if len(sys.argv) > 1 else peers.ensure_snapshots(names=["bench-1gb.heapsnapshot"])[
-        "bench-1gb.heapsnapshot"]
+    path = (
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else peers.ensure_snapshots(names=["bench-1gb.heapsnapshot"])["bench-1gb.heapsnapshot"]
+    )
     results = asyncio.run(run(path))
     print(f"\n{'action':32} {'n':>3} {'median ms':>10} {'max ms':>8}")
     worst = 0.0
@@ -133,8 +141,7 @@ def main() -> None:
             continue
         worst = max(worst, max(samples))
         print(f"{action:32} {len(samples):3} {statistics.median(samples):10.1f} {max(samples):8.1f}")
-    print(f"\n{'PASS' if worst < TARGET_MS else 'FAIL'}  every action under {TARGET_MS:.0f} ms "
-          f"(worst {worst:.1f} ms)")
+    print(f"\n{'PASS' if worst < TARGET_MS else 'FAIL'}  every action under {TARGET_MS:.0f} ms (worst {worst:.1f} ms)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from conftest import EXPECTED, fixture_path, loaded
 from heaptui.cli import EXIT_GROWTH, main
-from heaptui.engine.compare import compare
+from heaptui.engine.compare import base_classes, compare
 
 N = 100
 
@@ -190,3 +190,18 @@ def test_snapshots_of_different_formats_get_a_warning(tmp_path):
         paths.append(b.write(tmp_path / f"s{i}.heapsnapshot", node_fields=fields))
     warnings = compare(load_snapshot(paths[0]), load_snapshot(paths[1])).warnings
     assert any("different snapshot formats" in w for w in warnings)
+
+
+def test_the_comparison_leaves_the_base_snapshot_as_it_was():
+    """The base's classes are named under the newer snapshot's definitions without adding to its strings.
+
+    Node 22's snapshot named under Node 24's definitions gets four names it never had (checked: the fork the
+    Comparison names them in is four strings longer), which used to be added to the base's own table.
+    """
+    base, newer = loaded("runtime-node22"), loaded("runtime-node24")
+    strings, classes, summary = len(base.strings), list(base.classes), [r.to_json() for r in base.summary()]
+    named = base_classes(base, newer)
+    assert {c.name for c in named.classes} - {base.strings[i] for i in range(len(base.strings))}
+    compare(base, newer)
+    assert len(base.strings) == strings
+    assert base.classes == classes and [r.to_json() for r in base.summary()] == summary

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, fixture_path, loaded
-from heaptui.engine import leaks as leaks_module
+from heaptui.engine import retainer_paths
 from heaptui.engine.compare import compare
 from heaptui.engine.errors import Cancelled, Failure, SnapshotError, Truncated, classify_error
 from heaptui.engine.filters import (
@@ -277,7 +277,7 @@ def test_retainer_paths_in_chunks_equal_one_call(monkeypatch):
     s = loaded("leaky-3")
     nodes = np.flatnonzero(s.shallow > 0)[:5000]
     whole = shortest_paths(s, nodes)
-    monkeypatch.setattr(leaks_module, "_PATH_CHUNK", 777)
+    monkeypatch.setattr(retainer_paths, "_PATH_CHUNK", 777)
     seen = []
     chunked = shortest_paths(s, nodes, lambda phase, done, total: seen.append(done))
     assert all(np.array_equal(a, b) for a, b in zip(whole, chunked))
@@ -309,3 +309,30 @@ def test_engine_package_imports_lazily():
             "try:\n    e.nothing\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit('no error')\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_loaded_snapshot_does_not_change(tmp_path):
+    """Views and worker threads share a Snapshot: after loading, setting anything on it is an error; the index
+    cache's adoption replaces arrays only by equal ones (values, dtype, shape)."""
+    from heaptui.engine.cache import CacheOptions
+    from heaptui.engine.load import load_snapshot
+
+    s = loaded("tiny")
+    retained = s.retained
+    with pytest.raises(AttributeError, match="does not change"):
+        s.retained = retained.copy()
+    with pytest.raises(AttributeError, match="does not change"):
+        s.classes = []
+    assert s.retained is retained
+    s.instances_index()  # a lazy index is still built when first asked for
+    assert s.instances_ready
+
+    options = CacheOptions(directory=str(tmp_path / "cache"), min_source_size=0, background=False)
+    fresh = load_snapshot(fixture_path("tiny"), cache=options)
+    mapped = load_snapshot(fixture_path("tiny"), cache=options)
+    assert "cache" in mapped.timings and "writing cache" in fresh.timings  # the second came from the cache file
+    assert np.array_equal(fresh.retained, mapped.retained)
+    shorter = type("Other", (), {"retained": mapped.retained[:-1]})()
+    with pytest.raises(ValueError, match="does not match"):
+        fresh.adopt_arrays(shorter, ("retained",))
+    assert fresh.retained.shape == mapped.retained.shape

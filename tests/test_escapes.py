@@ -326,7 +326,7 @@ async def test_the_app_shows_file_text_escaped_and_never_as_markup(evil_files):
         summary = screen.query_one("#summary-table", TreeTable)
         assert summary.model.rows[0].label.startswith(EVIL_CLASS)  # the model keeps the exact text
         await pilot.press("right", "down", "right")
-        await wait_for(pilot, lambda: screen.retainers_settled, "built the Retainers pane")
+        await wait_for(pilot, lambda: not app.work.busy, "built the Retainers pane")
         await pilot.pause(0.1)
         # An instance, its edges (evil property names) and the Retainers pane's title (markup in the name).
         shows(
@@ -339,12 +339,12 @@ async def test_the_app_shows_file_text_escaped_and_never_as_markup(evil_files):
         )
         # The leak report: evil file names in its title, the evil property in the selected cluster's path.
         await pilot.press("5")
-        await wait_for(pilot, lambda: screen.series_ready, "computed the leak report")
+        await wait_for(pilot, lambda: not app.work.busy, "computed the leak report")
         await pilot.pause(0.1)
         shows(app, stem[:40], visible(f"global → {LEAK_KEY} → Array"))
         # The Comparison: its title names the base.
         await pilot.press("4")
-        await wait_for(pilot, lambda: screen.series_ready, "computed the Comparison")
+        await wait_for(pilot, lambda: not app.work.busy, "computed the Comparison")
         await pilot.pause(0.1)
         shows(app, "compared with base", visible("{" + EVIL_KEY + ", c1"))
         # The filter menu: "Objects allocated between <name> and <name>".
@@ -353,7 +353,7 @@ async def test_the_app_shows_file_text_escaped_and_never_as_markup(evil_files):
         await pilot.pause(0.1)
         shows(app, "Objects allocated between " + visible(os.path.basename(paths[0])).removesuffix(".heapsnapshot.gz"))
         await pilot.press("down", "down", "enter")
-        await wait_for(pilot, lambda: app.screen is screen and screen.filter_settled, "applied the filter")
+        await wait_for(pilot, lambda: app.screen is screen and not app.work.busy, "applied the filter")
         await pilot.pause(0.1)
         shows(app, "Objects allocated between " + visible(os.path.basename(paths[1]))[:30])
         # The command palette lists classes and snapshots by their (escaped) names.

@@ -21,8 +21,7 @@ from heaptui.engine.filters import (
 )
 from heaptui.tui.app import HeapTUI
 from heaptui.tui.screens.filter_picker import FilterPicker
-from test_tui import table
-from test_tui_timeline import wait_for
+from test_tui import settle, table, wait_for
 
 
 def raw(name: str) -> dict:
@@ -53,8 +52,11 @@ def test_plain_duplicated_strings_match_a_count_over_the_raw_json():
     width, nodes = len(fields), data["nodes"]
     t, n, size = fields.index("type"), fields.index("name"), fields.index("self_size")
     string_type = meta["node_types"][0].index("string")
-    texts = [strings[nodes[i + n]] for i in range(0, len(nodes), width)
-             if nodes[i + t] == string_type and nodes[i + size] > 0]
+    texts = [
+        strings[nodes[i + n]]
+        for i in range(0, len(nodes), width)
+        if nodes[i + t] == string_type and nodes[i + size] > 0
+    ]
     repeated = {text: count for text, count in Counter(texts).items() if count > 1}
     s = loaded("leaky-3")
     mask = filter_mask(s, "duplicatedStrings")
@@ -62,8 +64,7 @@ def test_plain_duplicated_strings_match_a_count_over_the_raw_json():
     groups = {g.value: g for g in duplicated_string_groups(s)}
     # A text held once as a string and again as a concatenated string is duplicated too (DevTools groups
     # both types by text); the raw count above sees only the plain copy.
-    alone = sum(1 for g in groups.values()
-                if int((s.node_type[list(g.nodes)] == s.types.string).sum()) == 1)
+    alone = sum(1 for g in groups.values() if int((s.node_type[list(g.nodes)] == s.types.string).sum()) == 1)
     assert int(plain.sum()) == sum(repeated.values()) + alone
     for text, count in repeated.items():
         assert groups[text].count >= count  # concatenated strings with the same text join the group
@@ -117,17 +118,18 @@ async def test_the_filter_menu_applies_a_named_filter():
         await wait_for(pilot, lambda: isinstance(app.screen, FilterPicker), "the filter menu")
         picker = app.screen
         labels = picker.labels
-        assert labels[0] == "All objects" and [f.label for f in FILTERS] == labels[1:1 + len(FILTERS)]
+        assert labels[0] == "All objects" and [f.label for f in FILTERS] == labels[1 : 1 + len(FILTERS)]
         assert labels[-1].startswith("Native context @")
         for _ in range(labels.index("Objects retained by contexts")):
             await pilot.press("down")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.filter_settled and app.screen.summary_filter, "the filter")
+        await settle(pilot)  # the filter
         screen = app.screen
-        assert screen.summary_filter == "Objects retained by contexts"
-        shown = {row.name: row.count for row in screen.summary_model.all_classes}
+        assert screen.summary.filter.label == "Objects retained by contexts"
+        shown = {row.name: row.count for row in screen.summary.model.all_classes}
         assert shown == {row.name: row.count for row in s.summary(filter_mask(s, "objectsRetainedByContexts"))}
         assert "Objects retained by contexts" in str(screen.query_one("#summary-filter").render())
-        assert table(app, "summary").model is screen.summary_model
+        assert table(app, "summary").model is screen.summary.model
         await pilot.press("a")  # back to all objects
-        await wait_for(pilot, lambda: screen.filter_settled and screen.summary_filter is None, "all objects")
+        await settle(pilot)
+        assert screen.summary.filter.label is None

@@ -33,9 +33,11 @@ async def wait_for(pilot, ready, what: str) -> None:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause(0.3)
-    # the Retainers pane builds on a thread
-    await wait_for(pilot, lambda: getattr(pilot.app.screen, "retainers_settled", True), "the Retainers pane")
+    """Wait for the app's background work (the Retainers pane, a Comparison, a filter) to be shown."""
+    await pilot.pause(0.1)
+    await wait_for(pilot, lambda: not pilot.app.work.busy, "the background work (Retainers, Comparison, ...)")
+    await pilot.pause(0.1)
+    await wait_for(pilot, lambda: not pilot.app.work.busy, "the background work started by showing a result")
     await pilot.pause(0.1)
 
 
@@ -78,11 +80,7 @@ def three() -> HeapTUI:
     return HeapTUI([str(fixture_path(n)) for n in names], [loaded(n) for n in names])
 
 
-async def series_settle(pilot) -> None:
-    # the Comparison and the leak report compute on threads
-    await wait_for(pilot, lambda: getattr(pilot.app.screen, "series_ready", True)
-                   and getattr(pilot.app.screen, "filter_settled", True), "the Comparison or the leak report")
-    await settle(pilot)
+series_settle = settle  # the Comparison and the leak report are background work like the rest
 
 
 @pytest.mark.parametrize("size", SIZES)

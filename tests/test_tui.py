@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from textual.keys import _character_to_key
 
 from conftest import fixture_path, loaded
 from heaptui.tui.app import HeapTUI
+from heaptui.tui.models.tree import CLASS, OBJECT, RETAINER
 from heaptui.tui.screens.main import MainScreen
-from heaptui.tui.tree_model import CLASS, OBJECT, RETAINER
 from heaptui.tui.widgets.tree_table import TreeTable
+
+BOUND = 120.0  # seconds: kernels compile on a busy 2-core machine; a hang fails with a message instead
 
 
 def app_with(name: str = "leaky-3") -> HeapTUI:
@@ -22,15 +25,29 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press(_character_to_key(ch))
 
 
-async def settle(pilot) -> None:
-    """Wait for the Retainers pane: it follows the cursor after a pause and builds on a thread."""
-    await pilot.pause(0.15)
-    for _ in range(600):
-        screen = pilot.app.screen
-        if not hasattr(screen, "retainers_settled") or screen.retainers_settled:
+async def wait_for(pilot, ready, what: str, bound: float = BOUND) -> None:
+    """Wait until ``ready()``, or fail saying what did not happen within ``bound`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    while not ready():
+        assert loop.time() < deadline, f"{what} did not happen within {bound:.0f} s"
+        await pilot.pause(0.02)
+
+
+async def settle(pilot, bound: float = BOUND) -> None:
+    """Wait for the app's background work (the Retainers pane following the cursor, a Comparison, a
+    filter, ...) to be done and shown, including work that showing a result started."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    while True:
+        await pilot.pause()
+        try:
+            await pilot.app.work.idle(max(0.0, deadline - loop.time()))
+        except TimeoutError as error:
+            raise AssertionError(str(error)) from None
+        await pilot.pause()
+        if not pilot.app.work.busy:
             return
-        await pilot.pause(0.05)
-    raise AssertionError("the Retainers pane never finished building")
 
 
 def table(app: HeapTUI, name: str) -> TreeTable:
@@ -88,13 +105,13 @@ async def test_sort_cycles_and_header_click():
         assert retained == sorted(retained, reverse=True)
         await pilot.press("s")
         shallow = [row.shallow for row in summary.model.rows]
-        assert shallow == sorted(shallow, reverse=True) and summary.sort_column == "shallow"
+        assert shallow == sorted(shallow, reverse=True) and summary.model.sort_column == "shallow"
         await pilot.press("s")
         counts = [row.count for row in summary.model.rows]
         assert counts == sorted(counts, reverse=True)
         await pilot.click("#summary-table", offset=(2, 0))  # the header's name column
         await pilot.pause()
-        assert app.screen.summary_model.sort == "name"
+        assert app.screen.summary.model.sort_column == "name" and not app.screen.summary.model.descending
 
 
 async def test_view_keys_and_tabs():
@@ -178,11 +195,8 @@ async def test_quit_with_q_and_ctrl_c():
 async def test_loading_shows_progress_then_the_summary_and_quits_while_loading():
     app = HeapTUI([str(fixture_path("leaky-2"))])
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(600):  # a cold numba cache compiles the kernels first
-            await pilot.pause(0.1)
-            if isinstance(app.screen, MainScreen):
-                break
-        assert isinstance(app.screen, MainScreen)
+        # a cold numba cache compiles the kernels first
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the Summary after loading")
     quick = HeapTUI([str(fixture_path("mixed"))])
     started = time.monotonic()
     async with quick.run_test(size=(80, 24)) as pilot:
@@ -195,16 +209,13 @@ async def test_bad_file_ends_the_app_with_one_line(tmp_path):
     bad.write_text("[]")
     app = HeapTUI([str(bad)])
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.load_error:
-                break
+        await wait_for(pilot, lambda: app.load_error, "the load error")
     assert app.load_error and app.load_error.startswith(str(bad)) and "\n" not in app.load_error
     assert app.return_code == 1
 
 
 async def test_heavy_expansion_runs_off_the_ui_thread(monkeypatch):
-    import heaptui.tui.tree_model as tree_model
+    import heaptui.tui.models.tree as tree_model
 
     app = app_with()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -218,10 +229,7 @@ async def test_heavy_expansion_runs_off_the_ui_thread(monkeypatch):
         monkeypatch.setattr(tree_model, "HEAVY", 0)  # now every expansion counts as heavy
         await pilot.press("right")
         assert row.loading or row.expanded
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if row.expanded:
-                break
+        await settle(pilot)  # the expansion is background work
         assert row.expanded and not row.loading
         assert retainers.model.rows[index + 1].depth == row.depth + 1
 
@@ -240,10 +248,7 @@ async def test_escape_cancels_a_load(monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
         await pilot.press("escape")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.load_error:
-                break
+        await wait_for(pilot, lambda: app.load_error, "the cancelled load's error")
     assert app.load_error and "cancelled" in app.load_error and app.return_code == 1
 
 
@@ -252,15 +257,12 @@ async def test_quitting_just_as_the_load_ends_is_clean():
     for _ in range(5):
         app = HeapTUI([str(fixture_path("leaky-2"))])
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(3000):
-                await pilot.pause(0.01)
-                if isinstance(app.screen, MainScreen):
-                    break
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen), "the Summary after loading")
         assert app.return_code in (0, None) and app._exception is None
 
 
 OPEN_FROM_CACHE = """
-import asyncio, sys, threading
+import asyncio, sys, threading, time
 from heaptui.engine.cache import CacheOptions
 from heaptui.tui.app import HeapTUI
 from heaptui.tui.loader import Loader
@@ -277,10 +279,10 @@ async def main():
     loader = Loader([sys.argv[1]], cache=CacheOptions(directory=sys.argv[2], background=True)).start()
     app = HeapTUI([sys.argv[1]], loader=loader)
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(400):
+        deadline = time.monotonic() + 120
+        while not (app.screen.query("#summary-table") and first_start):
+            assert time.monotonic() < deadline, "no Summary, or no kernel import, within 120 s"
             await pilot.pause(0.05)
-            if app.screen.query("#summary-table") and first_start:
-                break
         print(loader.snapshots[0].timings, first_start, type(app.screen).__name__)
 
 asyncio.run(main())
@@ -301,8 +303,40 @@ def test_a_cached_snapshot_is_on_screen_before_the_compiler_starts(tmp_path):
 
     path, cache = str(fixture_path("leaky-3")), str(tmp_path / "cache")
     load_snapshot(path, cache=CacheOptions(directory=cache))  # writes the cache
-    run = subprocess.run([sys.executable, "-c", OPEN_FROM_CACHE, path, cache], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", OPEN_FROM_CACHE, path, cache], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert "'cache'" in run.stdout  # opened from the cache
     assert "['heaptui-instances'] MainScreen" in run.stdout, run.stdout  # the first kernel call: after the paint
+
+
+async def test_a_failed_summary_filter_keeps_the_classes_and_says_why(monkeypatch):
+    """The filter's computation raises: the banner says so, the classes shown stay, the next filter works."""
+    from heaptui.engine.snapshot import Snapshot
+
+    real = Snapshot.summary
+
+    def broken(self, mask=None):
+        if mask is not None:
+            raise MemoryError()
+        return real(self, mask)
+
+    s = loaded("leaky-3")
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        summary = app.screen.summary
+        before = summary.model
+        monkeypatch.setattr(Snapshot, "summary", broken)
+        summary.apply("Objects of a test", lambda: s.shallow > 0)
+        await settle(pilot)
+        banner = str(app.screen.query_one("#summary-filter").render())
+        assert "The Summary filter failed: not enough memory" in banner
+        assert summary.model is before and summary.filter.label is None
+        assert any("The Summary filter failed" in n.message for n in app._notifications)
+        monkeypatch.setattr(Snapshot, "summary", real)
+        summary.apply("Objects of a test", lambda: s.shallow > 0)
+        await settle(pilot)
+        assert summary.model is not before and summary.filter.label == "Objects of a test"
+        assert "failed" not in str(app.screen.query_one("#summary-filter").render())

@@ -10,12 +10,12 @@ from conftest import FIXTURES
 from heaptui.cli import main
 from heaptui.engine.allocation import allocation_tree
 from heaptui.engine.load import load_snapshot
-from heaptui.tui.allocation_model import FUNCTION, AllocationModel
 from heaptui.tui.app import HeapTUI
+from heaptui.tui.models.allocation import FUNCTION, AllocationModel
 from heaptui.tui.screens.main import views_for
-from heaptui.tui.widgets.allocation import AllocationView
-from test_tui import table
-from test_tui_timeline import REQUESTS, TIMELINE, counts, wait_for
+from heaptui.tui.views.allocation import AllocationView
+from test_tui import settle, table
+from test_tui_timeline import REQUESTS, TIMELINE, counts
 
 NO_STACKS = FIXTURES / "timeline-leaky-nostacks.heaptimeline.gz"
 PROFILE = FIXTURES / "alloc-leaky.heapprofile.gz"
@@ -62,23 +62,24 @@ async def test_allocation_view_lists_functions_and_filters_the_summary_to_one():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("5")
         view = app.screen.query_one(AllocationView)
-        await wait_for(pilot, lambda: view.allocations is not None, "the allocation tree")
+        await settle(pilot)  # the allocation tree
+        assert view.allocations is not None
         grid = table(app, "allocation")
         assert isinstance(grid.model, AllocationModel) and grid.has_focus
         top = grid.model.rows[0].values[0]
         assert top.size == max(r.values[0].size for r in grid.model.rows)  # DevTools' default: by size
         for _ in range(4):  # s: live size, live count, count, size
             await pilot.press("s")
-            if grid.model.sort == "live_size":
+            if grid.model.sort_column == "live_size":
                 break
         assert grid.model.rows[0].values[0].function == "handleRequest"
         await pilot.press("enter")  # its callers
         callers = [r for r in grid.model.rows if r.depth == 1]
         assert callers and all(r.kind == FUNCTION for r in callers)
         await pilot.press("g")
-        await wait_for(pilot, lambda: app.screen.filter_settled, "the filtered Summary")
+        await settle(pilot)  # the filtered Summary
         screen = app.screen
-        assert screen.current_view == "summary" and "handleRequest" in screen.summary_filter
+        assert screen.current_view == "summary" and "handleRequest" in screen.summary.filter.label
         found = counts(screen)
         # One {url, date} more: the object literal's boilerplate, which V8 keeps on its AllocationSite, was
         # allocated by the handler's first call too (the Comparison oracle notes the same 101st object).
@@ -95,8 +96,8 @@ async def test_a_recording_without_stacks_says_why_its_allocation_view_is_empty(
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("5")
         view = app.screen.query_one(AllocationView)
-        await wait_for(pilot, lambda: view.allocations is not None, "the allocation tree")
-        await pilot.pause(0.05)
+        await settle(pilot)  # the allocation tree
+        assert view.allocations is not None
         assert "without allocation stacks" in str(view.query_one(".allocation-title").render())
         assert not table(app, "allocation").display
 

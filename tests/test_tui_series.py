@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from conftest import fixture_path, loaded
 from heaptui.tui.app import HeapTUI
+from heaptui.tui.models.series import ComparisonModel, LeaksModel
+from heaptui.tui.models.tree import CLASS, OBJECT
 from heaptui.tui.screens.main import MainScreen
-from heaptui.tui.series_models import ComparisonModel, LeaksModel
-from heaptui.tui.tree_model import CLASS, OBJECT
-from heaptui.tui.widgets.retainers import RetainersPane
+from heaptui.tui.views.retainers import RetainersPane
 from heaptui.tui.widgets.tree_table import TreeTable
 from test_tui import settle
 
@@ -20,14 +20,11 @@ def three() -> HeapTUI:
 
 
 async def ready(pilot) -> MainScreen:
-    """Wait until the screen's Comparison/Leaks/filter work (on threads) is shown."""
-    for _ in range(600):
-        await pilot.pause(0.05)
-        screen = pilot.app.screen
-        if isinstance(screen, MainScreen) and screen.series_ready and screen.filter_settled:
-            break
+    """Wait until the screen's background work (Comparison, Leaks, a filter, the Retainers pane) is shown."""
     await settle(pilot)
-    return pilot.app.screen
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
 
 
 def grid(app: HeapTUI, name: str) -> TreeTable:
@@ -76,7 +73,7 @@ async def test_comparison_against_the_previous_snapshot_and_another_base():
         diffs = {row.values[0].name: row.values[0] for row in model.rows}
         assert diffs["Date"].new_count == 2 * N
         await pilot.press("s")
-        assert model.sort == "freed"
+        assert model.sort_column == "freed"
 
 
 async def test_expanding_a_class_shows_new_then_deleted_objects_with_their_own_retainers():
@@ -87,16 +84,20 @@ async def test_expanding_a_class_shows_new_then_deleted_objects_with_their_own_r
         table = grid(app, "comparison")
         names = [row.values[0].name for row in table.model.rows]
         # A class with both new and deleted objects (one page of them): new first, then the base's deleted ones.
-        index = next(i for i, row in enumerate(table.model.rows)
-                     if 0 < row.values[0].new_count and 0 < row.values[0].deleted_count
-                     and row.values[0].new_count + row.values[0].deleted_count <= 100)
+        index = next(
+            i
+            for i, row in enumerate(table.model.rows)
+            if 0 < row.values[0].new_count
+            and 0 < row.values[0].deleted_count
+            and row.values[0].new_count + row.values[0].deleted_count <= 100
+        )
         diff = table.model.rows[index].values[0]
         table.cursor = index
         await pilot.press("right")
-        kids = table.model.rows[index + 1:index + 1 + diff.new_count + diff.deleted_count]
+        kids = table.model.rows[index + 1 : index + 1 + diff.new_count + diff.deleted_count]
         assert all(r.kind == OBJECT and r.depth == 1 for r in kids)
         assert [r.snapshot is None for r in kids] == [i < diff.new_count for i in range(len(kids))]
-        assert all(r.label.endswith("(deleted)") for r in kids[diff.new_count:])
+        assert all(r.label.endswith("(deleted)") for r in kids[diff.new_count :])
         # A deleted object: its retainers are read from the base snapshot.
         table.cursor = index + 1 + diff.new_count
         await settle(pilot)
@@ -132,8 +133,12 @@ async def test_leaks_view_puts_request_logs_first_and_expands_into_objects():
         assert len(growing) == 1 and table.model.rows[growing[0] - 1].kind == "note"
         table.cursor = growing[0]
         await pilot.pause(0.1)
-        assert str(screen.query_one("#leaks .series-title").render()).replace("\n", " ").rstrip().endswith(
-            "requestLogs → Array")
+        assert (
+            str(screen.query_one("#leaks .series-title").render())
+            .replace("\n", " ")
+            .rstrip()
+            .endswith("requestLogs → Array")
+        )
         table.cursor = 0
         await pilot.press("right", "down")
         await settle(pilot)
@@ -150,11 +155,12 @@ async def test_allocation_filter_cycles_through_devtools_windows():
     async with app.run_test(size=(130, 40)) as pilot:
         screen = await ready(pilot)
         seen = []
-        for _ in range(len(screen.filters)):
+        summary = screen.summary
+        for _ in range(len(summary.windows)):
             await pilot.press("a")
             screen = await ready(pilot)
-            counts = {r.name: r.count for r in screen.summary_model.all_classes}
-            seen.append((screen.filters[screen.filter_index][0], counts.get("Date", 0)))
+            counts = {r.name: r.count for r in summary.model.all_classes}
+            seen.append((summary.windows[summary.filter.window][0], counts.get("Date", 0)))
         assert seen == [
             ("Objects allocated before leaky-1", 0),
             ("Objects allocated between leaky-1 and leaky-2", N),
@@ -169,10 +175,11 @@ async def test_allocation_filter_cycles_through_devtools_windows():
         index = next(i for i, r in enumerate(table.model.rows) if r.label.startswith("Date ×"))
         table.cursor = index
         await pilot.press("right")
-        kids = [r for r in table.model.rows[index + 1:] if r.depth == 1]
+        kids = [r for r in table.model.rows[index + 1 :] if r.depth == 1]
         s = loaded("leaky-3")
-        assert len(kids) == N and all(loaded("leaky-1").max_js_node_id < s.node_id[r.node]
-                                      <= loaded("leaky-2").max_js_node_id for r in kids)
+        assert len(kids) == N and all(
+            loaded("leaky-1").max_js_node_id < s.node_id[r.node] <= loaded("leaky-2").max_js_node_id for r in kids
+        )
 
 
 async def test_single_snapshot_has_no_series_views_or_keys():
@@ -196,3 +203,84 @@ async def test_command_palette_switches_snapshots():
         await pilot.press("enter")
         screen = await ready(pilot)
         assert screen.snapshot is loaded("leaky-1")
+
+
+async def test_a_failed_comparison_is_shown_and_leaves_the_app_usable(monkeypatch):
+    """The Comparison's computation raises: a notification and a line in the view, the view usable again."""
+    import heaptui.engine.compare as compare_module
+
+    real = compare_module.compare
+
+    def broken(base, snapshot, **kwargs):
+        raise RuntimeError("boom in the comparison\nsecond line")
+
+    monkeypatch.setattr(compare_module, "compare", broken)
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("4")
+        screen = await ready(pilot)
+        title = str(screen.query_one("#comparison .series-title").render())
+        assert "Comparison failed: boom in the comparison" in title and "comparing…" not in title
+        assert "second line" not in title
+        notes = [n.message for n in app._notifications]
+        assert any(n == "Comparison failed: boom in the comparison" for n in notes), notes
+        assert grid(app, "comparison").model is None
+        # The other views still work: the leak report is computed, the Summary answers keys.
+        await pilot.press("5")
+        screen = await ready(pilot)
+        assert isinstance(grid(app, "leaks").model, LeaksModel)
+        await pilot.press("1", "s")
+        assert grid(app, "summary").model.sort_column == "shallow"
+        # The Comparison is usable again: with the computation fixed, b computes (another base) at once.
+        monkeypatch.setattr(compare_module, "compare", real)
+        await pilot.press("4", "b")
+        screen = await ready(pilot)
+        model = grid(app, "comparison").model
+        assert isinstance(model, ComparisonModel) and model.comparison.base is loaded("leaky-1")
+        assert "failed" not in str(screen.query_one("#comparison .series-title").render())
+
+
+async def test_a_superseded_job_is_cancelled_and_its_result_dropped():
+    """Starting a job of the same kind cancels the old one (its progress callback raises Cancelled)."""
+    import threading
+
+    from heaptui.engine.errors import Cancelled
+
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await ready(pilot)
+        release, stopped, shown = threading.Event(), [], []
+
+        def slow(job):
+            release.wait(60)
+            try:
+                job.progress("slow", 1, 2)
+            except Cancelled:
+                stopped.append(job.generation)
+                raise
+            return "old"
+
+        first = app.work.run(screen, "test", slow, shown.append, what="Test")
+        second = app.work.run(screen, "test", lambda job: "new", shown.append, what="Test")
+        assert first.cancelled and not second.cancelled and second.generation > first.generation
+        release.set()
+        await settle(pilot)
+        assert shown == ["new"] and stopped == [first.generation]
+        assert not [n for n in app._notifications if "failed" in n.message]  # a cancelled job is no failure
+
+
+async def test_keys_typed_ahead_after_a_view_key_go_to_the_view_it_shows():
+    """'1' then down, down, right in one burst (a terminal delivers typed-ahead keys so): the Summary gets them."""
+    from textual import events
+
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("4")
+        await ready(pilot)
+        for key in ("1", "down", "down", "right"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        screen = await ready(pilot)
+        summary = grid(app, "summary")
+        assert screen.current_view == "summary" and summary.has_focus
+        assert summary.cursor == 2 and summary.model.rows[2].expanded
+        assert not grid(app, "comparison").model.rows[2].expanded

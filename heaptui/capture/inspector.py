@@ -25,7 +25,6 @@ Only the standard library and ``websockets`` (its synchronous client).
 from __future__ import annotations
 
 import http.client
-import inspect
 import json
 import os
 import signal
@@ -35,18 +34,21 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import ClientConnection, connect
-
 from . import proc as procfs
+from .connection import (
+    DEFAULT_TIMEOUT,
+    POLL,
+    Session,
+    Target,
+    check_alive,
+    exited,
+    open_connection,
+)
 from .errors import CaptureError
 from .interrupt import run_whole
 from .proc import Listener, NodeProcess
 
-DEFAULT_TIMEOUT = 10.0  # seconds for each step of attaching (port, HTTP, websocket, small calls)
 CLOSE_TIMEOUT = 5.0  # seconds to wait for the inspector's port to go away after closing it
-MAX_MESSAGE = 64 * 1024 * 1024  # a snapshot arrives in chunks of ~100 kB; nothing else is large
-POLL = 0.02
 
 # Loads Node's `inspector` module whatever the program is (CommonJS, ES modules, a REPL): the builtin loader
 # of Node >= 20.16, else the `require` Node adds to the inspector's command-line API, else the main module's.
@@ -70,20 +72,10 @@ CLOSE_EXPRESSION = (
 )
 
 Warn = Callable[[str], None]
-EventHandler = Callable[[str, dict[str, Any]], None]
 
 
 def no_warning(message: str) -> None:
     """The default ``warn``: say nothing."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """An inspectable target as the inspector's ``/json/list`` lists it."""
-
-    id: str
-    title: str
-    websocket_url: str
 
 
 def connect_host(listener: Listener) -> str:
@@ -99,15 +91,6 @@ def _netloc(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def exited(proc: NodeProcess) -> CaptureError:
-    return CaptureError(f"process {proc.pid} exited during the capture")
-
-
-def _check_alive(proc: NodeProcess) -> None:
-    if not procfs.is_alive(proc.pid, proc.start_time):
-        raise exited(proc)
-
-
 def _busy(proc: NodeProcess, port: int, inode: int) -> CaptureError:
     owner = procfs.socket_owner(inode)
     held = f"process {owner} ({procfs.comm(owner)})" if owner is not None else "another process"
@@ -119,7 +102,7 @@ def _wait_for_handler(proc: NodeProcess, timeout: float) -> None:
     """Wait (briefly) until Node has installed its SIGUSR1 handler: before that, the signal kills it."""
     deadline = time.monotonic() + min(timeout, 2.0)
     while not procfs.catches_signal(proc.pid, signal.SIGUSR1):
-        _check_alive(proc)
+        check_alive(proc)
         if time.monotonic() > deadline:
             raise CaptureError(f"process {proc.pid} does not handle SIGUSR1, which would kill it: "
                                "its inspector cannot be opened (a Node built without it, or not started yet)")
@@ -234,11 +217,11 @@ def open_inspector(proc: NodeProcess, timeout: float = DEFAULT_TIMEOUT, opening:
         raise exited(proc) from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        _check_alive(proc)
-        listener = _new_listener(proc, known)
-        if listener is not None:
-            opening.listener = listener
-            return listener, False
+        check_alive(proc)
+        found = _new_listener(proc, known)
+        if found is not None:
+            opening.listener = found
+            return found, False
         if port != 0:
             for entry in procfs.listeners(proc.pid):
                 if entry.port == port and entry.inode not in procfs.socket_inodes(proc.pid):
@@ -294,104 +277,6 @@ def find_target(listener: Listener, timeout: float = DEFAULT_TIMEOUT) -> Target:
                        "(started with --inspect-publish-uid without http?)")
 
 
-class Session:
-    """One websocket connection to an inspector: numbered commands, their replies, and events on the way."""
-
-    def __init__(self, websocket: ClientConnection, proc: NodeProcess) -> None:
-        self._ws = websocket
-        self._proc = proc
-        self._next_id = 1
-
-    def send(self, method: str, params: dict[str, Any] | None = None) -> int:
-        """Send a command without waiting for its reply; returns its id."""
-        message_id = self._next_id
-        self._next_id += 1
-        try:
-            self._ws.send(json.dumps({"id": message_id, "method": method, "params": params or {}}))
-        except ConnectionClosed:
-            raise self._closed() from None
-        return message_id
-
-    def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-             on_event: EventHandler | None = None) -> dict[str, Any]:
-        """Send a command and return its result; events before the reply go to ``on_event``.
-
-        ``timeout`` bounds the silence between two messages, not the whole call: a snapshot of a big heap
-        takes minutes, but its progress events and chunks keep coming.
-        """
-        message_id = self.send(method, params)
-        while True:
-            message = self._receive(method, timeout, events=on_event is not None)
-            if message.get("id") == message_id:
-                if "error" in message:
-                    error = message["error"]
-                    text = error.get("message", error) if isinstance(error, dict) else error
-                    raise CaptureError(f"the inspector of process {self._proc.pid} refused {method}: {text}")
-                result = message.get("result", {})
-                return result if isinstance(result, dict) else {}
-            if "method" in message and on_event is not None:
-                on_event(message["method"], message.get("params") or {})
-
-    def evaluate(self, expression: str, timeout: float = DEFAULT_TIMEOUT) -> Any:
-        """The value of a JavaScript expression evaluated in the process (``Runtime.evaluate``)."""
-        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "includeCommandLineAPI": True, "silent": True}, timeout=timeout)
-        if "exceptionDetails" in result:
-            raise CaptureError(f"evaluating {expression!r} in process {self._proc.pid} failed")
-        return result.get("result", {}).get("value")
-
-    def _receive(self, method: str, timeout: float, events: bool = True) -> dict[str, Any]:
-        """The next message; without ``events``, an event is returned unparsed as ``{}``: a close scheduled
-        in the middle of a snapshot reads past its remaining chunks (megabytes each second) to its reply."""
-        try:
-            raw = self._ws.recv(timeout=timeout)
-        except TimeoutError:
-            _check_alive(self._proc)
-            raise CaptureError(f"timeout: process {self._proc.pid} sent nothing for {timeout:g} s "
-                               f"during {method}") from None
-        except ConnectionClosed:
-            raise self._closed() from None
-        if not events and raw[:11] in ('{"method":"', b'{"method":"'):
-            return {}
-        message = json.loads(raw)
-        return message if isinstance(message, dict) else {}
-
-    def _closed(self) -> CaptureError:
-        for _ in range(50):  # the socket closes a moment before /proc shows the process gone
-            if not procfs.is_alive(self._proc.pid, self._proc.start_time):
-                return exited(self._proc)
-            time.sleep(POLL)
-        return CaptureError(f"the inspector of process {self._proc.pid} closed the connection during the capture")
-
-    def close(self) -> None:
-        """Close the connection (Node ends the session, and an ``inspector.close()`` waiting for it returns)."""
-        try:
-            self._ws.close()
-        except Exception:  # noqa: BLE001 - gone, or left unusable by a signal: nothing more to close
-            pass
-
-
-# What this version of websockets' `connect` accepts: `ping_interval` came in 14, `proxy` in 15; older
-# versions neither ping nor read a proxy from the environment, which is what these options ask for anyway.
-_CONNECT_PARAMETERS = frozenset(inspect.signature(connect).parameters)
-
-
-def _connect(target: Target, proc: NodeProcess, timeout: float, stack: ExitStack) -> ClientConnection:
-    """Open the websocket, to be closed with ``stack`` (websockets wants ``connect`` used as a context manager)."""
-    # Node's inspector does not answer pings while the process is busy, and speaks no compression; loopback
-    # never goes through a proxy (websockets >= 15 reads one from the environment unless told not to).
-    options: dict[str, Any] = {"open_timeout": timeout, "close_timeout": 1.0, "ping_interval": None,
-                               "compression": None, "max_size": MAX_MESSAGE, "user_agent_header": None,
-                               "proxy": None}
-    try:
-        return stack.enter_context(connect(target.websocket_url, **{key: value for key, value in options.items()
-                                                                      if key in _CONNECT_PARAMETERS}))
-    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as error:
-        _check_alive(proc)
-        raise CaptureError(f"cannot connect to the inspector of process {proc.pid} at {target.websocket_url} "
-                           f"({error})") from None
-
-
 def verify_pid(session: Session, proc: NodeProcess) -> None:
     """Check over the connection that the inspector belongs to the process asked for."""
     pid = session.evaluate("process.pid")
@@ -413,7 +298,7 @@ def _close_over_new_session(opening: Opening, listener: Listener, timeout: float
     with ExitStack() as stack:
         try:
             target = find_target(listener, timeout)
-            session = Session(_connect(target, opening.proc, timeout, stack), opening.proc)
+            session = Session(open_connection(target, opening.proc, timeout, stack), opening.proc)
         except CaptureError:
             return
         try:
@@ -498,7 +383,7 @@ def attach(pid: int, *, timeout: float = DEFAULT_TIMEOUT, warn: Warn = no_warnin
             elif was_open and not proc.options.inspector_at_start:
                 warn(_in_use_note(proc, listener))
             target = find_target(listener, timeout)
-            session = Session(_connect(target, proc, timeout, stack), proc)
+            session = Session(open_connection(target, proc, timeout, stack), proc)
             verify_pid(session, proc)
             verified = True
             yield session

@@ -31,6 +31,7 @@ from .capture import capture
 from .diff import diff
 from .errors import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_GROWTH, EXIT_INTERNAL, policy
 from .leaks import leaks
+from .mcp import mcp_command
 from .object import object_command
 from .open import open_command
 from .options import LoadOptions
@@ -143,7 +144,8 @@ class _DefaultToOpen(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """The command, under the one error policy (:mod:`.errors`); the app handles its own signals."""
         name = ctx.meta.get("heaptui.command", "")
-        app = name == "open" and interactive()
+        # The app and the MCP server (an asyncio loop serving stdio) keep their own signal handling.
+        app = (name == "open" and interactive()) or name == "mcp"
         doing = name or "heaptui"
         with policy(doing, bool(ctx.params.get("salvage")), signals=not app), _visible_usage_errors():
             return super().invoke(ctx)
@@ -195,6 +197,7 @@ for _command in (
     capture,
     record,
     cache_command,
+    mcp_command,
 ):
     main.add_command(_command)
 del _command

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SnapshotError
+from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 
 ROW_KEYS = ("function", "script", "line", "column", "live_count", "live_size", "count", "size")
@@ -324,7 +325,7 @@ def _live_per_trace_node(snapshot: Snapshot, trace_id: np.ndarray) -> tuple[np.n
     return count, size
 
 
-def allocation_tree(snapshot: Snapshot) -> AllocationTree:
+def allocation_tree(snapshot: Snapshot, progress: ProgressCallback | None = None) -> AllocationTree:
     """The snapshot's allocation tree; without allocation stacks, an empty one whose ``reason`` says why."""
     reason = _no_stacks_reason(snapshot)
     if reason is not None:
@@ -348,7 +349,10 @@ def allocation_tree(snapshot: Snapshot) -> AllocationTree:
         tree = json.loads(snapshot.trace_tree or b"[]")
     except ValueError:
         raise SnapshotError(snapshot.path, "not JSON: the trace_tree does not parse") from None
+    report = progress or no_progress
+    report("allocation tree", 0, 2)
     trace_id, function, parent, count, size = _flatten(tree, meta.trace_node_fields, snapshot.path)
+    report("allocation tree", 1, 2)
     if function.size and (int(function.min()) < 0 or int(function.max()) >= rows.shape[0]):
         raise SnapshotError(snapshot.path, "a trace_tree node names a function that trace_function_infos lacks")
     live_count, live_size = _live_per_trace_node(snapshot, trace_id)

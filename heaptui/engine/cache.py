@@ -351,7 +351,7 @@ def _snapshot(header: dict, tables: dict, meta: Meta, a: dict[str, np.ndarray], 
         trace_function_infos=a["trace_function_infos"],
     )
     snapshot.summary_rows = snapshot.rows_from(*a["summary"])
-    return snapshot
+    return snapshot.seal()
 
 
 def save_and_adopt(snapshot: Snapshot, options: CacheOptions) -> bool:
@@ -367,9 +367,10 @@ def save_and_adopt(snapshot: Snapshot, options: CacheOptions) -> bool:
     mapped = load(snapshot.path, options, verify=False)
     if mapped is None:
         return False
-    for name in (*_ARRAYS, "samples"):
-        if getattr(snapshot, name) is not None and getattr(mapped, name) is not None:
-            setattr(snapshot, name, getattr(mapped, name))
+    try:
+        snapshot.adopt_arrays(mapped, _ARRAYS)
+    except ValueError:
+        return False
     # The string table stays as it is: its text and offsets must change together, and a reader on
     # another thread could see one without the other. (An uncompressed file's text is mapped already.)
     return True

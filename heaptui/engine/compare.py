@@ -128,7 +128,9 @@ def base_classes(base: Snapshot, snapshot: Snapshot) -> BaseClasses:
     """``aggregatesForDiff``: the base's classes under the newer snapshot's interface definitions."""
     if base.interfaces == snapshot.interfaces:
         return BaseClasses(base.class_id, base.classes)
-    class_id, classes, _ = classify(base.strings, base.meta, base.types.object, base.types.property_edge,
+    # Names the newer snapshot's definitions give may be new to the base: they go to a fork of its string table,
+    # since the base snapshot, which other threads read, never changes after loading.
+    class_id, classes, _ = classify(base.strings.fork(), base.meta, base.types.object, base.types.property_edge,
                                     base.node_type, base.node_name, base.first_edge, base.edge_type,
                                     base.edge_name, base.locations, definitions=list(snapshot.interfaces))
     return BaseClasses(class_id, classes)

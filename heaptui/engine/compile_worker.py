@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import json
 import os
 import subprocess
@@ -29,7 +28,7 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import kernel_cache
@@ -122,9 +121,17 @@ def _tiny(variant: int) -> bytes:
 
 
 def _run_commands(directory: str) -> None:
-    """Every command on tiny files: their kernels, compiled with the types a real file gives them."""
-    from ..cli import main
-    from .filters import FILTERS
+    """What every command asks of the engine, on tiny files: their kernels, compiled with the types a real file
+    gives them.
+
+    The engine is called as the commands call it, not through the commands: the engine never imports its front
+    ends (the CLI imports the engine).
+    """
+    from .compare import compare
+    from .filters import FILTERS, duplicated_string_groups, filter_mask
+    from .leaks import largest_objects, leak_report
+    from .load import load_snapshot, load_snapshots
+    from .windows import window_since
 
     plain = os.path.join(directory, "a.heapsnapshot")  # read through a memory map: read-only string bytes
     packed = [os.path.join(directory, f"{variant}.heapsnapshot.gz") for variant in (1, 2, 3)]
@@ -134,21 +141,23 @@ def _run_commands(directory: str) -> None:
         for variant, path in zip((1, 2, 3), packed):
             with open(path, "xb") as out:
                 out.write(gzip.compress(_tiny(variant)))
-    commands = [
-        ["summary", plain],
-        ["summary", packed[2]],
-        ["diff", packed[0], packed[2]],
-        ["summary", packed[2], "--since", packed[0]],
-        ["leaks", *packed],
-        ["top", packed[2]],
-        ["stats", packed[2]],
-        ["strings", packed[2]],
-        ["object", packed[2], "@5"],
-    ]
-    commands += [["summary", packed[2], "--filter", f.name] for f in FILTERS]
-    for command in commands:
-        with contextlib.suppress(BaseException), contextlib.redirect_stdout(io.StringIO()):
-            main.main(args=["--no-cache", *command], standalone_mode=False)
+    with contextlib.suppress(Exception):
+        load_snapshot(plain).summary()
+    with contextlib.suppress(Exception):
+        first, _, last = series = load_snapshots(packed)
+        steps: list[Callable[[], object]] = [
+            last.summary,
+            lambda: compare(first, last),
+            lambda: last.summary(window_since(first, last).mask(last)),
+            lambda: leak_report(*series),
+            lambda: largest_objects(last, 20),
+            lambda: duplicated_string_groups(last),
+            lambda: last.object_json(int(last.node_for_id(5) or 0)),
+            *(lambda name=f.name: last.summary(filter_mask(last, name)) for f in FILTERS),
+        ]
+        for step in steps:
+            with contextlib.suppress(Exception):
+                step()
 
 
 def _views(path: str) -> None:

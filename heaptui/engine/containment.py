@@ -65,9 +65,9 @@ class EdgeList:
         keys[text] = _prefix_keys(s.strings.blob, s.strings.starts, s.strings.ends, names[text], _HEX, skip)
         for j in np.flatnonzero(~numbered & ~text):
             keys[j] = text_key(self.name(int(rows[j])), skip)
-        for j, row in enumerate(rows):
-            if int(row) in self._text:
-                keys[j] = text_key(self._text[int(row)], skip)
+        for position, row in enumerate(rows.tolist()):
+            if row in self._text:
+                keys[position] = text_key(self._text[row], skip)
         return keys
 
     def slice(self, start: int, end: int) -> np.ndarray:

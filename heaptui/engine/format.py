@@ -151,3 +151,39 @@ def parse_meta(header: Any, path: object) -> Meta:
         title=str(header.get("title", "")),
         raw=header,
     )
+
+
+@dataclass(frozen=True)
+class TypeCodes:
+    """The node and edge type codes of one file (-1 where the file lacks the type)."""
+
+    object: int
+    native: int
+    hidden: int
+    array: int
+    string: int
+    cons_string: int
+    sliced_string: int
+    code: int
+    closure: int
+    regexp: int
+    synthetic: int
+    number: int
+    property_edge: int
+    element_edge: int
+    internal_edge: int
+    hidden_edge: int
+    shortcut_edge: int
+    weak_edge: int
+    context_edge: int
+
+    @classmethod
+    def from_meta(cls, meta: Meta) -> TypeCodes:
+        n, e = meta.node_type, meta.edge_type
+        return cls(
+            object=n("object"), native=n("native"), hidden=n("hidden"), array=n("array"), string=n("string"),
+            cons_string=n("concatenated string"), sliced_string=n("sliced string"), code=n("code"),
+            closure=n("closure"), regexp=n("regexp"), synthetic=n("synthetic"), number=n("number"),
+            property_edge=e("property"), element_edge=e("element"), internal_edge=e("internal"),
+            hidden_edge=e("hidden"), shortcut_edge=e("shortcut"), weak_edge=e("weak"), context_edge=e("context"),
+        )

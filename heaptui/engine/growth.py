@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .jit import kernel
+from .retainer_paths import PathStep, path_of, path_text
 from .snapshot import Snapshot
 
 ARRAY, MAP, SET, OBJECT = 0, 1, 2, 3
@@ -37,11 +38,9 @@ class GrowingCollection:
     kind: str  # Array, Map, Set or Object
     sizes: tuple[int, ...]  # element count per snapshot
     retained_sizes: tuple[int, ...]  # retained size per snapshot
-    path: tuple  # shortest retainer path in the last snapshot (leaks.PathStep)
+    path: tuple[PathStep, ...]  # shortest retainer path in the last snapshot
 
     def to_json(self, s: Snapshot) -> dict[str, object]:
-        from .leaks import path_text
-
         return {"id": int(s.node_id[self.node]), "kind": self.kind, "class": s.class_name(self.node),
                 "sizes": list(self.sizes), "retained_sizes": list(self.retained_sizes), "path": path_text(self.path)}
 
@@ -80,8 +79,6 @@ def growing_collections(series: list[Snapshot], limit: int = 50) -> list[Growing
     present in every snapshot of the series count; V8's internal objects (held
     only through code or hidden system objects) are left out, as in the leak report.
     """
-    from .leaks import path_of
-
     if len(series) < 2:
         return []
     last = series[-1]
@@ -101,7 +98,7 @@ def growing_collections(series: list[Snapshot], limit: int = 50) -> list[Growing
     picked = np.flatnonzero(alive)
     growth = sizes[-1][picked] - sizes[0][picked]
     picked = picked[np.lexsort((-last.retained[nodes[picked]].astype(np.int64), -growth))]
-    found: list[GrowingCollection] = []
+    collections: list[GrowingCollection] = []
     for i in picked.tolist():
         v = int(nodes[i])
         path, held_by_v8 = path_of(last, v)
@@ -111,11 +108,11 @@ def growing_collections(series: list[Snapshot], limit: int = 50) -> list[Growing
         for s in series:
             w = nodes_by_id(s, last.node_id[[v]])[0]
             retained.append(int(s.retained[w]))
-        found.append(GrowingCollection(v, KIND_NAMES[int(kinds[i])], tuple(int(c[i]) for c in sizes),
+        collections.append(GrowingCollection(v, KIND_NAMES[int(kinds[i])], tuple(int(c[i]) for c in sizes),
                                        tuple(retained), path))
-        if len(found) == limit:
+        if len(collections) == limit:
             break
-    return found
+    return collections
 
 
 __all__ = ["GrowingCollection", "element_counts", "growing_collections", "nodes_by_id"]

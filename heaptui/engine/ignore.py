@@ -14,6 +14,7 @@ import numpy as np
 
 from .distances import devtools_distances
 from .jit import kernel
+from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 
 
@@ -29,14 +30,18 @@ class IgnoredRetainers:
 _dead_weakmap_edges = kernel("ignore", "_dead_weakmap_edges")
 
 
-def ignore_retainers(s: Snapshot, nodes: frozenset[int]) -> IgnoredRetainers:
+def ignore_retainers(s: Snapshot, nodes: frozenset[int], progress: ProgressCallback | None = None
+                     ) -> IgnoredRetainers:
     """The Retainers view's state once ``nodes`` are ignored (none: DevTools' own distances)."""
     if not nodes:
         return IgnoredRetainers()
+    report = progress or no_progress
+    report("ignoring retainers", 0, 2)
     mask = np.zeros(s.node_count, dtype=np.uint8)
     mask[list(nodes)] = 1
     distances = devtools_distances(s.strings, s.types, s.root, s.node_type, s.node_name, s.first_edge, s.edge_type,
                                    s.edge_name, s.edge_to, s.numbered_edge, s.ephemerons, mask)
+    report("ignoring retainers", 1, 2)
     edges = _dead_weakmap_edges(distances, s.first_edge, s.edge_type, s.edge_name, s.types.internal_edge,
                                 s.ephemerons.part, s.ephemerons.part_count)
     return IgnoredRetainers(frozenset(nodes), distances, frozenset(int(e) for e in edges))

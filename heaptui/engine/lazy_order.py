@@ -12,15 +12,12 @@ string order), so only the final page's names are decoded and compared whole.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .graph_view import NodeGraph
 from .jit import kernel
 from .jsnames import js_sort_key
-
-if TYPE_CHECKING:
-    from .snapshot import Snapshot
 
 MAX_NAME_UNITS = 1024  # DevTools' longest names (concatenated strings) stop here
 
@@ -54,7 +51,7 @@ class NodeNames:
     string table, without decoding.
     """
 
-    def __init__(self, s: Snapshot, nodes: np.ndarray) -> None:
+    def __init__(self, s: NodeGraph, nodes: np.ndarray) -> None:
         self.s = s
         self.nodes = nodes
         types = s.types

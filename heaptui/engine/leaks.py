@@ -31,23 +31,13 @@ from .format import BASE_UNREACHABLE_DISTANCE
 from .growth import GrowingCollection, growing_collections
 from .jit import kernel
 from .progress import ProgressCallback, no_progress
+from .retainer_paths import NO_CANDIDATES, PathStep, path_of, path_steps, path_text, shortest_paths
 from .snapshot import Snapshot
 
 CANDIDATE_TYPES = ("object", "closure", "array", "regexp")
 # Numbered edges (element, hidden) differ only by index between objects of one cluster.
 ANY_INDEX = -1
-MAX_PATH = 1000
 _DIGITS = re.compile(r"[0-9]+")
-
-
-@dataclass(frozen=True)
-class PathStep:
-    """One hop of a retainer path: the edge taken and the node it leads to (in the final snapshot)."""
-
-    edge: int  # -1 for the first node of the path
-    node: int
-    edge_label: str
-    class_name: str
 
 
 @dataclass(frozen=True)
@@ -72,16 +62,6 @@ class LeakCluster:
             "classes": [{"name": name, "count": count} for name, count in self.classes.items()],
             "objects": [int(s.node_id[v]) for v in self.nodes[:10]],
         }
-
-
-def path_text(path: tuple[PathStep, ...]) -> str:
-    """``system / Context → requestLogs → Array → [i] → {url, date} → date → Date``."""
-    parts: list[str] = []
-    for step in path:
-        if step.edge >= 0:
-            parts.append(step.edge_label)
-        parts.append(step.class_name)
-    return " → ".join(parts)
 
 
 @dataclass
@@ -122,9 +102,6 @@ class LeakReport:
 
 
 _owners = kernel("leaks", "_owners")
-
-
-_shortest_paths = kernel("leaks", "_shortest_paths")
 
 
 # ---------------------------------------------------------------- the report
@@ -197,7 +174,7 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
         key = _signature(s, start, edges, shapes)
         if key not in groups:
             groups[key] = []
-            paths[key] = _steps(s, start, v, edges, candidate)
+            paths[key] = path_steps(s, start, v, edges, candidate)
         groups[key].append(v)
     # Dominated candidates belong to the cluster of the candidate that dominates them: count
     # (cluster, class) pairs with numpy, not a Python loop per leaked object.
@@ -251,50 +228,11 @@ def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
     best = nodes[np.argpartition(-s.retained[nodes], k - 1)[:k]]
     best = best[np.lexsort((s.node_id[best], -s.retained[best].astype(np.int64)))]
     first, edges, top, _ = shortest_paths(s, best)
-    return [LargeObject(int(v), _steps(s, int(top[i]), int(v), edges[first[i]:first[i + 1]], _NONE))
+    return [LargeObject(int(v), path_steps(s, int(top[i]), int(v), edges[first[i]:first[i + 1]], NO_CANDIDATES))
             for i, v in enumerate(best.tolist())]
 
 
-_NONE = np.zeros(0, dtype=np.bool_)
-
-
-def shortest_paths(s: Snapshot, nodes: np.ndarray, progress: ProgressCallback | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The shortest retainer paths of ``nodes`` (see :func:`_shortest_paths`); a path through V8's own
-    objects (compiled code, hidden system objects) is flagged.
-
-    The kernel runs on :data:`_PATH_CHUNK` nodes at a time, with ``progress`` called between the chunks.
-    """
-    report = progress or no_progress
-    internal = np.zeros(max(len(s.meta.node_types), 1), dtype=np.bool_)
-    for code in (s.types.code, s.types.hidden):
-        if code >= 0:
-            internal[code] = True
-    starts = np.asarray(nodes, dtype=np.int64)
-    internal_node = internal[s.node_type]
-    parts = []
-    for begin in range(0, max(starts.shape[0], 1), _PATH_CHUNK):
-        report("retainer paths", begin, starts.shape[0])
-        parts.append(_shortest_paths(starts[begin:begin + _PATH_CHUNK], s.first_retainer, s.retainer_edge,
-                                     s.first_edge, s.edge_type, s.types.weak_edge, s.root, s.distances,
-                                     internal_node, MAX_PATH))
-    report("retainer paths", starts.shape[0], starts.shape[0])
-    if len(parts) == 1:
-        return parts[0]
-    offsets = np.cumsum([0] + [int(p[0][-1]) for p in parts[:-1]])
-    first = np.concatenate([parts[0][0][:1]] + [p[0][1:] + o for p, o in zip(parts, offsets)])
-    return (first, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]))
-
-
-_PATH_CHUNK = 1 << 16  # paths per kernel call: each call climbs again what an earlier one climbed, so not small
 _CLUSTER_CHUNK = 4096
-
-
-def path_of(s: Snapshot, v: int) -> tuple[tuple[PathStep, ...], bool]:
-    """One object's shortest retainer path as steps, and whether V8's own objects are on the way."""
-    first, edges, top, via_internal = shortest_paths(s, np.array([v]))
-    return _steps(s, int(top[0]), v, edges, _NONE), bool(via_internal[0])
 
 
 def _edge_key(s: Snapshot, e: int, shapes: dict[int, str]) -> tuple[int, str]:
@@ -319,34 +257,6 @@ def _signature(s: Snapshot, start: int, edges: np.ndarray, shapes: dict[int, str
         if hop != hops[-1]:
             hops.append(hop)
     return tuple(hops)
-
-
-def _steps(s: Snapshot, start: int, v: int, edges: np.ndarray, candidate: np.ndarray) -> tuple[PathStep, ...]:
-    """The path shown: root side first, then on through the leaked objects ``v`` dominates (``candidate``)."""
-    steps = [PathStep(-1, start, "", s.class_name(start))]
-    steps += [_step(s, e) for e in edges.tolist()]
-    # Follow the largest leaked object this one dominates, while there is one (e.g. {url, date} → date → Date).
-    seen = {v}
-    while candidate.shape[0]:
-        best = -1
-        for e in range(int(s.first_edge[v]), int(s.first_edge[v + 1])):
-            w = int(s.edge_to[e])
-            if candidate[w] and int(s.dominator[w]) == v and w not in seen and (
-                    best < 0 or s.retained[w] > s.retained[int(s.edge_to[best])]):
-                best = e
-        if best < 0:
-            break
-        steps.append(_step(s, best))
-        v = int(s.edge_to[best])
-        seen.add(v)
-    return tuple(steps)
-
-
-def _step(s: Snapshot, e: int) -> PathStep:
-    w = int(s.edge_to[e])
-    t = s.edge_type_name(e)
-    label = "[i]" if t == "element" else s.edge_name_of(e)
-    return PathStep(e, w, label, s.class_name(w))
 
 
 __all__ = ["LargeObject", "LeakCluster", "LeakReport", "PathStep", "candidate_mask", "largest_objects", "leak_report",

@@ -65,7 +65,7 @@ def load_snapshot(path: str | os.PathLike[str], report: ProgressCallback = no_pr
             cached.timings["cache"] = time.perf_counter() - started
             report("cache", 1, 1)
             return cached
-    snapshot = _load_file(path, report, salvage)
+    snapshot = _load_file(path, report, salvage).seal()  # handed out from here: it never changes again
     if use_cache and cache.background:  # type: ignore[union-attr]
         threading.Thread(target=save_and_adopt, args=(snapshot, cache), name="heaptui-cache",
                          daemon=not cache.finish_at_exit).start()  # type: ignore[union-attr]

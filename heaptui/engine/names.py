@@ -8,18 +8,14 @@ node by its name in the file.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from .graph_view import NodeGraph
 from .jsnames import format_property_name, js_length
-
-if TYPE_CHECKING:
-    from .snapshot import Snapshot
 
 CONS_NAME_LIMIT = 1024
 PLAIN_NAME_LIMIT = 100
 
 
-def node_name(s: Snapshot, v: int) -> str:
+def node_name(s: NodeGraph, v: int) -> str:
     """DevTools' ``JSHeapSnapshotNode.name()``."""
     t = int(s.node_type[v])
     if t == s.types.cons_string:
@@ -29,7 +25,7 @@ def node_name(s: Snapshot, v: int) -> str:
     return s.strings[int(s.node_name[v])]
 
 
-def _cons_string_name(s: Snapshot, v: int) -> str:
+def _cons_string_name(s: NodeGraph, v: int) -> str:
     stack = [v]
     parts: list[str] = []
     length = 0
@@ -56,7 +52,7 @@ def _cons_string_name(s: Snapshot, v: int) -> str:
     return "".join(parts)
 
 
-def _plain_object_name(s: Snapshot, v: int) -> str:
+def _plain_object_name(s: NodeGraph, v: int) -> str:
     start_text = "{"
     end_text = "}"
     start_len = end_len = 1
@@ -98,7 +94,7 @@ def _plain_object_name(s: Snapshot, v: int) -> str:
     return start_text + end_text
 
 
-def edge_name(s: Snapshot, e: int) -> str:
+def edge_name(s: NodeGraph, e: int) -> str:
     """DevTools' ``JSHeapSnapshotEdge.name()``: the index for element and hidden edges."""
     t = int(s.edge_type[e])
     raw = int(s.edge_name[e])

@@ -9,18 +9,13 @@ far as it is read (:mod:`.lazy_order`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .format import BASE_UNREACHABLE_DISTANCE
+from .graph_view import NodeGraph
 from .jit import kernel
 from .jsnames import js_sort_key
 from .lazy_order import LazyOrder, NodeNames
-
-if TYPE_CHECKING:
-    from .snapshot import Snapshot
-
 
 _gather = kernel("retainers", "_gather")
 
@@ -28,7 +23,7 @@ _gather = kernel("retainers", "_gather")
 class RetainerList:
     """Retaining edges of one object, put in DevTools' order as far as they are read."""
 
-    def __init__(self, s: Snapshot, edges: np.ndarray, nodes: np.ndarray, positions: np.ndarray,
+    def __init__(self, s: NodeGraph, edges: np.ndarray, nodes: np.ndarray, positions: np.ndarray,
                  distances: np.ndarray) -> None:
         self.edges, self.nodes, self.positions, self.distances = edges, nodes, positions, distances
         names = NodeNames(s, nodes)
@@ -45,7 +40,7 @@ class RetainerList:
         return self.edges[rows], self.nodes[rows], self.distances[rows]
 
 
-def retainer_list(s: Snapshot, v: int, distances: np.ndarray | None = None,
+def retainer_list(s: NodeGraph, v: int, distances: np.ndarray | None = None,
                   ignored_edges: frozenset[int] = frozenset()) -> RetainerList:
     """The object's retainers as DevTools' Retainers view lists them by default.
 

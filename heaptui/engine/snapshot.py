@@ -17,11 +17,11 @@ import numpy as np
 from . import names
 from .classes import ClassInfo, InterfaceDefinition, class_counts, class_retained_sizes
 from .ephemerons import EphemeronNames
-from .format import BASE_SYSTEM_DISTANCE, Meta
+from .format import BASE_SYSTEM_DISTANCE, Meta, TypeCodes
 from .graph import edge_source
 from .instances import class_instances_index
 from .jsnames import js_sort_key
-from .progress import PROGRESS_CHUNK, ProgressCallback
+from .progress import PROGRESS_CHUNK, ProgressCallback, no_progress
 from .retainers import RetainerList, retainer_list
 from .statistics import Statistics
 from .strings import StringTable
@@ -32,46 +32,14 @@ def snapshot_stem(path: str) -> str:
     return os.path.basename(path).removesuffix(".gz").removesuffix(".heapsnapshot")
 
 
+# Set after loading, each once and under its own lock: derived indexes built when first asked for.
+_LAZY_FIELDS = frozenset({"_instances"})
+
+
 def max_js_node_id(node_id: np.ndarray) -> int:
     """The largest odd id (V8 gives JavaScript objects odd ids, native ones even ids)."""
     odd = node_id[(node_id & 1) == 1]
     return int(odd.max()) if odd.size else 0
-
-
-@dataclass(frozen=True)
-class TypeCodes:
-    """The node and edge type codes of one file (-1 where the file lacks the type)."""
-
-    object: int
-    native: int
-    hidden: int
-    array: int
-    string: int
-    cons_string: int
-    sliced_string: int
-    code: int
-    closure: int
-    regexp: int
-    synthetic: int
-    number: int
-    property_edge: int
-    element_edge: int
-    internal_edge: int
-    hidden_edge: int
-    shortcut_edge: int
-    weak_edge: int
-    context_edge: int
-
-    @classmethod
-    def from_meta(cls, meta: Meta) -> TypeCodes:
-        n, e = meta.node_type, meta.edge_type
-        return cls(
-            object=n("object"), native=n("native"), hidden=n("hidden"), array=n("array"), string=n("string"),
-            cons_string=n("concatenated string"), sliced_string=n("sliced string"), code=n("code"),
-            closure=n("closure"), regexp=n("regexp"), synthetic=n("synthetic"), number=n("number"),
-            property_edge=e("property"), element_edge=e("element"), internal_edge=e("internal"),
-            hidden_edge=e("hidden"), shortcut_edge=e("shortcut"), weak_edge=e("weak"), context_edge=e("context"),
-        )
 
 
 @dataclass(frozen=True)
@@ -153,6 +121,41 @@ class Snapshot:
     lost: tuple[str, ...] = ()  # what a salvaged load of a truncated file could not recover
     _instances: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _instances_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _sealed: bool = field(default=False, repr=False)
+    _adopt_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # ------------------------------------------------------------ no change after loading
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Views, commands and worker threads share one Snapshot: once loaded, nothing may change under them.
+        if self.__dict__.get("_sealed") and name not in _LAZY_FIELDS:
+            raise AttributeError(f"a loaded Snapshot does not change (tried to set {name})")
+        object.__setattr__(self, name, value)
+
+    def seal(self) -> Snapshot:
+        """Mark the snapshot loaded: from now on only :meth:`adopt_arrays` and its lazy indexes set anything."""
+        object.__setattr__(self, "_sealed", True)
+        return self
+
+    def adopt_arrays(self, other: Snapshot, names: tuple[str, ...]) -> None:
+        """Read ``names`` from ``other``'s arrays from now on: the same index, mapped from the cache file.
+
+        The one change a loaded snapshot allows, because nothing a reader can
+        see changes: each array is replaced by one of the same dtype, shape and
+        values (the index cache's copy), so only where its pages live changes
+        (the cache file rather than the heap, which the kernel can page out).
+        A reader holding the old array keeps a valid one. Under a lock, so two
+        adoptions never interleave; an array that does not match is refused
+        whole, before anything is replaced.
+        """
+        pairs = [(name, getattr(self, name), getattr(other, name)) for name in names]
+        pairs = [(name, mine, theirs) for name, mine, theirs in pairs if mine is not None and theirs is not None]
+        for name, mine, theirs in pairs:
+            if mine.shape != theirs.shape or mine.dtype != theirs.dtype:
+                raise ValueError(f"{name}: the mapped index does not match the loaded one")
+        with self._adopt_lock:
+            for name, _, theirs in pairs:
+                object.__setattr__(self, name, theirs)
 
     # ------------------------------------------------------------ basics
 
@@ -279,7 +282,7 @@ class Snapshot:
 
     # ------------------------------------------------------------ summary
 
-    def summary(self, mask: np.ndarray | None = None) -> list[ClassRow]:
+    def summary(self, mask: np.ndarray | None = None, progress: ProgressCallback | None = None) -> list[ClassRow]:
         """Summary rows (classes with at least one counted object), largest retained size first.
 
         ``mask`` (a byte per node) restricts the objects counted, as DevTools'
@@ -287,10 +290,15 @@ class Snapshot:
         """
         if mask is None and self.summary_rows:
             return self.summary_rows
+        report = progress or no_progress
+        report("summary", 0, 2)
         flags = np.empty(0, dtype=np.uint8) if mask is None else mask.astype(np.uint8)
         retained = class_retained_sizes(self.class_id, len(self.classes), self.shallow, self.retained,
                                         self.dominator, self.root, flags)
-        return self.summary_from(retained, flags)
+        report("summary", 1, 2)
+        rows = self.summary_from(retained, flags)
+        report("summary", 2, 2)
+        return rows
 
     def summary_from(self, class_retained: np.ndarray, flags: np.ndarray) -> list[ClassRow]:
         """Summary rows given the classes' retained sizes (computed before distances at load)."""

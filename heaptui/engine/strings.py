@@ -67,6 +67,22 @@ class StringTable:
             self._added_index[text] = index
         return index
 
+    def fork(self) -> StringTable:
+        """The same strings, in a table whose additions stay its own.
+
+        A loaded snapshot never changes, yet the Comparison names the base
+        snapshot's classes under the newer snapshot's interface definitions
+        (``{url, date}`` may be a name the base never had), on a worker thread
+        while the views read the base. It adds those names to a fork. The
+        file's text and offsets are shared (they are never written), and so is
+        the cache of decoded file strings (the same text whoever decodes it).
+        """
+        fork = StringTable(self.blob, self.starts, self.ends, self.escaped, self.hashes)
+        fork._added = list(self._added)
+        fork._added_index = dict(self._added_index)
+        fork._cache = self._cache
+        return fork
+
     def find_all(self, text: str, by_hash: dict[int, list[int]] | None = None) -> np.ndarray:
         """Indices of the strings equal to ``text`` (V8 does not promise uniqueness).
 

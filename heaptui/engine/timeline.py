@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SnapshotError
+from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 
 _BLOCK = 1 << 20  # nodes per numpy pass, to bound the temporaries on a huge snapshot
@@ -80,7 +81,7 @@ def _samples(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
             rows[:, fields.index("last_assigned_id")].astype(np.int64))
 
 
-def timeline_intervals(snapshot: Snapshot) -> Timeline:
+def timeline_intervals(snapshot: Snapshot, progress: ProgressCallback | None = None) -> Timeline:
     """Per sample interval, the live objects allocated in it (DevTools' ``getSamples()``, plus counts)."""
     timestamps, ids = _samples(snapshot)
     n = ids.shape[0]
@@ -88,7 +89,9 @@ def timeline_intervals(snapshot: Snapshot) -> Timeline:
     count = np.zeros(n + 1, dtype=np.int64)
     if n:
         node_id, shallow = snapshot.node_id, snapshot.shallow
+        report = progress or no_progress
         for start in range(0, node_id.shape[0], _BLOCK):
+            report("timeline", start, node_id.shape[0])
             block = node_id[start:start + _BLOCK]
             js = np.flatnonzero(block & 1)
             where = np.searchsorted(ids, block[js].astype(np.int64), side="left")  # JS lowerBound

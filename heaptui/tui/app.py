@@ -19,9 +19,11 @@ from ..engine.heapprofile import SamplingProfile
 from ..engine.snapshot import Snapshot
 from .commands import HeapCommands
 from .loader import Loader
+from .messages import SnapshotSwitched, WorkFailed
 from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
 from .screens.profile import ProfileScreen
+from .work import Work
 
 
 class HeapTUI(App):
@@ -37,9 +39,14 @@ class HeapTUI(App):
         Binding("question_mark", "toggle_keys", "Keys"),
     ]
 
-    def __init__(self, paths: list[str], snapshots: list[Snapshot] | None = None,
-                 loader: Loader | None = None, profile: SamplingProfile | None = None,
-                 view: str = "summary") -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        snapshots: list[Snapshot] | None = None,
+        loader: Loader | None = None,
+        profile: SamplingProfile | None = None,
+        view: str = "summary",
+    ) -> None:
         super().__init__()
         self.paths = paths
         self.snapshots: list[Snapshot] = list(snapshots or [])
@@ -47,6 +54,7 @@ class HeapTUI(App):
         self.profile = profile  # a .heapprofile opens on its own screen
         self.initial_view = view  # the view the newest snapshot opens in (a captured series: comparison)
         self.load_error: str | None = None
+        self.work = Work(self)  # every job the app runs off its thread
 
     def on_mount(self) -> None:
         if self.profile is not None:
@@ -82,6 +90,13 @@ class HeapTUI(App):
                 screen.action_view(view)
 
         self.call_after_refresh(arrive)
+
+    def on_snapshot_switched(self, event: SnapshotSwitched) -> None:
+        self.show_snapshot(event.index, event.view, event.node)
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """A job failed: its view shows the line already; the notification says it wherever one looks."""
+        self.notify(event.text, severity="error", timeout=8, markup=False)
 
     def _failed(self, error: str) -> None:
         self.load_error = error

@@ -9,10 +9,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from ..textreport import human_size
+from ..engine.sizes import format_size
 from ..visible import visible
+from .messages import SnapshotSwitched
 from .screens.main import MainScreen
-from .widgets.series import stem
 
 
 def highlighted(matcher: Matcher, label: str) -> Content:
@@ -36,14 +36,22 @@ class HeapCommands(Provider):
         """The Memory tab under the palette (the palette is a screen of its own)."""
         return next((s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen)), None)
 
-    def _commands(self, screen: MainScreen) -> list[tuple[str, Callable[[], None], str]]:
+    def _commands(self, screen: MainScreen) -> list[tuple[str, Callable[[], object], str]]:
         """(label, action, help) of the views and, with several snapshots open, of the snapshots."""
-        found = [(f"View: {title}", partial(screen.action_view, key), f"Show the {title} view")
-                 for key, title in screen.views]
+        found: list[tuple[str, Callable[[], object], str]] = [
+            (f"View: {title}", partial(screen.action_view, key), f"Show the {title} view")
+            for key, title in screen.views
+        ]
         if len(screen.snapshots) > 1:
-            found += [(f"Snapshot {i + 1}: {visible(stem(s))}", partial(self.app.show_snapshot, i, screen.current_view),
-                       f"{human_size(s.total_size)} heap")
-                      for i, s in enumerate(screen.snapshots) if i != screen.index]
+            found += [
+                (
+                    f"Snapshot {i + 1}: {visible(s.stem)}",
+                    partial(screen.post_message, SnapshotSwitched(i, screen.current_view)),
+                    f"{format_size(s.total_size)} heap",
+                )
+                for i, s in enumerate(screen.snapshots)
+                if i != screen.index
+            ]
         return found
 
     async def discover(self) -> Hits:
@@ -62,10 +70,15 @@ class HeapCommands(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, highlighted(matcher, label), action, text=label, help=help_text)
-        classes = screen.summary_model.all_classes
-        for rank, i in enumerate(screen.matcher.best(query, limit=30)):
+        summary = screen.summary
+        classes = summary.model.all_classes
+        for rank, i in enumerate(summary.matcher.best(query, limit=30)):
             row = classes[i]
             label = f"Class: {visible(row.name)}"
-            yield Hit(max(0.1, 0.9 - rank * 0.02), highlighted(matcher, label),
-                      partial(screen.show_class, row.class_index), text=label,
-                      help=f"{row.count:,} objects, retained {row.retained_size:,} bytes")
+            yield Hit(
+                max(0.1, 0.9 - rank * 0.02),
+                highlighted(matcher, label),
+                partial(screen.show_class, row.class_index),
+                text=label,
+                help=f"{row.count:,} objects, retained {row.retained_size:,} bytes",
+            )

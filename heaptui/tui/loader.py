@@ -1,10 +1,11 @@
-"""Loading snapshots on a daemon thread, started before the app itself (no Textual here).
+"""Loading snapshots as a background job, started before the app itself (no Textual here).
 
 The ``heaptui FILE`` command starts a :class:`Loader` first and builds the app
-while it runs. It is a daemon thread, not a Textual worker: a worker thread
-is joined when the program exits, so quitting in the middle of a multi-GB load
-would wait for it. The loading screen polls :attr:`Loader.progress`, which
-needs no call across threads and cannot miss an update made before it looked.
+while it runs: a :class:`~heaptui.tui.work.Job` on the app's one kind of
+thread (there is no app yet to hand a result to). Its progress callbacks
+raise Cancelled once the job is cancelled (escape on the loading screen). The
+loading screen polls :attr:`Loader.progress`, which needs no call across
+threads and cannot miss an update made before it looked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from .work import Job, start
 
 
 @dataclass
@@ -24,14 +27,18 @@ class Loader:
     progress: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     snapshots: list = field(default_factory=list)
     error: str | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-    cancelled: threading.Event = field(default_factory=threading.Event)
+    job: Job[None] = field(default_factory=lambda: Job("load"))
 
     started: bool = False
     first_run: bool = False  # numba has no compiled kernels on disk yet: the first load compiles them
 
+    @property
+    def finished(self) -> threading.Event:
+        """Set once the load ended (loaded, failed or cancelled)."""
+        return self.job.finished
+
     def start(self) -> Loader:
-        """Start loading on a daemon thread (once)."""
+        """Start loading in the background (once)."""
         if not self.started:
             self.started = True
             # Imported by the caller: two threads importing one package at once can see it half made.
@@ -40,39 +47,27 @@ class Loader:
 
             self.first_run = not kernels_compiled()
 
-            threading.Thread(target=self._run, name="heaptui-load", daemon=True).start()
+            start(self.job, self._load_all)
         return self
 
     def cancel(self) -> None:
-        self.cancelled.set()
+        self.job.cancel()
 
-    def _run(self) -> None:
-        try:
-            self._load_all()
-        finally:
-            self.finished.set()
-
-    def _load_all(self) -> None:
-        from ..engine import Cancelled, SnapshotError, load_snapshots
-        from ..engine.errors import describe
+    def _load_all(self, job: Job[None]) -> None:
+        from ..engine.errors import classify_error
+        from ..engine.load import load_snapshots
 
         def report_for(path: str):  # noqa: ANN202 - a ProgressCallback
             def report(phase: str, done: int, total: int) -> None:
-                if self.cancelled.is_set():
-                    raise Cancelled()
+                job.progress(phase, done, total)  # raises Cancelled once the load is cancelled
                 self.progress[path] = (phase, done, total)
+
             return report
 
         where = ", ".join(self.paths)
         try:
             self.snapshots.extend(load_snapshots(self.paths, report_for, cache=self.cache, salvage=self.salvage))
-        except Cancelled:
-            self.error = f"{where}: loading cancelled"
-        except SnapshotError as error:
-            self.error = describe(error, self.salvage)  # a truncated file: the --salvage hint, as the CLI gives
-        except MemoryError:
-            self.error = f"{where}: not enough memory to load"
-        except Exception as error:  # a bug: one line, as the CLI reports it
-            self.error = f"{where}: internal error ({type(error).__name__}: {error})"
+        except Exception as error:  # one line, as the CLI reports it (a truncated file: with the --salvage hint)
+            self.error = classify_error(error, where, salvaging=self.salvage).message
         if not self.error and len(self.snapshots) < len(self.paths):
             self.error = f"{where}: loading cancelled"

@@ -34,8 +34,14 @@ class ClassMatcher:
         if len(query) < 3:  # a fuzzy score of one or two letters means nothing
             return contained
         seen = set(contained)
-        fuzzy = process.extract(utils.default_process(query), self._processed, scorer=fuzz.QRatio,
-                                score_cutoff=FUZZY_CUTOFF, limit=None, processor=None)
+        fuzzy = process.extract(
+            utils.default_process(query),
+            self._processed,
+            scorer=fuzz.QRatio,
+            score_cutoff=FUZZY_CUTOFF,
+            limit=None,
+            processor=None,
+        )
         return contained + sorted(i for _, _, i in fuzzy if i not in seen)
 
     def best(self, query: str, limit: int = 20) -> list[int]:

@@ -19,7 +19,8 @@ from ..kernel_cache import cache_directory
 
 _directory = cache_directory()
 if _directory is not None:
-    numba.config.CACHE_DIR = str(_directory)  # numba reads it when each kernel below is decorated
+    # numba reads it when each kernel below is decorated (numba has no type hints for its config module)
+    numba.config.CACHE_DIR = str(_directory)  # type: ignore[attr-defined]
 
 
 def njit(**options: Any) -> Any:

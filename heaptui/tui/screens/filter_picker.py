@@ -36,8 +36,13 @@ class FilterPicker(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]Summary filter[/b]  [dim](enter: apply, escape: keep)[/dim]")
-            yield OptionList(*(Option(Content(("● " if i == self.current else "  ") + visible(label)), id=str(i))
-                               for i, label in enumerate(self.labels)), id="filter-options")
+            yield OptionList(
+                *(
+                    Option(Content(("● " if i == self.current else "  ") + visible(label)), id=str(i))
+                    for i, label in enumerate(self.labels)
+                ),
+                id="filter-options",
+            )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

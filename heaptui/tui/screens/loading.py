@@ -18,8 +18,10 @@ from ..markup import with_texts
 
 POLL = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-FIRST_RUN_NOTE = ("First run of this heaptui: a second process compiles its kernels, once ({estimate}); "
-                  "meanwhile a small snapshot is indexed by them as plain Python. Later runs start at once.")
+FIRST_RUN_NOTE = (
+    "First run of this heaptui: a second process compiles its kernels, once ({estimate}); "
+    "meanwhile a small snapshot is indexed by them as plain Python. Later runs start at once."
+)
 FIRST_RUN_ESTIMATE = "15 to 25 s of one core"  # measured: benchmarks/first_run.py
 
 
@@ -66,7 +68,8 @@ class FileProgress(Vertical):
         doing = " (first run)" if self.compiling and fraction < 1 and phase in PHASES else ""
         self.query_one(".phase", Label).update(
             f"{spin} {phase}{doing} {100 * fraction:.0f}%  {now - self.phase_started:.1f} s"
-            f" of {now - self.started:.1f} s")  # this phase's time of all so far; fits 60 columns unwrapped
+            f" of {now - self.started:.1f} s"
+        )  # this phase's time of all so far; fits 60 columns unwrapped
         self.query_one(ProgressBar).update(progress=overall)
 
 

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...engine.heapprofile import SamplingProfile
-from ...textreport import human_size
-from ..allocation_model import ProfileModel
+from ...engine.sizes import format_size
 from ..markup import with_texts
+from ..models.allocation import ProfileModel
 from ..widgets.tree_table import TreeTable
 
 
@@ -29,11 +29,19 @@ class ProfileScreen(Screen):
         self.model = ProfileModel(profile)
 
     def compose(self) -> ComposeResult:
-        yield Static(with_texts(f"[b]heaptui[/b] · $file · [dim]sampling heap profile: "
-                                f"{human_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
-                                file=os.path.basename(self.profile.path)), id="topbar")
-        yield Static("Functions by the sampled size they allocated that was still alive  "
-                     "[dim](enter: the callers it allocated under)[/dim]", id="profile-title")
+        yield Static(
+            with_texts(
+                f"[b]heaptui[/b] · $file · [dim]sampling heap profile: "
+                f"{format_size(self.profile.total)} sampled in {len(self.model.rows):,} functions[/dim]",
+                file=os.path.basename(self.profile.path),
+            ),
+            id="topbar",
+        )
+        yield Static(
+            "Functions by the sampled size they allocated that was still alive  "
+            "[dim](enter: the callers it allocated under)[/dim]",
+            id="profile-title",
+        )
         yield TreeTable(self.model, name_title="Function", id="profile-table")
         yield Footer()
 

@@ -1,14 +1,13 @@
-"""A tree grid drawn line by line from a :class:`~heaptui.tui.tree_model.TreeModel`.
+"""A tree grid drawn line by line from a :class:`~heaptui.tui.models.tree.TreeModel`.
 
 One widget, whatever the number of rows: ``render_line`` asks the model for
 the row at that screen line, so a class with half a million instances costs
 the same to draw as one with ten. Line 0 is a sticky column header; clicking
-it sorts (where the model can), and the footer lists the keys.
+it sorts (where the model can, see :mod:`~heaptui.tui.models.sorting`), and
+the footer lists the keys. A heavy expansion runs as background work.
 """
 
 from __future__ import annotations
-
-import threading
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,10 +22,15 @@ from textual.strip import Strip
 from ...engine.snapshot import Snapshot
 from ...visible import clip
 from ..format import size_cell
-from ..tree_model import CLASS, EDGE, MORE, Column, Row, TreeModel
+from ..messages import WorkFailed
+from ..models.tree import CLASS, EDGE, MORE, Column, Row, TreeModel
+from ..work import Job, work_of
 
-WIDE = (Column("distance", "Distance", 9), Column("shallow", "Shallow Size", 16),
-        Column("retained", "Retained Size", 16))
+WIDE = (
+    Column("distance", "Distance", 9),
+    Column("shallow", "Shallow Size", 16),
+    Column("retained", "Retained Size", 16),
+)
 # On an 80-column terminal the object names need the room more than the headers.
 NARROW = (Column("distance", "Dist", 5), Column("shallow", "Shallow", 14), Column("retained", "Retained", 14))
 NARROW_BELOW = 110
@@ -44,16 +48,23 @@ class TreeTable(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False),
         Binding("right,l,enter", "expand", "Expand"),
         Binding("left,h", "collapse", "Collapse"),
-        Binding("space", "toggle", "Toggle", show=False),
+        Binding("space", "toggle_row", "Toggle", show=False),
     ]
 
     DEFAULT_CSS = """
     TreeTable { height: 1fr; overflow-x: hidden; }
     """
 
-    COMPONENT_CLASSES = {"tree-table--header", "tree-table--cursor", "tree-table--cursor-blurred",
-                         "tree-table--dim", "tree-table--class", "tree-table--more", "tree-table--cycle",
-                         "tree-table--edge"}
+    COMPONENT_CLASSES = {
+        "tree-table--header",
+        "tree-table--cursor",
+        "tree-table--cursor-blurred",
+        "tree-table--dim",
+        "tree-table--class",
+        "tree-table--more",
+        "tree-table--cycle",
+        "tree-table--edge",
+    }
 
     cursor = reactive(0, always_update=True, repaint=False)
 
@@ -65,21 +76,18 @@ class TreeTable(ScrollView, can_focus=True):
             self.row = row
             super().__init__()
 
-    class SortRequested(Message):
-        """The header of a column was clicked."""
-
-        def __init__(self, table: TreeTable, column: str) -> None:
-            self.table = table
-            self.column = column
-            super().__init__()
-
-    def __init__(self, model: TreeModel | None = None, *, name_title: str = "Constructor",
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        model: TreeModel | None = None,
+        *,
+        name_title: str = "Constructor",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.model = model
         self.name_title = name_title
-        self.sort_column: str | None = None
-        self.sort_descending = True
+        self._expanding: dict[str, Row] = {}  # heavy expansions under way, by job kind
 
     # ---------------------------------------------------------------- model
 
@@ -118,6 +126,8 @@ class TreeTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _scroll_to_cursor(self) -> None:
+        if self.scrollable_content_region.height < 2:
+            return  # not laid out yet (a view just shown): on_resize scrolls once it is
         visible = max(1, self.scrollable_content_region.height - 1)
         top = round(self.scroll_y)
         if self.cursor < top:
@@ -156,24 +166,37 @@ class TreeTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self, self.current))
 
     def _expand_in_background(self, row: Row) -> None:
-        """Mark the row as loading now; compute its children on a thread; insert them when done."""
+        """Mark the row as loading now; compute its children as background work; insert them when done.
+
+        Each row is a job of its own (expanding another row does not supersede it); should it fail,
+        the row is marked as not loading and the failure is shown.
+        """
         model = self.model
+        assert model is not None
         row.loading = True
         self.refresh()
 
-        def work() -> None:
-            kids = model.children(row)
-            self.app.call_from_thread(self._insert, model, row, kids)
+        def children(job: Job[list[Row]]) -> list[Row]:
+            return model.children(row)
 
-        threading.Thread(target=work, name="heaptui-expand", daemon=True).start()
-
-    def _insert(self, model: TreeModel, row: Row, kids: list[Row]) -> None:
-        index = model.index_of(row)
-        if model is not self.model or index is None:
+        def insert(kids: list[Row]) -> None:
+            self._expanding.pop(kind, None)
             row.loading = False
-            return
-        model.insert_children(index, kids)
-        self._sync()
+            index = model.index_of(row)
+            if model is self.model and index is not None:
+                model.insert_children(index, kids)
+                self._sync()
+
+        kind = f"expand-{id(row)}"
+        self._expanding[kind] = row
+        work_of(self.app).run(self, kind, children, insert, what="Expanding")
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        """A heavy expansion failed: its row is no longer loading (the app notifies the failure)."""
+        row = self._expanding.pop(event.kind, None)
+        if row is not None:
+            row.loading = False
+            self.refresh()
 
     def action_collapse(self) -> None:
         row = self.current
@@ -187,7 +210,7 @@ class TreeTable(ScrollView, can_focus=True):
             if parent is not None:
                 self.cursor = parent
 
-    def action_toggle(self) -> None:
+    def action_toggle_row(self) -> None:
         row = self.current
         if row is not None and row.expanded:
             self.action_collapse()
@@ -197,8 +220,8 @@ class TreeTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             column = self._column_at(event.x)
-            if column:
-                self.post_message(self.SortRequested(self, column))
+            if column and self.model is not None and self.model.can_sort(column):
+                self.sort_by(column, self.model.toggled(column))
             return
         index = round(self.scroll_y) + event.y - 1
         if self.model and 0 <= index < len(self.model):
@@ -206,7 +229,7 @@ class TreeTable(ScrollView, can_focus=True):
             row = self.model.rows[index]
             marker_end = 2 * row.depth + 2
             if event.x < marker_end or event.chain > 1 or row.kind == MORE:
-                self.action_toggle()
+                self.action_toggle_row()
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -226,6 +249,7 @@ class TreeTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._sync()
+        self._scroll_to_cursor()
 
     # ---------------------------------------------------------------- drawing
 
@@ -245,13 +269,33 @@ class TreeTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style("tree-table--header")
         segments = [Segment(self._fit(self._title("name", self.name_title), self._name_width()), style)]
         for column in self.columns:
-            segments.append(Segment(self._title(column.key, column.title).rjust(column.width), style))
+            segments.append(Segment(self._title(column.key, column.title, column.width - 1).rjust(column.width), style))
         return Strip(segments).crop_extend(0, width, style)
 
-    def _title(self, key: str, title: str) -> str:
-        if key == self.sort_column:
-            return title + (" ▼" if self.sort_descending else " ▲")
-        return title
+    def _title(self, key: str, title: str, room: int | None = None) -> str:
+        """A column's title, with the sort's arrow on the sorted column; cut to ``room`` (a column's gap kept)."""
+        model = self.model
+        if model is None or not model.SORTS or key != model.sort_column:
+            return title
+        arrow = "▼" if model.descending else "▲"
+        if room is None or len(title) + 2 <= room:
+            return f"{title} {arrow}"
+        return title[: max(0, room - 1)] + arrow
+
+    def sort_by(self, column: str, descending: bool | None = None) -> None:
+        """Sort the model by ``column`` (its usual direction, or ``descending``) and say so."""
+        model = self.model
+        key = model.sort_key(column) if model is not None else None
+        if model is None or key is None:
+            return
+        model.sort(column, descending)
+        self.set_model(model)
+        self.notify(f"Sorted by {key.label}", timeout=1.5)
+
+    def cycle_sort(self) -> None:
+        """The next column the model sorts by (the ``s`` key of the views that sort)."""
+        if self.model is not None and self.model.SORTS:
+            self.sort_by(self.model.next_sort())
 
     @staticmethod
     def _fit(text: str, width: int) -> str:
@@ -279,8 +323,12 @@ class TreeTable(ScrollView, can_focus=True):
             marker = "  "
         indent = "  " * row.depth
         name_width = self._name_width()
-        label = (row.label + ("  (cycle)" if row.cycle else "") + ("  (ignored)" if row.ignored else "")
-                 + ("  (loading…)" if row.loading else ""))
+        label = (
+            row.label
+            + ("  (cycle)" if row.cycle else "")
+            + ("  (ignored)" if row.ignored else "")
+            + ("  (loading…)" if row.loading else "")
+        )
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
@@ -289,7 +337,7 @@ class TreeTable(ScrollView, can_focus=True):
         columns = self.columns
         if row.kind != MORE and self.model is not None and self.model.columns(False) is not None:
             for column, cell in zip(columns, self.model.cells(row, columns)):
-                segments.append(Segment(cell.rjust(column.width)[-column.width:], base))
+                segments.append(Segment(cell.rjust(column.width)[-column.width :], base))
         elif row.kind != MORE:
             snapshot = self.snapshot
             total = snapshot.total_size if snapshot else 0
@@ -310,6 +358,10 @@ class TreeTable(ScrollView, can_focus=True):
             at = body.find(separator)
             if at != -1:
                 edge_style = self.get_component_rich_style("tree-table--edge")
-                return [segments[0], Segment(body[:at], edge_style), Segment(body[at:at + len(separator)],
-                        self.get_component_rich_style("tree-table--dim")), Segment(body[at + len(separator):], style)]
+                return [
+                    segments[0],
+                    Segment(body[:at], edge_style),
+                    Segment(body[at : at + len(separator)], self.get_component_rich_style("tree-table--dim")),
+                    Segment(body[at + len(separator) :], style),
+                ]
         return segments

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.containment import EdgeList
-from ..engine.format import BASE_UNREACHABLE_DISTANCE
-from ..engine.jsnames import js_sort_key
-from ..engine.snapshot import ClassRow, Snapshot
+from ...engine.containment import EdgeList
+from ...engine.format import BASE_UNREACHABLE_DISTANCE
+from ...engine.jsnames import js_sort_key
+from ...engine.snapshot import ClassRow, Snapshot
+from .sorting import Sortable, SortKey
 
 PAGE = 100
 RETAINER_CHAIN_DEPTH = 20
@@ -86,8 +87,7 @@ def edge_title(s: Snapshot, e: int) -> str:
     return f"[{name}]" if s.edge_type_name(e) == "element" else name
 
 
-def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (),
-              holder: Snapshot | None = None) -> list[Row]:
+def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (), holder: Snapshot | None = None) -> list[Row]:
     """A node's outgoing edges as the Containment grid lists them by default, a page at a time.
 
     DevTools' order (:class:`~heaptui.engine.containment.EdgeList`); files
@@ -102,10 +102,21 @@ def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (),
             e = int(e)
             w = int(s.edge_to[e])
             label = f"{edge_title(s, e)} :: {object_title(s, w)}"
-            rows.append(Row(EDGE, depth, label, node=w, edge=e, distance=int(s.distances[w]),
-                            shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                            expandable=s.first_edge[w + 1] > s.first_edge[w], path=path + (w,),
-                            snapshot=holder))
+            rows.append(
+                Row(
+                    EDGE,
+                    depth,
+                    label,
+                    node=w,
+                    edge=e,
+                    distance=int(s.distances[w]),
+                    shallow=int(s.shallow[w]),
+                    retained=int(s.retained[w]),
+                    expandable=s.has_children(w),
+                    path=path + (w,),
+                    snapshot=holder,
+                )
+            )
         return rows
 
     return paged(rows_for, len(found), depth)
@@ -116,13 +127,20 @@ def paged(rows_for: Callable[[int, int], list[Row]], total: int, depth: int, sta
     end = min(total, start + PAGE)
     rows = rows_for(start, end)
     if end < total:
-        rows.append(Row(MORE, depth, f"… {total - end:,} more", count=total - end,
-                        more=lambda: paged(rows_for, total, depth, end)))
+        rows.append(
+            Row(
+                MORE,
+                depth,
+                f"… {total - end:,} more",
+                count=total - end,
+                more=lambda: paged(rows_for, total, depth, end),
+            )
+        )
     return rows
 
 
-class TreeModel:
-    """The flat list of visible rows and the rules to grow and shrink it."""
+class TreeModel(Sortable):
+    """The flat list of visible rows and the rules to grow and shrink it (sortable where it has SORTS)."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -150,7 +168,7 @@ class TreeModel:
     def is_heavy(self, row: Row) -> bool:
         """Whether expanding ``row`` takes long enough to be done off the UI thread."""
         s = self.snapshot_of(row)
-        return row.node >= 0 and int(s.first_edge[row.node + 1] - s.first_edge[row.node]) > HEAVY
+        return row.node >= 0 and s.child_count(row.node) > HEAVY
 
     def can_expand(self, row: Row) -> bool:
         return row.kind == MORE or (row.expandable and not row.expanded and not row.cycle and not row.loading)
@@ -160,7 +178,7 @@ class TreeModel:
         row = self.rows[index]
         if row.kind == MORE and row.more is not None:
             page = row.more()
-            self.rows[index:index + 1] = page
+            self.rows[index : index + 1] = page
             return len(page) - 1
         if not self.can_expand(row):
             return 0
@@ -173,7 +191,7 @@ class TreeModel:
         if row.expanded:
             return 0
         row.expanded = True
-        self.rows[index + 1:index + 1] = kids
+        self.rows[index + 1 : index + 1] = kids
         return len(kids)
 
     def index_of(self, row: Row) -> int | None:
@@ -186,7 +204,7 @@ class TreeModel:
         if not row.expanded:
             return 0
         end = self.subtree_end(index)
-        del self.rows[index + 1:end]
+        del self.rows[index + 1 : end]
         row.expanded = False
         return end - index - 1
 
@@ -205,9 +223,6 @@ class TreeModel:
         return None
 
 
-SUMMARY_SORTS = ("retained", "shallow", "count", "distance", "name")
-
-
 class SummaryModel(TreeModel):
     """The Summary grid: classes, their instances (paged), and the instances' edges.
 
@@ -215,37 +230,44 @@ class SummaryModel(TreeModel):
     (the search box, on every keystroke) only picks which of them to list.
     """
 
-    def __init__(self, snapshot: Snapshot, classes: list[ClassRow] | None = None,
-                 mask: np.ndarray | None = None) -> None:
+    def __init__(
+        self, snapshot: Snapshot, classes: list[ClassRow] | None = None, mask: np.ndarray | None = None
+    ) -> None:
         super().__init__(snapshot)
         self.all_classes = classes if classes is not None else snapshot.summary()
         self.mask = mask  # the Summary filter's objects (allocated between two snapshots), or all
-        self.sort = "retained"
-        self.descending = True
+        self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
         self.wanted: set[int] | None = None
         self._class_rows = {c.class_index: self.class_row(c) for c in self.all_classes}
-        self._instances: dict[int, np.ndarray] = {}
+        self._instance_cache: dict[int, np.ndarray] = {}
         self._sorted = self._sorted_classes()
         self.rebuild()
+
+    SORTS = (
+        SortKey("retained", "retained size"),
+        SortKey("shallow", "shallow size"),
+        SortKey("count", "count"),
+        SortKey("distance", "distance", descending=False),
+        SortKey("name", "name", descending=False),
+    )
 
     def set_filter(self, class_indices: Iterable[int] | None) -> None:
         """Show only these classes (in sort order), or all of them."""
         self.wanted = None if class_indices is None else set(class_indices)
         self.rebuild()
 
-    def set_sort(self, column: str, descending: bool | None = None) -> None:
-        self.sort = column
-        self.descending = (column not in ("name", "distance")) if descending is None else descending
+    def reorder(self) -> None:
         self._sorted = self._sorted_classes()
         self.rebuild()
 
     def _sorted_classes(self) -> list[ClassRow]:
-        if self.sort == "name":
+        if self.sort_column == "name":
             ordered = sorted(self.all_classes, key=lambda c: js_sort_key(c.name))
             return ordered[::-1] if self.descending else ordered
         sign = -1 if self.descending else 1
-        attribute = {"retained": "retained_size", "shallow": "shallow_size", "count": "count",
-                     "distance": "distance"}[self.sort]
+        attribute = {"retained": "retained_size", "shallow": "shallow_size", "count": "count", "distance": "distance"}[
+            self.sort_column
+        ]
         return sorted(self.all_classes, key=lambda c: (sign * getattr(c, attribute), js_sort_key(c.name)))
 
     def rebuild(self) -> None:
@@ -257,27 +279,44 @@ class SummaryModel(TreeModel):
 
     def class_row(self, c: ClassRow) -> Row:
         label = f"{c.name} ×{c.count:,}"
-        return Row(CLASS, 0, label, class_index=c.class_index, count=c.count, distance=c.distance,
-                   shallow=c.shallow_size, retained=c.retained_size, expandable=True)
+        return Row(
+            CLASS,
+            0,
+            label,
+            class_index=c.class_index,
+            count=c.count,
+            distance=c.distance,
+            shallow=c.shallow_size,
+            retained=c.retained_size,
+            expandable=True,
+        )
 
     def instances(self, class_index: int) -> np.ndarray:
-        nodes = self._instances.get(class_index)
+        nodes = self._instance_cache.get(class_index)
         if nodes is None:
             nodes = self.snapshot.instances(class_index)
             if self.mask is not None:
                 nodes = nodes[self.mask[nodes]]
-            self._instances[class_index] = nodes
+            self._instance_cache[class_index] = nodes
         return nodes
 
     def object_row(self, v: int, depth: int) -> Row:
         s = self.snapshot
-        return Row(OBJECT, depth, object_title(s, v), node=v, distance=int(s.distances[v]),
-                   shallow=int(s.shallow[v]), retained=int(s.retained[v]),
-                   expandable=s.first_edge[v + 1] > s.first_edge[v], path=(v,))
+        return Row(
+            OBJECT,
+            depth,
+            object_title(s, v),
+            node=v,
+            distance=int(s.distances[v]),
+            shallow=int(s.shallow[v]),
+            retained=int(s.retained[v]),
+            expandable=s.has_children(v),
+            path=(v,),
+        )
 
     def is_heavy(self, row: Row) -> bool:
         if row.kind == CLASS:
-            return self.snapshot._instances is None  # the instance index is still being built
+            return not self.snapshot.instances_ready  # the instance index is still being built
         return super().is_heavy(row)
 
     def children(self, row: Row) -> list[Row]:
@@ -304,13 +343,23 @@ class SummaryModel(TreeModel):
         row = self.rows[class_pos]
         kids: list[Row] = []
         if start > 0:
-            kids.append(Row(MORE, depth, f"… {start:,} before", count=start,
-                            more=lambda: [self.object_row(int(x), depth) for x in nodes[:start]]))
+            kids.append(
+                Row(
+                    MORE,
+                    depth,
+                    f"… {start:,} before",
+                    count=start,
+                    more=lambda: [self.object_row(int(x), depth) for x in nodes[:start]],
+                )
+            )
         kids += paged(lambda a, b: [self.object_row(int(x), depth) for x in nodes[a:b]], len(nodes), depth, start)
         row.expanded = True
-        self.rows[class_pos + 1:class_pos + 1] = kids
-        return next(i for i in range(class_pos + 1, class_pos + 1 + len(kids))
-                    if self.rows[i].node == v and self.rows[i].kind == OBJECT)
+        self.rows[class_pos + 1 : class_pos + 1] = kids
+        return next(
+            i
+            for i in range(class_pos + 1, class_pos + 1 + len(kids))
+            if self.rows[i].node == v and self.rows[i].kind == OBJECT
+        )
 
 
 class ContainmentModel(TreeModel):
@@ -329,9 +378,15 @@ class RetainersModel(TreeModel):
     marked as a cycle and not followed.
     """
 
-    def __init__(self, snapshot: Snapshot, target: int, distances: np.ndarray | None = None,
-                 ignored: frozenset[int] = frozenset(), ignored_edges: frozenset[int] = frozenset(),
-                 auto_expand: bool = True) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        target: int,
+        distances: np.ndarray | None = None,
+        ignored: frozenset[int] = frozenset(),
+        ignored_edges: frozenset[int] = frozenset(),
+        auto_expand: bool = True,
+    ) -> None:
         super().__init__(snapshot)
         self.target = target
         self.distances = distances
@@ -351,10 +406,22 @@ class RetainersModel(TreeModel):
                 w = r.node
                 label = f"{edge_title(s, r.edge)} in {object_title(s, w)}"
                 cycle = w in path
-                rows.append(Row(RETAINER, depth, label, node=w, edge=r.edge, distance=r.distance,
-                                shallow=int(s.shallow[w]), retained=int(s.retained[w]),
-                                expandable=not cycle and s.first_retainer[w + 1] > s.first_retainer[w],
-                                cycle=cycle, ignored=w in self.ignored, path=path + (w,)))
+                rows.append(
+                    Row(
+                        RETAINER,
+                        depth,
+                        label,
+                        node=w,
+                        edge=r.edge,
+                        distance=r.distance,
+                        shallow=int(s.shallow[w]),
+                        retained=int(s.retained[w]),
+                        expandable=not cycle and s.has_retainers(w),
+                        cycle=cycle,
+                        ignored=w in self.ignored,
+                        path=path + (w,),
+                    )
+                )
             return rows
 
         return paged(rows_for, len(found), depth)
@@ -364,7 +431,7 @@ class RetainersModel(TreeModel):
 
     def is_heavy(self, row: Row) -> bool:
         s = self.snapshot
-        return row.node >= 0 and int(s.first_retainer[row.node + 1] - s.first_retainer[row.node]) > HEAVY
+        return row.node >= 0 and s.retainer_count(row.node) > HEAVY
 
     def expand_first_chain(self, levels: int = RETAINER_CHAIN_DEPTH) -> None:
         """DevTools' ``expandRetainersChain``: follow the first retainer while it is not a root."""
@@ -379,4 +446,3 @@ class RetainersModel(TreeModel):
             if not self.expand(index):
                 return
             index += 1
-

@@ -1,4 +1,4 @@
-"""The Timeline view of a ``.heaptimeline``: what each moment of the recording allocated that still lives.
+"""The Timeline chart of a ``.heaptimeline``: what each moment of the recording allocated that still lives.
 
 As DevTools' allocation timeline overview: one bar per sample interval, at
 its time, as tall as the shallow size of the objects allocated in it that are
@@ -12,25 +12,20 @@ DevTools' own window also takes in the interval after its right edge).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
-from ...engine.snapshot import Snapshot
-from ...engine.timeline import Timeline, timeline_intervals
-from ...textreport import human_size
+from ...engine.sizes import format_size
+from ...engine.timeline import Timeline
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 AXIS_WIDTH = 10  # the size labels left of the bars
@@ -95,7 +90,7 @@ class TimelineChart(Widget, can_focus=True):
     COMPONENT_CLASSES = {"timeline--bar", "timeline--selected", "timeline--cursor", "timeline--axis"}
 
     cursor = reactive(0, repaint=True)  # a column holding intervals
-    anchor = reactive(0, repaint=True)  # the other end of the selection
+    selection_anchor = reactive(0, repaint=True)  # the other end of the selection
 
     class Changed(Message):
         """The selection moved: intervals ``first..last``, or none."""
@@ -133,7 +128,7 @@ class TimelineChart(Widget, can_focus=True):
         used = self.used_columns
         if used.size:
             self.set_reactive(TimelineChart.cursor, int(used[np.argmax(self._columns.size[used])]))
-            self.set_reactive(TimelineChart.anchor, self.cursor)
+            self.set_reactive(TimelineChart.selection_anchor, self.cursor)
 
     def on_resize(self) -> None:
         self._lay_out()
@@ -147,8 +142,8 @@ class TimelineChart(Widget, can_focus=True):
     def selection(self) -> tuple[int, int] | None:
         """The selected intervals (first, last), or None when the chart is empty."""
         columns = self.columns
-        low, high = sorted((self.cursor, self.anchor))
-        held = np.flatnonzero(columns.first[low:high + 1] >= 0) + low
+        low, high = sorted((self.cursor, self.selection_anchor))
+        held = np.flatnonzero(columns.first[low : high + 1] >= 0) + low
         if not held.size:
             return None
         return int(columns.first[held[0]]), int(columns.last[held[-1]])
@@ -169,7 +164,7 @@ class TimelineChart(Widget, can_focus=True):
         self.post_message(message_type(self, *(selected or (None, None))))
 
     def action_move(self, step: int) -> None:
-        self.cursor = self.anchor = self._step(self.cursor, step)
+        self.cursor = self.selection_anchor = self._step(self.cursor, step)
         self._announce()
 
     def action_extend(self, step: int) -> None:
@@ -181,7 +176,7 @@ class TimelineChart(Widget, can_focus=True):
         if used.size:
             self.cursor = int(used[-1] if end else used[0])
             if not extend:
-                self.anchor = self.cursor
+                self.selection_anchor = self.cursor
             self._announce()
 
     def action_choose(self) -> None:
@@ -196,7 +191,7 @@ class TimelineChart(Widget, can_focus=True):
         if event.shift:
             self.cursor = nearest
         else:
-            self.cursor = self.anchor = nearest
+            self.cursor = self.selection_anchor = nearest
         self._announce()
 
     def render_line(self, y: int) -> Strip:
@@ -204,14 +199,14 @@ class TimelineChart(Widget, can_focus=True):
         rows = max(1, self.size.height)
         peak = int(columns.size.max()) if columns.size.size else 0
         axis = self.get_component_rich_style("timeline--axis")
-        label = human_size(peak) if y == 0 and peak else ("0" if y == rows - 1 else "")
+        label = format_size(peak) if y == 0 and peak else ("0" if y == rows - 1 else "")
         segments = [Segment(f"{label:>{AXIS_WIDTH - 2}} │", axis)]
         if not peak:
             return Strip(segments)
         bar = self.get_component_rich_style("timeline--bar")
         selected = self.get_component_rich_style("timeline--selected")
         cursor = self.get_component_rich_style("timeline--cursor")
-        low, high = sorted((self.cursor, self.anchor))
+        low, high = sorted((self.cursor, self.selection_anchor))
         eighths = (columns.size * (rows * 8) + peak - 1) // peak  # at least one eighth for any live byte
         floor = (rows - 1 - y) * 8
         run_style: Style | None = None
@@ -233,73 +228,3 @@ def interval_text(timeline: Timeline, first: int, last: int) -> str:
     """``1.20–1.45 s`` for intervals first..last, from the recording's start."""
     start = int(timeline.timestamp_us[0])
     return f"{(timeline.start_us[first] - start) / 1e6:.2f}–{(timeline.end_us[last] - start) / 1e6:.2f} s"
-
-
-class TimelineView(Vertical):
-    """The chart, with what the selection holds written under it; the timeline is computed on a thread."""
-
-    DEFAULT_CSS = """
-    TimelineView { height: 1fr; }
-    TimelineView > .timeline-title { height: auto; padding: 0 1; }
-    TimelineView > .timeline-info { height: auto; padding: 0 1; }
-    """
-
-    def __init__(self, snapshot: Snapshot, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.snapshot = snapshot
-        self.timeline: Timeline | None = None
-        self.computing = False
-
-    def compose(self) -> ComposeResult:
-        yield Static("Allocation timeline: computing…", classes="timeline-title")
-        yield Static("", classes="timeline-info")
-
-    @property
-    def ready(self) -> bool:
-        """Nothing is being computed (tests and scripts wait for this)."""
-        return not self.computing
-
-    @property
-    def chart(self) -> TimelineChart | None:
-        return next(iter(self.query(TimelineChart).results(TimelineChart)), None)
-
-    def ensure(self) -> None:
-        """Compute the timeline the first time the view is shown."""
-        if self.timeline is not None or self.computing:
-            chart = self.chart
-            if chart is not None:
-                chart.focus()
-            return
-        self.computing = True
-        snapshot = self.snapshot
-
-        def work() -> None:
-            timeline = timeline_intervals(snapshot)
-            self.app.call_from_thread(self._computed, timeline)
-
-        threading.Thread(target=work, name="heaptui-timeline", daemon=True).start()
-
-    def _computed(self, timeline: Timeline) -> None:
-        self.timeline = timeline
-        self.computing = False
-        seconds = timeline.duration_us / 1e6
-        live = int(timeline.live_size[1:].sum()) if len(timeline) > 1 else 0
-        self.query_one(".timeline-title", Static).update(
-            f"[b]Allocation timeline[/b] · {seconds:.2f} s in {max(0, len(timeline) - 1):,} intervals · "
-            f"{human_size(live)} allocated while recording and still alive  "
-            "[dim](←/→ move, shift+←/→ select, enter: the Summary of the selection)[/dim]")
-        chart = TimelineChart(timeline, id="timeline-chart")
-        self.mount(chart, before=self.query_one(".timeline-info"))
-        chart.focus()
-
-    def on_timeline_chart_changed(self, event: TimelineChart.Changed) -> None:
-        info = self.query_one(".timeline-info", Static)
-        timeline = self.timeline
-        if timeline is None or event.first is None or event.last is None:
-            info.update("[dim]nothing was allocated while recording that is still alive[/dim]")
-            return
-        size = int(timeline.live_size[event.first:event.last + 1].sum())
-        count = int(timeline.live_count[event.first:event.last + 1].sum())
-        span = f"interval {event.first}" if event.first == event.last else f"intervals {event.first}–{event.last}"
-        info.update(f"{span} · {interval_text(timeline, event.first, event.last)} · "
-                    f"[b]{human_size(size)}[/b] still alive in {count:,} objects")

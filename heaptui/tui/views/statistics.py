@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from ...engine.sizes import format_percent, format_size
 from ...engine.snapshot import Snapshot
-from ...textreport import human_size, percent
 
 CATEGORIES = (
     ("Code", "code", "magenta"),
@@ -21,7 +23,11 @@ CATEGORIES = (
 
 
 class StatisticsView(Static):
-    """DevTools' Statistics pie, as one bar per category plus the totals."""
+    """DevTools' Statistics pie, as one bar per category plus the totals (a view of its own: no Retainers pane)."""
+
+    key: ClassVar[str] = "statistics"
+    title: ClassVar[str] = "Statistics"
+    shows_retainers: ClassVar[bool] = False
 
     DEFAULT_CSS = """
     StatisticsView { padding: 1 2; height: 1fr; }
@@ -31,9 +37,8 @@ class StatisticsView(Static):
         super().__init__(**kwargs)
         self.snapshot = snapshot
 
-    def set_snapshot(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self.refresh(layout=True)
+    def shown(self) -> None:
+        """Nothing to compute: the statistics come with the snapshot."""
 
     def render(self) -> Table | Text:
         if self.snapshot is None:
@@ -45,16 +50,16 @@ class StatisticsView(Static):
         table.add_column(width=bar_width)
         table.add_column(justify="right", min_width=10)
         table.add_column(justify="right", min_width=5)
-        table.add_row(Text("Total", style="bold"), Text(f"{st.total:,} bytes"), human_size(st.total), "")
+        table.add_row(Text("Total", style="bold"), Text(f"{st.total:,} bytes"), format_size(st.total), "")
         table.add_row("", "", "", "")
         for title, key, color in CATEGORIES:
             value = getattr(st, key)
             filled = round(bar_width * value / st.total) if st.total else 0
             bar = Text("█" * filled, style=color) + Text("░" * (bar_width - filled), style="dim")
-            table.add_row(title, bar, human_size(value), percent(value, st.total))
+            table.add_row(title, bar, format_size(value), format_percent(value, st.total))
         table.add_row("", "", "", "")
-        table.add_row(Text("V8 heap", style="bold"), "", human_size(st.v8heap), percent(st.v8heap, st.total))
-        table.add_row(Text("Native", style="bold"), "", human_size(st.native), percent(st.native, st.total))
+        table.add_row(Text("V8 heap", style="bold"), "", format_size(st.v8heap), format_percent(st.v8heap, st.total))
+        table.add_row(Text("Native", style="bold"), "", format_size(st.native), format_percent(st.native, st.total))
         table.add_row("", "", "", "")
         table.add_row("Nodes", f"{st.node_count:,}", "", "")
         table.add_row("Edges", f"{st.edge_count:,}", "", "")

@@ -1,6 +1,6 @@
 """Tree grids over several snapshots: the Comparison and the leak report (no Textual here).
 
-Both reuse :class:`~heaptui.tui.tree_model.TreeModel`'s flat rows. A
+Both reuse :class:`~heaptui.tui.models.tree.TreeModel`'s flat rows. A
 Comparison row is a class; it expands into its new objects (nodes of the
 newer snapshot) and then its deleted ones (nodes of the base, marked as such
 so that their edges and retainers are read from the base). A leak row is a
@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.compare import ClassDiff, Comparison
-from ..engine.growth import GrowingCollection
-from ..engine.jsnames import js_sort_key
-from ..engine.leaks import LeakCluster, LeakReport, path_text
-from ..engine.snapshot import Snapshot
-from ..textreport import human_size
-from .tree_model import CLASS, OBJECT, Column, Row, TreeModel, object_title, paged
+from ...engine.compare import ClassDiff, Comparison
+from ...engine.growth import GrowingCollection
+from ...engine.jsnames import js_sort_key
+from ...engine.leaks import LeakCluster, LeakReport, path_text
+from ...engine.sizes import format_size
+from ...engine.snapshot import Snapshot
+from .sorting import SortKey
+from .tree import CLASS, OBJECT, Column, Row, TreeModel, object_title, paged
 
-COMPARISON_WIDE = (Column("new", "# New", 8), Column("deleted", "# Deleted", 10), Column("delta", "# Delta", 9),
-                   Column("alloc", "Alloc. Size", 12), Column("freed", "Freed Size", 12),
-                   Column("size_delta", "Size Delta", 12))
-COMPARISON_NARROW = (Column("new", "New", 6), Column("deleted", "Del", 6), Column("delta", "Δ", 7),
-                     Column("alloc", "Alloc", 9), Column("freed", "Freed", 9), Column("size_delta", "ΔSize", 9))
-COMPARISON_SORTS = ("alloc", "freed", "size_delta", "new", "deleted", "delta", "name")
-_DIFF_FIELD = {"new": "new_count", "deleted": "deleted_count", "delta": "delta", "alloc": "alloc_size",
-               "freed": "freed_size", "size_delta": "size_delta"}
+# Sizes get room for their title and the sort's arrow ("Alloc. Size ▼").
+COMPARISON_WIDE = (
+    Column("new", "# New", 8),
+    Column("deleted", "# Deleted", 10),
+    Column("delta", "# Delta", 9),
+    Column("alloc", "Alloc. Size", 14),
+    Column("freed", "Freed Size", 14),
+    Column("size_delta", "Size Delta", 14),
+)
+COMPARISON_NARROW = (
+    Column("new", "New", 6),
+    Column("deleted", "Del", 6),
+    Column("delta", "Δ", 7),
+    Column("alloc", "Alloc", 9),
+    Column("freed", "Freed", 9),
+    Column("size_delta", "ΔSize", 9),
+)
+_DIFF_FIELD = {
+    "new": "new_count",
+    "deleted": "deleted_count",
+    "delta": "delta",
+    "alloc": "alloc_size",
+    "freed": "freed_size",
+    "size_delta": "size_delta",
+}
 
 NOTE = "note"  # a line of text between groups of rows
 
@@ -42,7 +60,7 @@ def _size(value: int, width: int, signed: bool = False) -> str:
     text = f"{value:+,}" if signed and value else f"{value:,}"
     if len(text) < width:
         return text
-    return ("+" if signed and value > 0 else "") + human_size(value)
+    return ("+" if signed and value > 0 else "") + format_size(value)
 
 
 class ComparisonModel(TreeModel):
@@ -51,30 +69,41 @@ class ComparisonModel(TreeModel):
     def __init__(self, comparison: Comparison) -> None:
         super().__init__(comparison.snapshot)
         self.comparison = comparison
-        self.sort = "alloc"
-        self.descending = True
+        self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
         self._class_rows = [self.class_row(i, d) for i, d in enumerate(comparison.rows)]
-        self.rebuild()
+        self.reorder()
+
+    SORTS = (
+        SortKey("alloc", "alloc. size"),
+        SortKey("freed", "freed size"),
+        SortKey("size_delta", "size delta"),
+        SortKey("new", "# new"),
+        SortKey("deleted", "# deleted"),
+        SortKey("delta", "# delta"),
+        SortKey("name", "name", descending=False),
+    )
 
     def columns(self, narrow: bool) -> tuple[Column, ...]:
         return COMPARISON_NARROW if narrow else COMPARISON_WIDE
 
     def class_row(self, index: int, diff: ClassDiff) -> Row:
         label = diff.name if diff.info.location is None else f"{diff.name} @{diff.info.location_text}"
-        return Row(CLASS, 0, label, class_index=index, count=diff.new_count + diff.deleted_count,
-                   expandable=True, values=(diff,))
+        return Row(
+            CLASS,
+            0,
+            label,
+            class_index=index,
+            count=diff.new_count + diff.deleted_count,
+            expandable=True,
+            values=(diff,),
+        )
 
-    def set_sort(self, column: str, descending: bool | None = None) -> None:
-        self.sort = column
-        self.descending = column != "name" if descending is None else descending
-        self.rebuild()
-
-    def rebuild(self) -> None:
+    def reorder(self) -> None:
         rows = self._class_rows
-        if self.sort == "name":
+        if self.sort_column == "name":
             ordered = sorted(rows, key=lambda r: js_sort_key(r.values[0].name), reverse=self.descending)
         else:
-            field = _DIFF_FIELD[self.sort]
+            field = _DIFF_FIELD[self.sort_column]
             sign = -1 if self.descending else 1
             ordered = sorted(rows, key=lambda r: (sign * getattr(r.values[0], field), js_sort_key(r.values[0].name)))
         for row in ordered:
@@ -85,16 +114,21 @@ class ComparisonModel(TreeModel):
         if row.kind == CLASS:
             d: ClassDiff = row.values[0]
             values = {"new": f"{d.new_count:,}", "deleted": f"{d.deleted_count:,}", "delta": _signed(d.delta)}
-            sizes = {"alloc": (d.alloc_size, False), "freed": (d.freed_size, False),
-                     "size_delta": (d.size_delta, True)}
-            return [values[c.key] if c.key in values else _size(sizes[c.key][0], c.width, sizes[c.key][1])
-                    for c in columns]
+            sizes = {"alloc": (d.alloc_size, False), "freed": (d.freed_size, False), "size_delta": (d.size_delta, True)}
+            return [
+                values[c.key] if c.key in values else _size(sizes[c.key][0], c.width, sizes[c.key][1]) for c in columns
+            ]
         if row.kind == OBJECT:
             deleted = row.snapshot is not None
             size = row.shallow
-            values = {"new": "" if deleted else "•", "deleted": "•" if deleted else "", "delta": "",
-                      "alloc": "" if deleted else _size(size, 12), "freed": _size(size, 12) if deleted else "",
-                      "size_delta": _size(-size if deleted else size, 12, True)}
+            values = {
+                "new": "" if deleted else "•",
+                "deleted": "•" if deleted else "",
+                "delta": "",
+                "alloc": "" if deleted else _size(size, 12),
+                "freed": _size(size, 12) if deleted else "",
+                "size_delta": _size(-size if deleted else size, 12, True),
+            }
             return [values[c.key] for c in columns]
         return [""] * len(columns)
 
@@ -120,9 +154,18 @@ class ComparisonModel(TreeModel):
     @staticmethod
     def object_row(s: Snapshot, v: int, depth: int, holder: Snapshot | None) -> Row:
         label = object_title(s, v) + ("  (deleted)" if holder is not None else "")
-        return Row(OBJECT, depth, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
-                   retained=int(s.retained[v]), expandable=bool(s.first_edge[v + 1] > s.first_edge[v]),
-                   path=(v,), snapshot=holder)
+        return Row(
+            OBJECT,
+            depth,
+            label,
+            node=v,
+            distance=int(s.distances[v]),
+            shallow=int(s.shallow[v]),
+            retained=int(s.retained[v]),
+            expandable=s.has_children(int(v)),
+            path=(v,),
+            snapshot=holder,
+        )
 
 
 class LeaksModel(TreeModel):
@@ -142,8 +185,16 @@ class LeaksModel(TreeModel):
     @staticmethod
     def cluster_row(index: int, cluster: LeakCluster) -> Row:
         classes = ", ".join(f"{name} ×{count:,}" for name, count in list(cluster.classes.items())[:3])
-        return Row(CLASS, 0, classes, class_index=index, count=cluster.count,
-                   retained=cluster.retained_size, expandable=True, values=(cluster,))
+        return Row(
+            CLASS,
+            0,
+            classes,
+            class_index=index,
+            count=cluster.count,
+            retained=cluster.retained_size,
+            expandable=True,
+            values=(cluster,),
+        )
 
     def cells(self, row: Row, columns: tuple[Column, ...]) -> list[str]:
         if row.kind == CLASS:
@@ -158,9 +209,18 @@ class LeaksModel(TreeModel):
         s = self.snapshot
         v = g.node
         label = f"{object_title(s, v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
-        return Row(OBJECT, 0, label, node=v, distance=int(s.distances[v]), shallow=int(s.shallow[v]),
-                   retained=int(s.retained[v]), expandable=bool(s.first_edge[v + 1] > s.first_edge[v]),
-                   path=(v,), values=(g,))
+        return Row(
+            OBJECT,
+            0,
+            label,
+            node=v,
+            distance=int(s.distances[v]),
+            shallow=int(s.shallow[v]),
+            retained=int(s.retained[v]),
+            expandable=s.has_children(int(v)),
+            path=(v,),
+            values=(g,),
+        )
 
     def cluster(self, row: Row) -> LeakCluster | None:
         return row.values[0] if row.kind == CLASS and row.values else None
@@ -183,9 +243,19 @@ class LeaksModel(TreeModel):
         depth = row.depth + 1
 
         def rows_for(start: int, end: int) -> list[Row]:
-            return [Row(OBJECT, depth, object_title(s, int(v)), node=int(v), distance=int(s.distances[v]),
-                        shallow=int(s.shallow[v]), retained=int(s.retained[v]),
-                        expandable=bool(s.first_edge[v + 1] > s.first_edge[v]), path=(int(v),))
-                    for v in nodes[start:end]]
+            return [
+                Row(
+                    OBJECT,
+                    depth,
+                    object_title(s, int(v)),
+                    node=int(v),
+                    distance=int(s.distances[v]),
+                    shallow=int(s.shallow[v]),
+                    retained=int(s.retained[v]),
+                    expandable=s.has_children(int(v)),
+                    path=(int(v),),
+                )
+                for v in nodes[start:end]
+            ]
 
         return paged(rows_for, int(nodes.shape[0]), depth)

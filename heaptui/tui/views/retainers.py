@@ -1,0 +1,129 @@
+"""The Retainers pane under the main grid: who keeps the selected object alive.
+
+It follows the selected object of any grid (:meth:`RetainersPane.follow`)
+after a short pause, so holding a cursor key stays smooth: the pause is the
+first step of a background job, and each new selection supersedes the job of
+the one before. Most objects have a few retainers and their tree is built on
+the UI thread once the pause is over (building every tree on a thread would
+not help: the builder's Python work would hold the GIL while keys arrive); an
+object held by a hundred thousand others, or a new set of ignored nodes
+(distances recomputed over the whole heap), is built in the job itself.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from ...engine.ignore import IgnoredRetainers, ignore_retainers
+from ...engine.snapshot import Snapshot
+from ..markup import with_texts
+from ..messages import WorkFailed
+from ..models.tree import HEAVY, RETAINER, RetainersModel, object_title
+from ..widgets.tree_table import TreeTable
+from ..work import Job, work_of
+from .base import View
+
+RETAINERS_DELAY = 0.08  # seconds of a still cursor before the pane follows it
+
+Built = tuple[IgnoredRetainers, RetainersModel] | None
+
+
+class RetainersPane(View):
+    """A title and a tree of retainers, rebuilt when the selection changes."""
+
+    key, title = "retainers", "Retainers"
+
+    BINDINGS = [
+        Binding("i", "ignore", "Ignore"),
+        Binding("r", "reset_ignored", "Reset ignored", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.snapshot: Snapshot | None = None
+        self.target: int | None = None
+        self.ignored = IgnoredRetainers()
+
+    def compose(self) -> ComposeResult:
+        yield Static("Retainers", id="retainers-title")
+        yield TreeTable(name_title="Object", id="retainers-table")
+
+    @property
+    def table(self) -> TreeTable:
+        return self.query_one("#retainers-table", TreeTable)
+
+    def follow(self, snapshot: Snapshot | None, target: int | None, at_once: bool = False) -> None:
+        """Show the retainers of ``target`` (a node ordinal of ``snapshot``), or nothing, after the pause."""
+        if at_once:
+            self.show(snapshot, target)
+            return
+        if target == self.target and snapshot is self.snapshot and self._idle():
+            return
+
+        def pause(job: Job[None]) -> None:
+            job.pause(RETAINERS_DELAY)
+
+        work_of(self.app).run(self, "retainers", pause, lambda _: self.show(snapshot, target), what="Retainers")
+
+    def _idle(self) -> bool:
+        return work_of(self.app).current(self, "retainers") is None
+
+    def show(self, snapshot: Snapshot | None, target: int | None) -> None:
+        """Show the retainers of ``target`` now (a heavy tree: once built)."""
+        if snapshot is not self.snapshot:
+            self.ignored = IgnoredRetainers()
+        if target == self.target and snapshot is self.snapshot and self.table.model is not None and self._idle():
+            return
+        self.snapshot = snapshot
+        self.target = target
+        self._rebuild()
+
+    def _rebuild(self, cursor: int = 0, ignore: frozenset[int] | None = None) -> None:
+        """Show the new title now, and the tree (with its first chain opened) when it is built."""
+        work = work_of(self.app)
+        title = self.query_one("#retainers-title", Static)
+        snapshot, target, state = self.snapshot, self.target, self.ignored
+        if snapshot is None or target is None:
+            work.cancel(self, "retainers")
+            title.update("Retainers")
+            self.table.set_model(None)
+            return
+        count = len(state.nodes if ignore is None else ignore)
+        ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
+        title.update(with_texts(f"Retainers of [b]$name[/b]{ignored}", name=object_title(snapshot, target)))
+
+        def build(job: Job[Built]) -> Built:
+            new_state = state if ignore is None else job.call(ignore_retainers, snapshot, ignore)
+            return new_state, RetainersModel(snapshot, target, new_state.distances, new_state.nodes, new_state.edges)
+
+        if ignore is None and snapshot.retainer_count(target) <= HEAVY:
+            work.cancel(self, "retainers")
+            self._apply(build(Job("retainers")), cursor)  # on the UI thread: nothing to cancel it
+            return
+        work.run(self, "retainers", build, lambda built: self._apply(built, cursor), what="Retainers")
+
+    def _apply(self, built: Built, cursor: int) -> None:
+        if built is not None:
+            self.ignored, model = built
+            self.table.set_model(model, cursor)
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        if event.kind == "retainers":
+            self.table.set_model(None)
+            self.query_one("#retainers-title", Static).update(with_texts("[red]$text[/red]", text=event.text))
+
+    def action_ignore(self) -> None:
+        """DevTools' "Ignore this retainer" (or stop ignoring it): distances are recomputed."""
+        row = self.table.current
+        if self.snapshot is None or row is None or row.kind != RETAINER or not self.table.has_focus:
+            self.notify("Select a retainer in the Retainers pane (tab) to ignore it.", timeout=3)
+            return
+        nodes = set(self.ignored.nodes)
+        nodes.symmetric_difference_update({row.node})
+        self._rebuild(self.table.cursor, frozenset(nodes))
+
+    def action_reset_ignored(self) -> None:
+        self.ignored = IgnoredRetainers()
+        self._rebuild()

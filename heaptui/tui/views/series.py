@@ -1,0 +1,98 @@
+"""The views over several snapshots (Comparison, Leaks): a title and a grid whose model is background work.
+
+A model is computed once per set of inputs (the base of a Comparison) and
+kept; asking for other inputs supersedes the computation under way. A failed
+computation leaves a line in the title and the view usable (``b`` asks again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Static
+
+from ...engine.snapshot import Snapshot
+from ..markup import with_texts
+from ..messages import WorkFailed
+from ..models.tree import TreeModel
+from ..widgets.tree_table import TreeTable
+from ..work import Job, work_of
+from .base import GridView
+
+
+class SeriesView(GridView):
+    """A title line and a grid whose model is computed off the UI thread, once per set of inputs."""
+
+    DEFAULT_CSS = """
+    SeriesView { height: 1fr; }
+    """
+
+    table_id = ""
+    name_title = "Constructor"
+    what = ""  # the work's name in a failure ("Comparison failed: …")
+
+    def __init__(self, snapshots: list[Snapshot], index: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.snapshots = snapshots
+        self.index = index
+        self.models: dict[Hashable, TreeModel] = {}
+        self.wanted: Hashable = None  # the inputs of the model being shown or computed
+        self.failure: str | None = None  # the last computation's failure, shown in the title
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="series-title")
+        yield TreeTable(name_title=self.name_title, id=self.table_id)
+
+    @property
+    def title_line(self) -> Static:
+        return self.query_one(".series-title", Static)
+
+    def inputs(self) -> Hashable:
+        raise NotImplementedError
+
+    def compute(self, job: Job[TreeModel], inputs: Hashable) -> TreeModel:
+        raise NotImplementedError
+
+    def describe(self, model: TreeModel | None) -> Content | str:
+        raise NotImplementedError
+
+    def shown(self) -> None:
+        self.ensure()
+        super().shown()
+
+    def ensure(self) -> None:
+        """Show the model for the current inputs, computing it as background work the first time."""
+        key = self.inputs()
+        self.wanted = key
+        self.failure = None
+        if key is None or key in self.models:
+            work_of(self.app).cancel(self, "model")
+            self._show(key)
+            return
+        self.title_line.update(self.describe(None))
+        self.table.set_model(None)
+        work_of(self.app).run(
+            self, "model", lambda job: self.compute(job, key), lambda model: self._computed(key, model), what=self.what
+        )
+
+    def _computed(self, key: Hashable, model: TreeModel) -> None:
+        self.models[key] = model
+        if key == self.wanted:
+            self._show(key)
+
+    def _show(self, key: Hashable) -> None:
+        model = self.models.get(key) if key is not None else None
+        self.title_line.update(self.describe(model))
+        self.table.set_model(model)
+        if self.table.has_focus:
+            self.post_message(self.selection(at_once=True))
+
+    def on_work_failed(self, event: WorkFailed) -> None:
+        if event.kind == "model":
+            self.failure = event.text
+            self.title_line.update(self.describe(None))
+
+    def failure_line(self) -> Content:
+        return with_texts("\n[red]$text[/red]", text=self.failure or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import os
 import subprocess
@@ -15,6 +16,13 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Where the heaptui under test lives (installed, or the tree PYTHONPATH names): child processes import that one.
+HEAPTUI_HOME = str(Path(importlib.util.find_spec("heaptui").origin).resolve().parent.parent)
+
+
+def pytest_report_header(config) -> str:
+    """Which heaptui the suite tests: the installed package (``pip install '.[test]'``) or a source tree."""
+    return f"heaptui under test: {HEAPTUI_HOME}/heaptui"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,7 +49,7 @@ def _compiled_kernels(_private_cache_dir):
     directory = kernel_cache.cache_directory()
     if directory is not None and not kernel_cache.kernels_compiled():
         subprocess.run([sys.executable, "-m", "heaptui.engine.compile_worker"], timeout=1800, check=False,
-                       env={**os.environ, "PYTHONPATH": str(FIXTURES.parent.parent)})
+                       env={**os.environ, "PYTHONPATH": HEAPTUI_HOME})
         deadline = time.monotonic() + 1800  # a worker a command started held the lock: wait for its end
         while not kernel_cache.kernels_compiled() and worker_running(directory) and time.monotonic() < deadline:
             time.sleep(0.5)

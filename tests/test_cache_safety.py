@@ -484,7 +484,7 @@ def test_heaptui_cache_lists_and_clears(tmp_path, monkeypatch):
     assert data["size"] == sum(sizes.values()) and data["directory"] == str(directory)
     assert all(c["last_used"].endswith("Z") for c in data["caches"])
 
-    text = runner.invoke(main, ["--cache-dir", str(directory), "cache"]).output
+    text = runner.invoke(main, ["--cache-dir", str(directory), "cache", "--wide"]).output
     assert str(a) in text and "\x1b" not in text and "second\\x1b[31m" in text  # escaped, never raw
     assert text.splitlines()[0].split() == ["SOURCE", "SIZE", "LAST", "USED"]
     assert text.splitlines()[-1].startswith("2 caches, ")

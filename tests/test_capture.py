@@ -24,8 +24,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("websockets")
-
 from heaptui.capture import CaptureError, signal_snapshot, take_series, take_snapshot  # noqa: E402
 from heaptui.capture import proc as procfs  # noqa: E402
 from heaptui.capture.proc import HostPort, parse_host_port, parse_node_options  # noqa: E402

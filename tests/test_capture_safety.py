@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("websockets")
+from cli_support import HEAPTUI_HOME
 
 from heaptui.capture import CaptureError, interrupt, signal_snapshot, take_snapshot  # noqa: E402
 from heaptui.capture import inspector as inspector_module  # noqa: E402
@@ -82,7 +81,7 @@ def run_heaptui(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
         capture_output=True,
         text=True,
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": HEAPTUI_HOME},
         timeout=BOUND,
     )
 
@@ -215,7 +214,7 @@ def test_a_signal_mid_capture_closes_the_inspector_and_leaves_no_partial_file(se
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": HEAPTUI_HOME},
         preexec_fn=_default_signals,
     )
     try:
@@ -257,7 +256,7 @@ def test_a_signal_while_recording_closes_the_inspector(servers, tmp_path, sampli
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": HEAPTUI_HOME},
         preexec_fn=_default_signals,
     )
     try:
@@ -286,7 +285,7 @@ def test_the_terminal_going_away_closes_the_inspector(servers, tmp_path):
     out = tmp_path / "big.heapsnapshot"
     child, terminal = pty.fork()
     if child == 0:  # pragma: no cover - the child becomes heaptui
-        os.environ["PYTHONPATH"] = str(ROOT)
+        os.environ["PYTHONPATH"] = HEAPTUI_HOME
         _default_signals()
         os.execv(sys.executable, [sys.executable, "-m", "heaptui", "capture", str(server.pid), "-o", str(out)])
     os.set_blocking(terminal, False)

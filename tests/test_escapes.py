@@ -25,8 +25,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import heaptui_env
 
 from conftest import FIXTURES
+from heaptui.textreport import clip_middle
 from heaptui.visible import clip, visible
 
 TITLE = "\x1b]0;PWNED\x07"
@@ -109,7 +111,7 @@ def run_piped(*args: str) -> tuple[int, str]:
         [sys.executable, "-m", "heaptui", *args],
         capture_output=True,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        env=heaptui_env(),
     )
     return proc.returncode, (proc.stdout + proc.stderr).decode("utf-8", "surrogateescape")
 
@@ -122,7 +124,7 @@ def run_in_pty(*args: str, limit: float = 300) -> tuple[int, str]:
         stdin=subprocess.DEVNULL,
         stdout=child,
         stderr=child,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        env=heaptui_env(),
     )
     os.close(child)
     out = bytearray()
@@ -165,18 +167,24 @@ def commands(files: dict[str, str]) -> dict[str, tuple[list[str], list[str]]]:
     one, two, three, profile = files["escapes-1"], files["escapes-2"], files["escapes-3"], files["escapes"]
     cls = visible("{" + EVIL_KEY + ", c")
     return {
-        "summary": (["summary", three], [visible(three), cls]),
-        "stats": (["stats", three], [visible(three)]),
-        "object": (["object", three, "@49989"], ["@49989  " + "a" * 76 + "…\n", "  type           string"]),
-        "top": (["top", three, "--top", "3"], [visible(three)]),
-        "strings": (
-            ["strings", three],
-            [r'5  "dup \x1b]0;PWNED\x07\x1b[2J\x9b2J\x7f\t\r\n\0\ud800[bold red]x[/][@click…' "\n"],
+        "summary": (["summary", three, "--wide"], [visible(three), cls]),
+        "stats": (["stats", three, "--wide"], [visible(three)]),
+        "object": (  # the start and the end, an escape kept whole
+            ["object", three, "@49989"],
+            ["@49989  " + "a" * 31 + "…aaaa\\x1b[2J\\x1b]0;PWNED\\x07tail\n", "  type           string"],
         ),
-        "diff": (["diff", one, two], [visible(two), visible(one), cls]),
-        "leaks": (["leaks", one, two, three], [visible(f"global → {LEAK_KEY} → Array"), cls]),
-        "allocations": (["allocations", profile], [visible(profile), visible(FUNCTION)]),
-        "mixed diff": (["diff", str(FIXTURES / "tiny.heapsnapshot.gz"), three], ["warning: ", visible(three)]),
+        "top": (["top", three, "--top", "3", "--wide"], [visible(three)]),
+        "strings": (
+            ["strings", three, "--wide"],
+            [r'5  "dup \x1b]0;PWNED\x07\x1b[2J\x9b2J\x7f\t\r\n\0\ud800[bold red]x[/][@click=app.quit]'],
+        ),
+        "diff": (["diff", one, two, "--wide"], [visible(two), visible(one), cls]),
+        "leaks": (["leaks", one, two, three, "--wide"], [visible(f"global → {LEAK_KEY} → Array"), cls]),
+        "allocations": (["allocations", profile, "--wide"], [visible(profile), visible(FUNCTION)]),
+        "mixed diff": (
+            ["diff", str(FIXTURES / "tiny.heapsnapshot.gz"), three, "--wide"],
+            ["warning: ", visible(three)],
+        ),
         "missing": (["summary", three + "-missing"], [visible(three + "-missing") + ": no such file"]),
     }
 
@@ -199,9 +207,9 @@ def test_object_cut_at_an_escape_and_its_retainers(evil_files):
     assert code == 0, text
     assert_safe(text)
     lines = text.splitlines()
-    assert lines[0] == "@82305  " + clip(EVIL_CLASS, 80)
-    assert lines[0].endswith("…") and "\\x1b]0;PWNED\\x07clear\\x1b[2J" in lines[0]
-    assert lines[1] == "  class          " + clip(EVIL_CLASS, 80)
+    assert lines[0] == "@82305  " + clip_middle(EVIL_CLASS, 63)  # 80 columns, less "  class          "
+    assert lines[0].startswith("@82305  {title\\x1b]0;PWNED\\x07clear\\x1b…") and lines[0].endswith("[/]}")
+    assert lines[1] == "  class          " + clip_middle(EVIL_CLASS, 63)
 
 
 def test_a_usage_error_quotes_the_file_name_escaped(evil_files):
@@ -222,11 +230,12 @@ def test_a_bad_file_is_named_escaped(evil_files, tmp_path):
 
 def test_capture_and_record_name_their_files_escaped(capsys):
     """What `heaptui capture` and `record` print: the files written (-o chooses the name) and warnings."""
-    from heaptui.cli import _open_after, _warn
+    from heaptui.cli.capturing import open_after
+    from heaptui.cli.output import warn
 
     evil = os.fsdecode(b"/tmp/" + EVIL_NAME + b".heapsnapshot")
-    _open_after([evil], no_open=True)
-    _warn(f"{evil}: {TITLE} from the inspector")
+    open_after([evil], no_open=True)
+    warn(f"{evil}: {TITLE} from the inspector")
     out, err = capsys.readouterr()
     assert out == visible(evil) + "\n"
     assert err == "heaptui: warning: " + visible(evil) + ": \\x1b]0;PWNED\\x07 from the inspector\n"

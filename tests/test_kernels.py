@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_support import HEAPTUI_HOME
 
 from conftest import fixture_path
 
@@ -26,7 +27,7 @@ EXAMPLE = ROOT / "examples" / "leaky-server-3.heapsnapshot.gz"
 
 def _env(**changes: str | None) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = HEAPTUI_HOME  # the heaptui this session imported
     for name, value in changes.items():
         if value is None:
             env.pop(name, None)

@@ -83,7 +83,7 @@ def test_stats_json_keys():
 
 
 def test_top_limits_rows():
-    result = CliRunner().invoke(main, ["summary", str(fixture_path("leaky-3")), "--top", "3"])
+    result = CliRunner().invoke(main, ["summary", str(fixture_path("leaky-3")), "--top", "3", "--wide"])
     assert result.exit_code == 0
     assert len(result.output.strip().splitlines()) == 2 + 3
 

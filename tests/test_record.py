@@ -6,8 +6,6 @@ import threading
 
 import pytest
 
-pytest.importorskip("websockets")
-
 from heaptui.capture.record import record_sampling, record_timeline  # noqa: E402
 from heaptui.engine.allocation import allocation_tree  # noqa: E402
 from heaptui.engine.heapprofile import read_heapprofile  # noqa: E402

@@ -113,7 +113,7 @@ def test_profile_callers_share_out_what_the_function_allocated():
     assert profile.callers(callers[0])[0].path == (*callers[0].path, profile.callers(callers[0])[0].path[-1])
 
 
-async def test_a_sampling_profile_opens_on_its_own_screen():
+async def test_a_sampling_profile_opens_on_its_own_screen(monkeypatch):
     from heaptui.engine.heapprofile import read_heapprofile
     from heaptui.tui.screens.profile import ProfileScreen
 
@@ -131,5 +131,6 @@ async def test_a_sampling_profile_opens_on_its_own_screen():
         await pilot.press("enter")
         assert grid.model.rows[at + 1].depth == 1 and grid.model.rows[at + 1].values[0].function == "emit"
         await pilot.press("q")
+    monkeypatch.setattr("heaptui.cli.open.interactive", lambda: True)  # as at a terminal: the app, refused
     result = CliRunner().invoke(main, ["open", str(PROFILE), str(TIMELINE)])
     assert result.exit_code == 1 and "opens on its own" in result.output

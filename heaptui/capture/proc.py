@@ -165,8 +165,13 @@ def _user_name(uid: int) -> str:
 
 
 def _denied(pid: int, uid: int) -> CaptureError:
-    return CaptureError(f"permission denied: process {pid} belongs to user {_user_name(uid)} "
-                        f"(run heaptui as that user or as root)")
+    """Permission denied, with advice that fits who runs heaptui (root is never told to become root)."""
+    if os.geteuid() == 0:
+        advice = ("heaptui runs as root, yet may not signal it: a container, a user namespace or a security "
+                  "module forbids it; run heaptui where the process runs")
+    else:
+        advice = "run heaptui as that user or as root"
+    return CaptureError(f"permission denied: process {pid} belongs to user {_user_name(uid)} ({advice})")
 
 
 def _no_such_process(pid: int) -> CaptureError:

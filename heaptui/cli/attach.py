@@ -3,7 +3,6 @@
 One inspector session for the whole run (:class:`~heaptui.capture.session.LiveSession`), closed however the
 app ends: ``q``, ctrl+c, an exception, or SIGTERM, SIGHUP (the terminal or SSH connection going away), SIGINT
 or SIGQUIT, whose handler closes the inspector first and then ends the app (exit status 128 + the signal).
-Self-contained (click, capture, the app), so it moves as it is into the CLI package.
 """
 
 from __future__ import annotations
@@ -15,11 +14,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from .visible import visible
+from ..visible import visible
 
 if TYPE_CHECKING:
-    from .capture.session import LiveSession
-    from .tui.attach import AttachApp
+    from ..capture.session import LiveSession
+    from ..tui.attach import AttachApp
 
 EXIT_BAD_INPUT = 1
 
@@ -37,9 +36,9 @@ EXIT_BAD_INPUT = 1
 def attach(pid: int, output_dir: str | None) -> None:
     """Attach the app to the running Node process PID: t takes a heap snapshot (T after a GC), r records an
     allocation timeline, R a sampling profile; all from one inspector session, so they compare exactly."""
-    from .capture import CaptureError
-    from .capture.interrupt import ENDING_SIGNALS, Interrupted
-    from .capture.session import LiveSession
+    from ..capture import CaptureError
+    from ..capture.interrupt import ENDING_SIGNALS, Interrupted
+    from ..capture.session import LiveSession
 
     ended: list[int] = []
     app: AttachApp | None = None
@@ -66,7 +65,7 @@ def attach(pid: int, output_dir: str | None) -> None:
             _last_line(
                 f"attach ended by {interrupted.name}: the inspector heaptui opened is closed", interrupted.exit_status
             )
-        from .tui.attach import AttachApp
+        from ..tui.attach import AttachApp
 
         try:
             app = AttachApp(session)

@@ -14,27 +14,26 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .visible import visible
+from ..visible import visible
+from .options import LoadOptions, pass_load_options
+from .output import text_width, wide_option
+
+if TYPE_CHECKING:
+    from ..engine.cache import CacheOptions
 
 
-def _options():  # type: ignore[no-untyped-def]
-    from .cli import cache_options
-
-    return cache_options()
-
-
-def _directory_or_exit() -> Path | None:
+def _directory_or_exit(options: CacheOptions) -> Path | None:
     """The cache directory (None when there is none yet); an untrusted one exits with status 1.
 
     Its warning, one line naming the directory and the problem, was given on
-    the way (:func:`heaptui.cli.cache_options`).
+    the way (:meth:`LoadOptions.cache`).
     """
-    from .private_files import unsafe_directory_reason
+    from ..private_files import unsafe_directory_reason
 
-    options = _options()
     directory = options.usable_directory(create=False)
     if directory is None and os.path.lexists(options.location()) and unsafe_directory_reason(options.location()):
         sys.exit(1)
@@ -54,8 +53,10 @@ def _when(seconds: float) -> str:
 
 @click.group("cache", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@wide_option
 @click.pass_context
-def cache_command(ctx: click.Context, as_json: bool) -> None:
+@pass_load_options
+def cache_command(load_options: LoadOptions, ctx: click.Context, as_json: bool, wide: bool) -> None:
     """List the index caches: source snapshot, size, last used (``heaptui cache clear`` removes them).
 
     Caches that can never be used again (their snapshot deleted or changed, or
@@ -63,17 +64,18 @@ def cache_command(ctx: click.Context, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .engine import cache_store as store
+    from ..engine import cache_store as store
 
-    directory = _directory_or_exit()
+    options = load_options.cache()
+    directory = _directory_or_exit(options)
     listed = []
     cap = None
     if directory is not None:
         key = store.index_key(directory, create=False)
         store.tidy(directory, key)
         listed = [e for e in store.entries(directory, key) if e.status == "ok"]
-        cap = store.max_bytes(directory, _options().max_bytes)
-    location = str(_options().location())
+        cap = store.max_bytes(directory, options.max_bytes)
+    location = str(options.location())
     total = sum(e.size for e in listed)
     if as_json:
         rows = [
@@ -94,22 +96,26 @@ def cache_command(ctx: click.Context, as_json: bool) -> None:
     if not listed:
         click.echo(f"no index caches in {visible(location)}")
         return
-    width = max(len("SOURCE"), *(len(visible(e.source or "")) for e in listed))
-    click.echo(f"{'SOURCE':<{width}}  {'SIZE':>9}  LAST USED")
-    for e in listed:
-        click.echo(f"{visible(e.source or ''):<{width}}  {_size(e.size):>9}  {_when(e.last_used)}")
+    from ..textreport import table, wrap
+
+    cells = [[e.source or "", _size(e.size), _when(e.last_used)] for e in listed]
+    for line in table(["SOURCE", "SIZE", "LAST USED"], cells, text_width(wide)):
+        click.echo(line)
     limit = f", at most {_size(cap)}" if cap is not None else ""
-    click.echo(f"{len(listed)} cache{'s' if len(listed) != 1 else ''}, {_size(total)} in {visible(location)}{limit}")
+    summary = f"{len(listed)} cache{'s' if len(listed) != 1 else ''}, {_size(total)} in {visible(location)}{limit}"
+    for line in wrap(summary, text_width(wide)):
+        click.echo(line)
 
 
 @cache_command.command("clear")
 @click.argument("files", nargs=-1, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def clear_command(files: tuple[str, ...], as_json: bool) -> None:
+@pass_load_options
+def clear_command(load_options: LoadOptions, files: tuple[str, ...], as_json: bool) -> None:
     """Remove the index caches of FILEs (of every snapshot when none is given)."""
-    from .engine import cache_store as store
+    from ..engine import cache_store as store
 
-    directory = _directory_or_exit()
+    directory = _directory_or_exit(load_options.cache())
     removed: list[tuple[str | None, int]] = []
     if directory is not None:
         key = store.index_key(directory, create=False)

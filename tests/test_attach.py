@@ -23,8 +23,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("websockets")
-
 from heaptui.capture import CaptureError, take_snapshot  # noqa: E402
 from heaptui.capture.session import LiveSession, SessionClosed  # noqa: E402
 from heaptui.engine.allocation import allocation_tree  # noqa: E402

@@ -8,16 +8,14 @@ the server living on. Waits are on the work itself (the app's jobs), bounded.
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("websockets")
-
 import os  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+import pytest
 
 from heaptui.capture.session import LiveSession  # noqa: E402
 from heaptui.tui.attach import (  # noqa: E402

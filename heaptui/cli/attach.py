@@ -7,8 +7,10 @@ or SIGQUIT, whose handler closes the inspector first and then ends the app (exit
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from ..tui.attach import AttachApp
 
 EXIT_BAD_INPUT = 1
+EXIT_GRACE = 3.0  # seconds the app has to end after an ending signal, the inspector already closed
 
 
 @click.command()
@@ -51,6 +54,11 @@ def attach(pid: int, output_dir: str | None) -> None:
         if app is None or session is None:
             raise Interrupted(signum)  # still attaching: attach() closes what it opened
         session.close()  # the inspector first, whatever becomes of the terminal
+        # Textual restores the terminal on its way out; with the terminal hung up its writer thread can wait
+        # forever (seen in about one run of three under SIGHUP). Nothing is left open by then: end regardless.
+        watchdog = threading.Timer(EXIT_GRACE, os._exit, args=(128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
         app.exit(return_code=128 + signum)
 
     previous = {

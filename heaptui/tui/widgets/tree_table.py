@@ -347,9 +347,21 @@ class TreeTable(ScrollView, can_focus=True):
             segments.append(Segment(size_cell(row.retained, total, retained.width), base))
         strip = Strip(segments).crop_extend(0, width, base)
         if selected:
-            name = "tree-table--cursor" if self.has_focus else "tree-table--cursor-blurred"
-            strip = strip.apply_style(self.get_component_rich_style(name))
+            strip = Strip(Segment.apply_style(strip, post_style=self._cursor_style()), strip.cell_length)
         return strip
+
+    def _cursor_style(self) -> Style:
+        """The cursor row's colours, laid over every cell's own (each cell has a background already, so a
+        style laid under them, as ``Strip.apply_style`` does, never showed); unfocused, the blurred one."""
+        name = "tree-table--cursor" if self.has_focus else "tree-table--cursor-blurred"
+        style = self.get_component_rich_style(name)
+        return Style(
+            color=style.color,
+            bgcolor=style.bgcolor,
+            bold=style.bold,
+            underline=style.underline,
+            italic=False if self.has_focus else None,
+        )
 
     def _split_edge(self, segments: list[Segment], text: str, lead: int, style: Style) -> list[Segment]:
         """Dim the edge-name part of an edge or retainer row (``name :: Object`` / ``name in Object``)."""

@@ -1,0 +1,112 @@
+"""A TUI a person can read (issue 21): where the cursor is, contrast, leak paths, busy and empty states."""
+
+from __future__ import annotations
+
+import pytest
+from contrast import describe, offenders, spans
+from rich.color import ColorSystem
+from rich.style import Style
+
+from conftest import fixture_path, loaded
+from heaptui.tui.app import HeapTUI
+from test_tui import app_with, settle, table, type_text
+
+DEPTHS = [ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT, ColorSystem.STANDARD]
+
+
+def three() -> HeapTUI:
+    names = ["leaky-1", "leaky-2", "leaky-3"]
+    return HeapTUI([str(fixture_path(n)) for n in names], [loaded(n) for n in names])
+
+
+def shown(style: Style, under: Style, depth: ColorSystem) -> tuple[object, bool]:
+    """The background a terminal of ``depth`` colours shows for ``style`` laid over ``under``, and underline."""
+    full = under + style
+    colour = full.bgcolor.downgrade(depth) if full.bgcolor is not None else None
+    return (colour.get_truecolor() if colour is not None else None), bool(full.underline)
+
+
+def row_background(t, index: int) -> Style:
+    """The style of the first cell of screen row ``index`` (header excluded) as the grid draws it."""
+    strip = t.render_line(index + 1 - round(t.scroll_y))
+    return next(iter(strip)).style
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "ansi-dark", "nord"])
+async def test_the_cursor_row_has_its_own_background_in_every_theme_and_depth(theme):
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = theme
+        await settle(pilot)
+        await pilot.press("down", "right", "down")
+        await settle(pilot)
+        summary = table(app, "summary")
+        assert summary.has_focus
+        cursor, other = row_background(summary, summary.cursor), row_background(summary, summary.cursor + 1)
+        for depth in DEPTHS:
+            assert shown(cursor, Style(), depth) != shown(other, Style(), depth), (theme, depth)
+        focused = cursor
+        await pilot.press("tab")
+        await settle(pilot)
+        assert table(app, "retainers").has_focus
+        blurred = row_background(summary, summary.cursor)
+        for depth in DEPTHS:
+            a, b = shown(blurred, Style(), depth), shown(other, Style(), depth)
+            assert a != b, f"the unfocused selection does not show in {theme} at {depth}"
+            assert a != shown(focused, Style(), depth), f"focused and unfocused cursors look alike in {theme}"
+        # The focused pane is marked: its grid's header differs from the unfocused one's.
+        header_focused = next(iter(table(app, "retainers").render_line(0))).style
+        header_blurred = next(iter(summary.render_line(0))).style
+        assert header_focused.bgcolor != header_blurred.bgcolor
+
+
+async def _main_screens(pilot) -> dict[str, str]:
+    """Summary (Date expanded, an instance selected), the Retainers pane focused, Comparison, Leaks."""
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("slash")
+    await type_text(pilot, "Date")
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("right", "down")
+    await settle(pilot)
+    screens = {"summary": app.export_screenshot()}
+    await pilot.press("tab")
+    await settle(pilot)
+    screens["retainers"] = app.export_screenshot()
+    await pilot.press("tab", "4")
+    await settle(pilot)
+    await pilot.press("down", "right", "down")
+    await settle(pilot)
+    screens["comparison"] = app.export_screenshot()
+    await pilot.press("5")
+    await settle(pilot)
+    await pilot.press("right", "down")
+    await settle(pilot)
+    screens["leaks"] = app.export_screenshot()
+    return screens
+
+
+async def test_every_text_meets_wcag_aa_contrast_in_the_default_theme():
+    app = three()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screens = await _main_screens(pilot)
+    for name, svg in screens.items():
+        found = spans(svg)
+        assert len(found) > 100, f"{name}: only {len(found)} texts read from the SVG"
+        # The words a leak hunt is about are among them, edge names included.
+        assert any("requestLogs" in s.text or "date" in s.text for s in found), name
+        bad = offenders(svg)
+        assert not bad, f"{name}: texts under 4.5:1\n{describe(bad)}"
+
+
+def test_the_contrast_reader_catches_a_low_contrast_text():
+    # The reader itself: #004578 on #121212 (the edge names before issue 21) is 1.89:1.
+    svg = (
+        ".terminal-1-r1 { fill: #004578 }\n"
+        '<rect fill="#121212" x="0" y="1.5" width="100" height="24.65" shape-rendering="crispEdges"/>\n'
+        '<text class="terminal-1-r1" x="0" y="20" textLength="50" '
+        'clip-path="url(#terminal-1-line-0)">requestLogs</text>'
+    )
+    (span,) = offenders(svg)
+    assert span.text == "requestLogs" and round(span.ratio, 2) == 1.89

@@ -110,3 +110,91 @@ def test_the_contrast_reader_catches_a_low_contrast_text():
     )
     (span,) = offenders(svg)
     assert span.text == "requestLogs" and round(span.ratio, 2) == 1.89
+
+
+# ---------------------------------------------------------------- leak paths (item 3)
+
+
+def test_fold_path_keeps_both_ends_and_folds_the_middle():
+    from heaptui.tui.models.paths import fold_path
+
+    steps = [f"step{i} in Object @{i}" for i in range(12)]
+    path = " → ".join(["(GC roots)", *steps, "date → Date"])
+    whole = fold_path(path, 400, 4)
+    assert whole == [path]  # fits: unchanged
+    lines = fold_path(path, 60, 3)
+    assert len(lines) <= 3 and all(len(line) <= 60 for line in lines)
+    text = " ".join(lines)
+    assert lines[0].startswith("(GC roots) →") and lines[-1].endswith("date → Date")
+    hidden = int(text.split("… ")[1].split(" more")[0])
+    shown_steps = [s for s in steps if s in text]
+    assert hidden == len(steps) - len(shown_steps) and hidden > 0  # every step is shown or counted
+    # A step longer than the line is cut, never split over lines.
+    assert all(len(line) <= 30 for line in fold_path("a → " + "x" * 100 + " → b", 30, 4))
+
+
+def _path_text(app) -> str:
+    return str(app.screen.query_one("#leak-path").render())
+
+
+async def test_the_leak_path_ends_in_the_leaked_object_at_every_size_and_after_a_resize():
+    app = three()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("home")
+        await settle(pilot)
+        leaks = app.screen.query_one("#leaks")
+        full = leaks.selected_path
+        assert full.startswith("global → setInterval") and full.endswith("→ date → Date"), full
+        for size in [(120, 40), (60, 20), (80, 24), (160, 50)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+            lines = _path_text(app).split("\n")
+            width = leaks.query_one("#leak-path").content_size.width
+            assert lines[0].startswith("global →") and lines[-1].endswith("→ Date"), (size, lines)
+            assert all(len(line) <= width for line in lines), (size, width, lines)
+            assert len(lines) <= (2 if size[1] < 30 else 4) or "more …" not in " ".join(lines)
+        # The whole path is one key away.
+        await pilot.press("p")
+        await pilot.pause(0.2)
+        from heaptui.tui.screens.path import PathScreen
+
+        assert isinstance(app.screen, PathScreen)
+        body = str(app.screen.query_one("#path-steps Static").render())
+        assert body.split("\n")[0] == "global" and body.split("\n")[-1] == "   → Date"
+        assert len(body.split("\n")) == len(full.split(" → "))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, PathScreen)
+
+
+# ---------------------------------------------------------------- busy and empty states (item 4)
+
+
+async def test_the_leaks_view_says_at_once_that_it_is_computing_with_the_engines_progress(monkeypatch):
+    import threading
+
+    from heaptui.tui.views.leaks import LeaksView
+
+    release = threading.Event()
+    original = LeaksView.compute
+
+    def held(self, job, inputs):
+        job.progress("dominators", 5, 10)
+        release.wait(60)
+        return original(self, job, inputs)
+
+    monkeypatch.setattr(LeaksView, "compute", held)
+    app = three()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        title = app.screen.query_one("#leaks .series-title")
+        assert "computing the leak report…" in str(title.render())
+        from test_tui import wait_for
+
+        await wait_for(pilot, lambda: "5/10 (50%)" in str(title.render()), "the progress in the title")
+        assert "dominators" in str(title.render())
+        release.set()
+        await settle(pilot)
+        assert "computing" not in str(title.render()) and "clusters" in str(title.render())

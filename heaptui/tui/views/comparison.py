@@ -21,6 +21,7 @@ class ComparisonView(SeriesView):
     key, title = "comparison", "Comparison"
     table_id = "comparison-table"
     what = "Comparison"
+    busy = "comparing…"
 
     BINDINGS = [
         Binding("s", "cycle_sort", "Sort"),
@@ -62,7 +63,7 @@ class ComparisonView(SeriesView):
         if self.failure is not None:
             return head + self.failure_line()
         if not isinstance(model, ComparisonModel):
-            return head + with_texts("  [dim]comparing…[/dim]")
+            return head + self.busy_text()
         total = model.comparison.totals
         head += f"\n{total.new_count:,} new, {total.deleted_count:,} deleted, size delta {total.size_delta:+,} bytes"
         for warning in model.comparison.warnings:

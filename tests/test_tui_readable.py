@@ -198,3 +198,48 @@ async def test_the_leaks_view_says_at_once_that_it_is_computing_with_the_engines
         release.set()
         await settle(pilot)
         assert "computing" not in str(title.render()) and "clusters" in str(title.render())
+
+
+async def test_an_empty_class_filter_says_why():
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "Qzxw")
+        summary = table(app, "summary")
+        assert len(summary.model) == 0
+        line = "".join(segment.text for segment in summary.render_line(1))
+        assert "no class matches 'Qzxw'" in line
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        assert len(summary.model) > 0 and "no class" not in "".join(s.text for s in summary.render_line(1))
+
+
+async def test_ignoring_a_retainer_shows_the_old_rows_as_stale_until_the_new_ones_arrive(monkeypatch):
+    import threading
+
+    from heaptui.tui.views import retainers as pane
+
+    release = threading.Event()
+    original = pane.ignore_retainers
+
+    def held(*args, **kwargs):
+        release.wait(60)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pane, "ignore_retainers", held)
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "url, date")
+        await pilot.press("enter", "right", "down")
+        await settle(pilot)
+        retainers = table(app, "retainers")
+        before = [row.node for row in retainers.model.rows]
+        await pilot.press("tab", "i")
+        title = app.screen.query_one("#retainers-title")
+        assert retainers.stale and "updating…" in str(title.render())
+        assert [row.node for row in retainers.model.rows] == before  # the old rows, faded
+        release.set()
+        await settle(pilot)
+        assert not retainers.stale and "updating" not in str(title.render())
+        assert "1 ignored" in str(title.render())

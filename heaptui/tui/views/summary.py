@@ -108,6 +108,7 @@ class SummaryView(GridView):
             return  # nothing filtered, nothing to undo (keeps what an @id jump expanded)
         indices = None if not query else [classes[i].class_index for i in self.matcher.matching(query)]
         self.model.set_filter(indices)
+        self.table.set_empty_text(f"no class matches {query!r}" if indices is not None and not indices else "")
         self.table.set_model(self.model)
 
     @on(Input.Submitted, "#filter")

@@ -64,6 +64,8 @@ class TreeTable(ScrollView, can_focus=True):
         "tree-table--more",
         "tree-table--cycle",
         "tree-table--edge",
+        "tree-table--empty",
+        "tree-table--stale",
     }
 
     cursor = reactive(0, always_update=True, repaint=False)
@@ -88,6 +90,17 @@ class TreeTable(ScrollView, can_focus=True):
         self.model = model
         self.name_title = name_title
         self._expanding: dict[str, Row] = {}  # heavy expansions under way, by job kind
+        self.empty_text = ""  # why there are no rows ("no class matches 'Dta'"), drawn where they would be
+        self.stale = False  # the rows are being replaced (new ones are computed): drawn faded
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        self.refresh()
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self.refresh()
 
     # ---------------------------------------------------------------- model
 
@@ -262,8 +275,15 @@ class TreeTable(ScrollView, can_focus=True):
             return self._header(width)
         index = round(self.scroll_y) + y - 1
         if not self.model or index >= len(self.model):
+            if y == 1 and self.empty_text and (not self.model or not len(self.model)):
+                style = self.get_component_rich_style("tree-table--empty")
+                return Strip([Segment(self._fit("  " + self.empty_text, width), style)]).crop_extend(0, width, style)
             return Strip.blank(width, self.rich_style)
-        return self._row_strip(self.model.rows[index], index == self.cursor, width)
+        strip = self._row_strip(self.model.rows[index], index == self.cursor and not self.stale, width)
+        if self.stale:
+            stale = self.get_component_rich_style("tree-table--stale")
+            strip = Strip(Segment.apply_style(strip, post_style=Style(color=stale.color)), strip.cell_length)
+        return strip
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("tree-table--header")

@@ -243,3 +243,55 @@ async def test_ignoring_a_retainer_shows_the_old_rows_as_stale_until_the_new_one
         await settle(pilot)
         assert not retainers.stale and "updating" not in str(title.render())
         assert "1 ignored" in str(title.render())
+
+
+# ---------------------------------------------------------------- search (item 5)
+
+
+async def test_slash_finds_objects_by_property_name_and_n_steps_through_them():
+    from test_tui import wait_for
+
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "requestLogs")
+        summary_view = app.screen.query_one("#summary")
+        line = app.screen.query_one("#search-hits")
+        await wait_for(pilot, lambda: summary_view.found is not None, "the search")
+        assert summary_view.found.query == "requestLogs"
+        assert "by name or value" in str(line.render())
+        summary = table(app, "summary")
+        assert len(summary.model) == 0  # no class is named so
+        await pilot.press("enter")
+        await settle(pilot)
+        hit = summary_view.found.hits[0]
+        assert hit.text == "requestLogs" and summary.current.node == hit.node
+        assert summary.current.label.startswith("Array @")
+        box = app.screen.query_one("#filter")
+        assert not box.display and box.value == ""  # the box closed: the classes shown are all of them
+        text = str(line.render())
+        assert "hit 1/" in text and "requestLogs" in text and text.rstrip().endswith("→ requestLogs → Array"), text
+        await pilot.press("n")
+        await settle(pilot)
+        if len(summary_view.found.hits) > 1:
+            assert summary.current.node == summary_view.found.hits[1].node and "hit 2/" in str(line.render())
+        await pilot.press("N")
+        await settle(pilot)
+        assert summary.current.node == hit.node
+
+
+async def test_a_newer_query_cancels_the_search_before_it():
+    from test_tui import wait_for
+
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "reqlog")
+        view = app.screen.query_one("#summary")
+        await wait_for(pilot, lambda: view.found is not None and view.found.query == "reqlog", "the search")
+        assert "requestLogs" in {h.text for h in view.found.hits}
+        await type_text(pilot, "x")  # "reqlogx": superseded searches never show
+        await settle(pilot)
+        assert view.found.query == "reqlogx"

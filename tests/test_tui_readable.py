@@ -295,3 +295,126 @@ async def test_a_newer_query_cancels_the_search_before_it():
         await type_text(pilot, "x")  # "reqlogx": superseded searches never show
         await settle(pilot)
         assert view.found.query == "reqlogx"
+
+
+# ---------------------------------------------------------------- the smaller items (item 6)
+
+
+def test_classes_that_share_a_name_show_where_they_are_defined():
+    from heaptui.engine.classes import ClassInfo
+    from heaptui.engine.snapshot import ClassRow
+    from heaptui.tui.models.tree import location_note, shared_names
+
+    a = ClassRow(1, ClassInfo("Server", (12, 1735, 4)), 1, 3, 10, 20)
+    b = ClassRow(2, ClassInfo("Server", (40, 9, 0)), 1, 3, 10, 20)
+    c = ClassRow(3, ClassInfo("Date"), 5, 3, 10, 20)
+    assert shared_names([a, b, c]) == [a, b]
+    assert (location_note(a), location_note(b)) == ("script 12:1736:5", "script 40:10:1")
+
+
+async def test_two_server_classes_differ_on_screen():
+    app = app_with()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "Server")
+        summary = table(app, "summary")
+        servers = [r for r in summary.model.rows if r.label.startswith("Server ×")]
+        if len(servers) < 2:
+            import pytest
+
+            pytest.skip("this fixture has one Server class")
+        assert len({r.note for r in servers}) == len(servers) and all(r.note for r in servers)
+        lines = ["".join(seg.text for seg in summary.render_line(i + 1)) for i in range(len(summary.model))]
+        assert len({line.split("  ")[0] + line for line in lines if line.strip().startswith("▸ Server")}) >= 2
+
+
+async def test_sorting_keeps_an_expanded_class_expanded_and_the_cursor_on_its_object():
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        summary = table(app, "summary")
+        date = next(i for i, r in enumerate(summary.model.rows) if r.label.startswith("Date ×"))
+        summary.cursor = date
+        await pilot.press("right", "down", "down")
+        await settle(pilot)
+        node = summary.current.node
+        for _ in range(5):  # every sort state, and back
+            await pilot.press("s")
+            await settle(pilot)
+            assert summary.current.node == node, summary.model.sort_column
+            parent = summary.model.parent_index(summary.cursor)
+            assert summary.model.rows[parent].label.startswith("Date ×") and summary.model.rows[parent].expanded
+            header = "".join(seg.text for seg in summary.render_line(0))
+            assert "▼" in header or "▲" in header, (summary.model.sort_column, header)
+            for title in ("Shallow", "Retained", "Dist"):
+                assert title in header, header  # the arrow never cuts a title
+
+
+async def test_the_arrow_does_not_cut_narrow_titles():
+    app = three()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        comparison = table(app, "comparison")
+        for _ in range(len(comparison.model.SORTS) + 1):  # every sort state
+            header = "".join(seg.text for seg in comparison.render_line(0))
+            assert "▼" in header or "▲" in header, header
+            for column in comparison.columns:
+                assert column.title in header, (column.title, header)
+            await pilot.press("s")
+            await settle(pilot)
+
+
+async def test_go_to_and_an_id_jump_close_the_filter_box():
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        s = app.snapshots[0]
+        summary = table(app, "summary")
+        await pilot.press("slash")
+        await type_text(pilot, "Date")
+        await pilot.press("enter", "right", "down")
+        await settle(pilot)
+        await pilot.press("tab")
+        await settle(pilot)
+        await pilot.press("g")  # the retainer ({url, date}) in the Summary: all classes listed again
+        await settle(pilot)
+        box = app.screen.query_one("#filter")
+        assert summary.model.wanted is None and box.value == "" and not box.display
+        node = summary.current.node
+        await pilot.press("slash")
+        await type_text(pilot, f"@{int(s.node_id[node])}")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert summary.current.node == node and not box.display
+
+
+async def test_the_oldest_snapshots_comparison_says_there_is_no_older_base():
+    from heaptui.tui.screens.main import MainScreen
+
+    app = three()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and app.screen.index == 0
+        await pilot.press("4")
+        await settle(pilot)
+        title = str(app.screen.query_one("#comparison .series-title").render())
+        assert "oldest snapshot" in title and "no older base" in title
+        assert app.screen.query_one("#comparison-table").model is None
+        await pilot.press("b")  # a newer one, asked for
+        await settle(pilot)
+        assert "compared with base leaky-2" in str(app.screen.query_one("#comparison .series-title").render())
+
+
+async def test_at_60_columns_every_tab_shows_the_first_whole():
+    app = three()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        tabs = app.screen.query_one("#view-tabs")
+        text = " ".join(str(tab.label) for tab in tabs.query("Tab"))
+        assert text.startswith("1 Summary") and "5 Leaks" in text
+        assert sum(tab.region.width for tab in tabs.query("Tab")) <= tabs.region.width
+        assert all(tab.region.width > 0 for tab in tabs.query("Tab"))

@@ -51,6 +51,15 @@ VIEWS = (
     ("allocation", "Allocation"),
 )
 SIDEBAR_FROM = 110  # columns: below this the snapshot list would take too much room from the grids
+# Below this many columns the view tabs use short names, so that all of them show, the first one whole.
+SHORT_TABS_BELOW = 100
+SHORT_TITLES = {
+    "containment": "Contain",
+    "statistics": "Stats",
+    "comparison": "Compare",
+    "timeline": "Time",
+    "allocation": "Alloc",
+}
 
 
 def views_for(count: int, snapshot: Snapshot | None = None) -> tuple[tuple[str, str], ...]:
@@ -136,6 +145,10 @@ class MainScreen(Screen):
     def on_resize(self) -> None:
         for sidebar in self.query("#snapshots"):
             sidebar.display = self.size.width >= SIDEBAR_FROM
+        short = self.size.width < SHORT_TABS_BELOW
+        for i, (key, title) in enumerate(self.views):
+            for tab in self.query(f"#tab-{key}").results(Tab):
+                tab.label = f"{i + 1} {SHORT_TITLES.get(key, title) if short else title}"
 
     def on_mount(self) -> None:
         for note in self.snapshot.lost:

@@ -30,7 +30,8 @@ class ComparisonView(SeriesView):
 
     def __init__(self, snapshots: list[Snapshot], index: int, **kwargs) -> None:
         super().__init__(snapshots, index, **kwargs)
-        self.base_index = index - 1 if index > 0 else (1 if len(snapshots) > 1 else None)
+        # The snapshot before this one; the first (oldest) has none: it says so, and b picks a newer one.
+        self.base_index = index - 1 if index > 0 else None
 
     def inputs(self) -> Hashable:
         return self.base_index
@@ -53,6 +54,12 @@ class ComparisonView(SeriesView):
     def describe(self, model: TreeModel | None) -> Content | str:
         s = self.snapshots[self.index]
         if self.base_index is None:
+            if len(self.snapshots) > 1:
+                return with_texts(
+                    "[b]$name[/b] is the oldest snapshot: there is no older base to compare it with.  "
+                    "[dim](b: compare with a newer one, ] : the next snapshot)[/dim]",
+                    name=s.stem,
+                )
             return "The Comparison needs a second snapshot: open several files (heaptui s1 s2 …)."
         base = self.snapshots[self.base_index]
         head = with_texts(

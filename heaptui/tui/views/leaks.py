@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from ...engine.sizes import format_size
 from ...visible import visible
+from ..format import plural
 from ..markup import with_texts
 from ..models.paths import fold_path
 from ..models.series import LeaksModel
@@ -73,8 +74,9 @@ class LeaksView(SeriesView):
             )
         r = model.report
         text = with_texts(
-            f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
-            f"[b]$c[/b]: {format_size(r.retained_size)} in {len(r.clusters):,} clusters",
+            f"{r.leaked_count:,} {plural(r.leaked_count, 'object')} allocated between [b]$a[/b] and [b]$b[/b] "
+            f"{'is' if r.leaked_count == 1 else 'are'} alive in [b]$c[/b]: {format_size(r.retained_size)} in "
+            f"{len(r.clusters):,} {plural(len(r.clusters), 'cluster')}",
             a=a,
             b=b,
             c=c,

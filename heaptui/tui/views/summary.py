@@ -222,9 +222,9 @@ class SummaryView(GridView):
         self.take_focus(self.table)
 
     def reveal(self, node: int) -> None:
-        """Show an object: its class expanded around it, the cursor on it."""
-        if self.model.wanted is not None:
-            self.model.set_filter(None)
+        """Show an object: its class expanded around it, the cursor on it (the class filter and its box
+        cleared: the box never shows a filter that is not in effect)."""
+        self._close_box()
         index = self.model.reveal(node)
         if index is None:
             self.notify("That object is not listed in the Summary (it has no shallow size).", timeout=3)

@@ -287,20 +287,28 @@ class TreeTable(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("tree-table--header")
-        segments = [Segment(self._fit(self._title("name", self.name_title), self._name_width()), style)]
+        name_title = self._title("name", self.name_title)
+        model = self.model
+        if model is not None and model.SORTS and model.sort_column not in ("name", *(c.key for c in self.columns)):
+            key = model.sort_key(model.sort_column)  # sorted by what no column shows (the Summary's count)
+            name_title += f"  (by {key.label if key else model.sort_column} {'▼' if model.descending else '▲'})"
+        segments = [Segment(self._fit(name_title, self._name_width()), style)]
         for column in self.columns:
             segments.append(Segment(self._title(column.key, column.title, column.width - 1).rjust(column.width), style))
         return Strip(segments).crop_extend(0, width, style)
 
     def _title(self, key: str, title: str, room: int | None = None) -> str:
-        """A column's title, with the sort's arrow on the sorted column; cut to ``room`` (a column's gap kept)."""
+        """A column's title, with the sort's arrow on the sorted column: after it when there is room, else in
+        the gap before it (the title is never cut for the arrow); ``room`` is the width less the gap."""
         model = self.model
         if model is None or not model.SORTS or key != model.sort_column:
             return title
         arrow = "▼" if model.descending else "▲"
         if room is None or len(title) + 2 <= room:
             return f"{title} {arrow}"
-        return title[: max(0, room - 1)] + arrow
+        if len(title) + 1 <= room + 1:
+            return f"{arrow}{title}"
+        return title[: max(0, room)] + arrow
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         """Sort the model by ``column`` (its usual direction, or ``descending``) and say so."""
@@ -308,9 +316,44 @@ class TreeTable(ScrollView, can_focus=True):
         key = model.sort_key(column) if model is not None else None
         if model is None or key is None:
             return
+        kept = self._expansions(model)
         model.sort(column, descending)
-        self.set_model(model)
+        self.set_model(model, self._restore(model, kept))
         self.notify(f"Sorted by {key.label}", timeout=1.5)
+
+    def _expansions(self, model: TreeModel) -> tuple[list[int], tuple[str, int, int] | None]:
+        """The expanded classes and the cursor's row (kind, class, node), to keep them over a sort."""
+        expanded = [row.class_index for row in model.rows if row.kind == CLASS and row.expanded]
+        row = self.current
+        at = None
+        if row is not None:
+            parent = self.cursor
+            while parent > 0 and model.rows[parent].depth > 0:
+                parent -= 1
+            at = (row.kind, model.rows[parent].class_index, row.node)
+        return expanded, at
+
+    def _restore(self, model: TreeModel, kept: tuple[list[int], tuple[str, int, int] | None]) -> int:
+        """Expand again the classes that were (a sort lists the classes afresh), and find the cursor's row."""
+        expanded, at = kept
+        for class_index in expanded:
+            index = next(
+                (i for i, r in enumerate(model.rows) if r.kind == CLASS and r.class_index == class_index), None
+            )
+            if index is not None and not model.is_heavy(model.rows[index]):
+                model.expand(index)
+        if at is None:
+            return 0
+        kind, class_index, node = at
+        fallback = 0
+        for i, row in enumerate(model.rows):
+            if row.kind == CLASS and row.class_index == class_index:
+                fallback = i
+                if kind == CLASS:
+                    return i
+            elif row.kind == kind and row.node == node and node >= 0:
+                return i
+        return fallback
 
     def cycle_sort(self) -> None:
         """The next column the model sorts by (the ``s`` key of the views that sort)."""
@@ -352,6 +395,10 @@ class TreeTable(ScrollView, can_focus=True):
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
+        if row.note and len(indent + marker + label) + 2 < name_width:  # the location of a shared class name
+            end = len(indent + marker + label)
+            note = self._fit("  " + row.note, name_width - end)
+            segments = [Segment(text[:lead], dim), Segment(text[lead:end], name_style), Segment(note, dim)]
         if row.kind == EDGE or row.kind == "retainer":
             segments = self._split_edge(segments, text, lead, name_style)
         columns = self.columns

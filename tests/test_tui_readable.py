@@ -418,3 +418,39 @@ async def test_at_60_columns_every_tab_shows_the_first_whole():
         assert text.startswith("1 Summary") and "5 Leaks" in text
         assert sum(tab.region.width for tab in tabs.query("Tab")) <= tabs.region.width
         assert all(tab.region.width > 0 for tab in tabs.query("Tab"))
+
+
+async def test_a_long_string_row_keeps_its_id_and_the_retainers_title_names_it():
+    app = app_with()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "(string)")
+        await pilot.press("enter", "right", "down")
+        await settle(pilot)
+        summary = table(app, "summary")
+        row = summary.current
+        assert row.label.startswith('"') and len(row.label) > summary._name_width()
+        line = "".join(seg.text for seg in summary.render_line(summary.cursor + 1 - round(summary.scroll_y)))
+        node_id = int(app.snapshots[0].node_id[row.node])
+        assert f"… @{node_id}" in line, line
+        title = str(app.screen.query_one("#retainers-title").render())
+        assert f"@{node_id}" in title, title
+
+
+async def test_help_lists_the_keys_that_exist_without_squeezing_the_grid():
+    app = app_with()  # one snapshot: views 1 to 3 only
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        summary = table(app, "summary")
+        before = summary.size.width
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        assert app.screen.query("HelpPanel")
+        keys = app.screen.active_bindings
+        shown = {binding.key for _, binding, *_ in keys.values()}
+        assert {"1", "2", "3"} <= shown and not {"4", "5", "9"} & shown
+        assert "super+c" not in shown and "ctrl+pageup" not in shown
+        descriptions = {binding.key: binding.description for _, binding, *_ in keys.values()}
+        assert descriptions["1"] == "Summary" and descriptions["3"] == "Statistics"
+        assert summary.size.width >= before - 40 and summary.size.width >= 70, (before, summary.size.width)

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine.snapshot import Snapshot
-from ...visible import clip
+from ...visible import clip, visible
 from ..format import size_cell
 from ..messages import WorkFailed
 from ..models.tree import CLASS, EDGE, MORE, Column, Row, TreeModel
@@ -36,8 +36,9 @@ NARROW = (Column("distance", "Dist", 5), Column("shallow", "Shallow", 14), Colum
 NARROW_BELOW = 110
 
 
-class TreeTable(ScrollView, can_focus=True):
-    """A keyboard- and mouse-driven tree grid over a model of visible rows."""
+class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
+    """A keyboard- and mouse-driven tree grid over a model of visible rows (its keys are its own: the
+    scroll container's ctrl+pageup "Page Left" and the like would only clutter ``?``)."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -392,6 +393,7 @@ class TreeTable(ScrollView, can_focus=True):
             + ("  (ignored)" if row.ignored else "")
             + ("  (loading…)" if row.loading else "")
         )
+        label = self._keep_id(label, name_width - len(indent) - len(marker))
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
@@ -429,6 +431,19 @@ class TreeTable(ScrollView, can_focus=True):
             underline=style.underline,
             italic=False if self.has_focus else None,
         )
+
+    @staticmethod
+    def _keep_id(label: str, room: int) -> str:
+        """A label too long for ``room`` cut before its ``@id`` (a long string's text), not after it: every
+        object row keeps the id that names it (in the Retainers title, in ``@id`` jumps)."""
+        at = label.rfind(" @")
+        if at < 0 or len(visible(label)) <= room or not label[at + 2 :].isdigit():
+            return label
+        tail = label[at:]
+        keep = room - len(tail)
+        if keep < 5:
+            return label
+        return clip(label[:at], keep) + tail  # clip ends what it cuts with …
 
     def _split_edge(self, segments: list[Segment], text: str, lead: int, style: Style) -> list[Segment]:
         """Dim the edge-name part of an edge or retainer row (``name :: Object`` / ``name in Object``)."""

@@ -9,7 +9,7 @@ def size_cell(value: int, total: int, width: int) -> str:
     """Size and share of the total, right-aligned, always as DevTools formats sizes (one way in a column:
     bytes and MB side by side read as different magnitudes at a glance)."""
     share = f"{100 * value / total:3.0f}%" if total else "    "
-    return f"{format_size(value)}  {share}".rjust(width)
+    return f"{format_size(value)} {share}".rjust(width)  # "436.1 kB  10%": a column's gap kept at 14
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -94,7 +94,8 @@ class RetainersPane(View):
             return
         count = len(state.nodes if ignore is None else ignore)
         ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
-        title_text = with_texts(f"Retainers of [b]$name[/b]{ignored}", name=object_title(snapshot, target))
+        name = self.table.keep_id(object_title(snapshot, target), max(20, self.size.width - 16 - len(ignored) // 2))
+        title_text = with_texts(f"Retainers of [b]$name[/b]{ignored}", name=name)
         title.update(title_text)
 
         def build(job: Job[Built]) -> Built:
@@ -109,7 +110,7 @@ class RetainersPane(View):
             self.table.set_stale(True)
             title.update(
                 with_texts(
-                    f"Retainers of [b]$name[/b]  [b $warning]updating…[/]{ignored}", name=object_title(snapshot, target)
+                    f"Retainers of [b]$name[/b]  [b $warning]updating…[/]{ignored}", name=name
                 )
             )
         work.run(self, "retainers", build, lambda built: self._apply(built, cursor, title_text), what="Retainers")

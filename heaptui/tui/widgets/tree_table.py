@@ -393,7 +393,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
             + ("  (ignored)" if row.ignored else "")
             + ("  (loading…)" if row.loading else "")
         )
-        label = self._keep_id(label, name_width - len(indent) - len(marker))
+        label = self.keep_id(label, name_width - len(indent) - len(marker))
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
@@ -433,7 +433,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
         )
 
     @staticmethod
-    def _keep_id(label: str, room: int) -> str:
+    def keep_id(label: str, room: int) -> str:
         """A label too long for ``room`` cut before its ``@id`` (a long string's text), not after it: every
         object row keeps the id that names it (in the Retainers title, in ``@id`` jumps)."""
         at = label.rfind(" @")

@@ -133,12 +133,7 @@ async def test_leaks_view_puts_request_logs_first_and_expands_into_objects():
         assert len(growing) == 1 and table.model.rows[growing[0] - 1].kind == "note"
         table.cursor = growing[0]
         await pilot.pause(0.1)
-        assert (
-            str(screen.query_one("#leak-path").render())
-            .replace("\n", " ")
-            .rstrip()
-            .endswith("requestLogs → Array")
-        )
+        assert str(screen.query_one("#leak-path").render()).replace("\n", " ").rstrip().endswith("requestLogs → Array")
         table.cursor = 0
         await pilot.press("right", "down")
         await settle(pilot)

@@ -108,11 +108,7 @@ class RetainersPane(View):
             return
         if ignore is not None:  # distances over the whole heap: the old rows stay, faded, until the new arrive
             self.table.set_stale(True)
-            title.update(
-                with_texts(
-                    f"Retainers of [b]$name[/b]  [b $warning]updating…[/]{ignored}", name=name
-                )
-            )
+            title.update(with_texts(f"Retainers of [b]$name[/b]  [b $warning]updating…[/]{ignored}", name=name))
         work.run(self, "retainers", build, lambda built: self._apply(built, cursor, title_text), what="Retainers")
 
     def _apply(self, built: Built, cursor: int, title_text: Content | None = None) -> None:

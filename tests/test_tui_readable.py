@@ -454,3 +454,29 @@ async def test_help_lists_the_keys_that_exist_without_squeezing_the_grid():
         descriptions = {binding.key: binding.description for _, binding, *_ in keys.values()}
         assert descriptions["1"] == "Summary" and descriptions["3"] == "Statistics"
         assert summary.size.width >= before - 40 and summary.size.width >= 70, (before, summary.size.width)
+
+
+async def test_a_summary_filter_says_it_is_computing_until_its_classes_arrive():
+    import threading
+
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        s = app.snapshots[0]
+        release = threading.Event()
+
+        def held():
+            release.wait(60)
+            return s.shallow > 0
+
+        summary = app.screen.summary
+        summary.apply("Objects of a test", held)
+        banner = app.screen.query_one("#summary-filter")
+        assert "computing the classes…" in str(banner.render()) and "Objects of a test" in str(banner.render())
+        release.set()
+        await settle(pilot)
+        assert "computing" not in str(banner.render()) and "Objects of a test" in str(banner.render())
+        summary.apply(None, None)  # back to all objects: the banner goes once they are listed
+        assert "computing" in str(banner.render()) and banner.display
+        await settle(pilot)
+        assert not banner.display

@@ -79,6 +79,7 @@ class SummaryView(GridView):
         self._shown_filter = self.filter  # the filter of the model on screen (a failed one falls back to it)
         self.found: Found | None = None  # objects found by name, value or @id for the search box's text
         self.hit = -1  # the hit n/N last went to
+        self._banner_after: Content | None = None  # the banner once the filter being computed is shown
 
     def compose(self) -> ComposeResult:
         yield Static("", id="summary-filter")
@@ -304,7 +305,12 @@ class SummaryView(GridView):
         """
         self.filter = SummaryFilter(label, window, hint)
         self.screen.refresh_bindings()
-        self._banner(with_texts("[b]$label[/b]  [dim]($hint)[/dim]", label=label, hint=hint) if label else None)
+        banner = with_texts("[b]$label[/b]  [dim]($hint)[/dim]", label=label, hint=hint) if label else None
+        # Until the classes arrive, the banner says the ones listed are still the filter's before.
+        self._banner(
+            (banner or with_texts("[b]All objects[/b]")) + with_texts("  [b $warning]computing the classes…[/]")
+        )
+        self._banner_after = banner
         snapshot = self.snapshot
 
         def classes(job: Job[tuple[list, np.ndarray | None]]) -> tuple[list, np.ndarray | None]:
@@ -320,6 +326,7 @@ class SummaryView(GridView):
         self.model.sort(sort, descending)
         self.matcher = ClassMatcher([row.name for row in self.model.all_classes])
         self._shown_filter = self.filter
+        self._banner(self._banner_after)
         self.table.set_model(self.model)
 
     def _banner(self, text: Content | None) -> None:

@@ -149,7 +149,7 @@ def _a_date(store) -> int:
 
 
 def test_retainers_open_the_first_chain_as_the_retainers_pane(store):
-    from heaptui.tui.tree_model import RETAINER, RetainersModel
+    from heaptui.tui.models.tree import RETAINER, RetainersModel
 
     s = loaded("leaky-3")
     listed = tools.instances(store, LEAKY[2], "Date", limit=1000)

@@ -126,19 +126,14 @@ async def test_leaks_view_puts_request_logs_first_and_expands_into_objects():
         first = table.model.rows[0]
         assert first.kind == CLASS and first.count == 2 * N
         await pilot.pause(0.1)
-        title = str(screen.query_one("#leaks .series-title").render())
+        title = str(screen.query_one("#leak-path").render())
         assert "requestLogs → Array → [i] → {url, date}" in title.replace("\n", " ")
         # After the clusters: the collections that grew in every snapshot (requestLogs).
         growing = [i for i, r in enumerate(table.model.rows) if "array of 0 → 100 → 200" in r.label]
         assert len(growing) == 1 and table.model.rows[growing[0] - 1].kind == "note"
         table.cursor = growing[0]
         await pilot.pause(0.1)
-        assert (
-            str(screen.query_one("#leaks .series-title").render())
-            .replace("\n", " ")
-            .rstrip()
-            .endswith("requestLogs → Array")
-        )
+        assert str(screen.query_one("#leak-path").render()).replace("\n", " ").rstrip().endswith("requestLogs → Array")
         table.cursor = 0
         await pilot.press("right", "down")
         await settle(pilot)

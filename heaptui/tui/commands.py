@@ -11,6 +11,7 @@ from textual.fuzzy import Matcher
 
 from ..engine.sizes import format_size
 from ..visible import visible
+from .format import plural
 from .messages import SnapshotSwitched
 from .screens.main import MainScreen
 
@@ -80,5 +81,5 @@ class HeapCommands(Provider):
                 highlighted(matcher, label),
                 partial(screen.show_class, row.class_index),
                 text=label,
-                help=f"{row.count:,} objects, retained {row.retained_size:,} bytes",
+                help=f"{row.count:,} {plural(row.count, 'object')}, retained {row.retained_size:,} bytes",
             )

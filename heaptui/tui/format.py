@@ -6,9 +6,12 @@ from ..engine.sizes import format_size
 
 
 def size_cell(value: int, total: int, width: int) -> str:
-    """Bytes and share of the total, right-aligned: exact when it fits, abbreviated when not."""
+    """Size and share of the total, right-aligned, always as DevTools formats sizes (one way in a column:
+    bytes and MB side by side read as different magnitudes at a glance)."""
     share = f"{100 * value / total:3.0f}%" if total else "    "
-    exact = f"{value:,}  {share}"
-    if len(exact) <= width - 1:
-        return exact.rjust(width)
-    return f"{format_size(value)}  {share}".rjust(width)
+    return f"{format_size(value)} {share}".rjust(width)  # "436.1 kB  10%": a column's gap kept at 14
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``object`` for 1, ``objects`` otherwise (``many`` when the plural is not just an s)."""
+    return word if count == 1 else (many or word + "s")

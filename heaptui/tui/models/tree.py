@@ -66,6 +66,8 @@ class Row:
     snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
     # Values of a model's own columns (see TreeModel.columns).
     values: tuple = ()
+    # Drawn dimmed after the label: where a class is defined when another class has its name.
+    note: str = ""
 
 
 def object_title(s: Snapshot, v: int) -> str:
@@ -223,6 +225,23 @@ class TreeModel(Sortable):
         return None
 
 
+def shared_names(classes: Iterable[ClassRow]) -> list[ClassRow]:
+    """The classes whose name another class has too (two ``Server`` constructors in different scripts)."""
+    classes = list(classes)
+    counts: dict[str, int] = {}
+    for c in classes:
+        counts[c.name] = counts.get(c.name, 0) + 1
+    return [c for c in classes if counts[c.name] > 1]
+
+
+def location_note(c: ClassRow) -> str:
+    """Where a class's constructor is, ``script 12:1736`` (1-based line), to tell same-name classes apart."""
+    if c.info.location is None:
+        return f"class #{c.class_index}"
+    script, line, column = c.info.location
+    return f"script {script}:{line + 1}:{column + 1}"
+
+
 class SummaryModel(TreeModel):
     """The Summary grid: classes, their instances (paged), and the instances' edges.
 
@@ -239,6 +258,8 @@ class SummaryModel(TreeModel):
         self.sort_column, self.descending = self.SORTS[0].column, self.SORTS[0].descending
         self.wanted: set[int] | None = None
         self._class_rows = {c.class_index: self.class_row(c) for c in self.all_classes}
+        for c in shared_names(self.all_classes):
+            self._class_rows[c.class_index].note = location_note(c)
         self._instance_cache: dict[int, np.ndarray] = {}
         self._sorted = self._sorted_classes()
         self.rebuild()

@@ -51,6 +51,15 @@ VIEWS = (
     ("allocation", "Allocation"),
 )
 SIDEBAR_FROM = 110  # columns: below this the snapshot list would take too much room from the grids
+# Below this many columns the view tabs use short names, so that all of them show, the first one whole.
+SHORT_TABS_BELOW = 100
+SHORT_TITLES = {
+    "containment": "Contain",
+    "statistics": "Stats",
+    "comparison": "Compare",
+    "timeline": "Time",
+    "allocation": "Alloc",
+}
 
 
 def views_for(count: int, snapshot: Snapshot | None = None) -> tuple[tuple[str, str], ...]:
@@ -67,12 +76,16 @@ def views_for(count: int, snapshot: Snapshot | None = None) -> tuple[tuple[str, 
     return tuple(v for v in VIEWS if wanted.get(v[0], True))
 
 
-class MainScreen(Screen):
-    """One snapshot's views."""
+class MainScreen(Screen, inherit_bindings=False):
+    """One snapshot's views.
+
+    Its keys are its own (Screen's generic ones, copy and focus cycling, are not inherited: ``?`` lists
+    only what heaptui does), and the number keys are bound per view that exists, named after it.
+    """
 
     BINDINGS = [
-        *(Binding(str(number), f"view_number({number})", show=False) for number in range(1, 10)),
         Binding("tab", "switch_pane", "Pane", priority=True),
+        Binding("shift+tab", "switch_pane", "Pane", show=False),
         Binding("g", "goto", "Go to"),
         Binding("left_square_bracket", "snapshot(-1)", "Prev snapshot", show=False),
         Binding("right_square_bracket", "snapshot(1)", "Next snapshot", show=False),
@@ -89,6 +102,8 @@ class MainScreen(Screen):
         self.index = len(self.snapshots) - 1 if index is None else index
         self.snapshot = self.snapshots[self.index]
         self.views = views_for(len(self.snapshots), self.snapshot)
+        for number, (_, title) in enumerate(self.views, 1):
+            self._bindings.bind(str(number), f"view_number({number})", title, show=False)
 
     def compose(self) -> ComposeResult:
         s = self.snapshot
@@ -136,6 +151,10 @@ class MainScreen(Screen):
     def on_resize(self) -> None:
         for sidebar in self.query("#snapshots"):
             sidebar.display = self.size.width >= SIDEBAR_FROM
+        short = self.size.width < SHORT_TABS_BELOW
+        for i, (key, title) in enumerate(self.views):
+            for tab in self.query(f"#tab-{key}").results(Tab):
+                tab.label = f"{i + 1} {SHORT_TITLES.get(key, title) if short else title}"
 
     def on_mount(self) -> None:
         for note in self.snapshot.lost:

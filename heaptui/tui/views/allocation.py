@@ -16,6 +16,7 @@ from ...engine.allocation import AllocationTree, allocation_tree
 from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import timeline_intervals
+from ..format import plural
 from ..markup import with_texts
 from ..messages import FilterApplied, WorkFailed
 from ..models.allocation import FUNCTION, AllocationModel
@@ -77,9 +78,16 @@ class AllocationView(GridView):
             self.table.display = False
             return
         live = sum(row.values[0].live_size for row in model.rows)
-        text = f"[b]Allocation[/b] · {len(model.rows):,} functions allocated objects still alive ({format_size(live)})"
+        functions = len(model.rows)
+        text = (
+            f"[b]Allocation[/b] · {functions:,} {plural(functions, 'function')} allocated objects still alive "
+            f"({format_size(live)})"
+        )
         if untraced:
-            text += f" · {untraced:,} objects allocated while recording have no stack"
+            text += (
+                f" · {untraced:,} {plural(untraced, 'object')} allocated while recording "
+                f"{'has' if untraced == 1 else 'have'} no stack"
+            )
         title.update(f"{text}  {HINT}")
         self.table.set_model(model)
 

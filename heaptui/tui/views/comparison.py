@@ -21,6 +21,7 @@ class ComparisonView(SeriesView):
     key, title = "comparison", "Comparison"
     table_id = "comparison-table"
     what = "Comparison"
+    busy = "comparing…"
 
     BINDINGS = [
         Binding("s", "cycle_sort", "Sort"),
@@ -29,7 +30,8 @@ class ComparisonView(SeriesView):
 
     def __init__(self, snapshots: list[Snapshot], index: int, **kwargs) -> None:
         super().__init__(snapshots, index, **kwargs)
-        self.base_index = index - 1 if index > 0 else (1 if len(snapshots) > 1 else None)
+        # The snapshot before this one; the first (oldest) has none: it says so, and b picks a newer one.
+        self.base_index = index - 1 if index > 0 else None
 
     def inputs(self) -> Hashable:
         return self.base_index
@@ -52,6 +54,12 @@ class ComparisonView(SeriesView):
     def describe(self, model: TreeModel | None) -> Content | str:
         s = self.snapshots[self.index]
         if self.base_index is None:
+            if len(self.snapshots) > 1:
+                return with_texts(
+                    "[b]$name[/b] is the oldest snapshot: there is no older base to compare it with.  "
+                    "[dim](b: compare with a newer one, ] : the next snapshot)[/dim]",
+                    name=s.stem,
+                )
             return "The Comparison needs a second snapshot: open several files (heaptui s1 s2 …)."
         base = self.snapshots[self.base_index]
         head = with_texts(
@@ -62,7 +70,7 @@ class ComparisonView(SeriesView):
         if self.failure is not None:
             return head + self.failure_line()
         if not isinstance(model, ComparisonModel):
-            return head + with_texts("  [dim]comparing…[/dim]")
+            return head + self.busy_text()
         total = model.comparison.totals
         if total.new_count is None or total.deleted_count is None:  # separate sessions: only the counts hold
             head += f"\n{total.delta:+,} objects, size delta {total.size_delta:+,} bytes"

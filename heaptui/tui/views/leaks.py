@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.content import Content
+from textual.widgets import Static
 
 from ...engine.sizes import format_size
-from ...textreport import wrap_path
 from ...visible import visible
+from ..format import plural
 from ..markup import with_texts
+from ..models.paths import fold_path
 from ..models.series import LeaksModel
 from ..models.tree import TreeModel
+from ..screens.path import PathScreen
 from ..widgets.tree_table import TreeTable
 from ..work import Job
 from .series import SeriesView
@@ -24,10 +29,22 @@ class LeaksView(SeriesView):
     table_id = "leaks-table"
     name_title = "Leaked classes (cluster)"
     what = "Leak report"
+    busy = "computing the leak report…"
+
+    BINDINGS = [Binding("p", "whole_path", "Whole path")]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.selected_path = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="series-title")
+        yield Static("", id="leak-path")
+        yield TreeTable(name_title=self.name_title, id=self.table_id)
+
+    @property
+    def path_line(self) -> Static:
+        return self.query_one("#leak-path", Static)
 
     def inputs(self) -> Hashable:
         return (self.index - 2, self.index - 1, self.index) if self.index >= 2 else None
@@ -51,44 +68,46 @@ class LeaksView(SeriesView):
                 + self.failure_line()
             )
         if not isinstance(model, LeaksModel):
-            return with_texts(
-                "Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]  [dim]finding them…[/dim]",
-                a=a,
-                b=b,
-                c=c,
+            return (
+                with_texts("Objects allocated between [b]$a[/b] and [b]$b[/b], still alive in [b]$c[/b]", a=a, b=b, c=c)
+                + self.busy_text()
             )
         r = model.report
         text = with_texts(
-            f"{r.leaked_count:,} objects allocated between [b]$a[/b] and [b]$b[/b] are alive in "
-            f"[b]$c[/b]: {format_size(r.retained_size)} in {len(r.clusters):,} clusters",
+            f"{r.leaked_count:,} {plural(r.leaked_count, 'object')} allocated between [b]$a[/b] and [b]$b[/b] "
+            f"{'is' if r.leaked_count == 1 else 'are'} alive in [b]$c[/b]: {format_size(r.retained_size)} in "
+            f"{len(r.clusters):,} {plural(len(r.clusters), 'cluster')}",
             a=a,
             b=b,
             c=c,
         )
         for warning in r.warnings:
             text += with_texts("\n[yellow]⚠ $warning[/yellow]", warning=warning)
-        if self.selected_path:
-            # Escaped before it is wrapped (so the lines fit as shown), and its line breaks are wrap_path's.
-            text += Content.from_markup("\n[dim]$path[/dim]", path=self.path_lines(visible(self.selected_path)))
         return text
 
     def path_lines(self, path: str) -> str:
-        """The path (as shown, escaped) wrapped to the view's width; when it needs too many lines, its
-        end (where the leak is) with ``…`` for the start."""
-        width = max(40, (self.title_line.content_size.width or self.size.width - 2) - 1)  # the title's own width
-        lines = wrap_path(path, width, "").split("\n")
+        """The path (as shown, escaped) at the width the path line has now: both ends kept (the root side
+        and the leaked object), the middle folded when it needs more lines than there is room for."""
+        width = self.path_line.content_size.width or self.size.width - 2
         room = 2 if self.app.size.height < 30 else 4
-        if len(lines) <= room:
-            return "\n".join(lines)
-        tail = path.split(" → ")
-        while len(wrap_path("… → " + " → ".join(tail), width, "").split("\n")) > room:
-            tail = tail[1:]
-        return wrap_path("… → " + " → ".join(tail), width, "")
+        return "\n".join(fold_path(path, max(20, width), room))
+
+    def show_path(self) -> None:
+        line = self.path_line
+        line.display = bool(self.selected_path)
+        if self.selected_path:
+            line.update(Content(self.path_lines(visible(self.selected_path))))
 
     def on_resize(self) -> None:
-        """Wrap the path again at the new width: the first wrap may come before layout gave the view its size."""
+        """Wrap the path again at the new width (the first wrap may come before layout gave it a size)."""
+        self.call_after_refresh(self.show_path)
+
+    def action_whole_path(self) -> None:
+        """The whole path, one step a line, in a window that scrolls."""
         if self.selected_path:
-            self.title_line.update(self.describe(self.models.get(self.wanted)))
+            self.app.push_screen(PathScreen("Retainer path", self.selected_path))
+        else:
+            self.notify("Select a leaked cluster to see its retainer path.", timeout=3)
 
     def on_tree_table_highlighted(self, event: TreeTable.Highlighted) -> None:
         """The selected cluster's retainer path under the title; the Retainers pane follows the cursor."""
@@ -97,4 +116,4 @@ class LeaksView(SeriesView):
         path = model.path_of(self.table.cursor) if isinstance(model, LeaksModel) else ""
         if path != self.selected_path:
             self.selected_path = path
-            self.title_line.update(self.describe(self.models.get(self.wanted)))
+            self.show_path()

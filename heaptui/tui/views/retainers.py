@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Static
 
 from ...engine.ignore import IgnoredRetainers, ignore_retainers
@@ -88,11 +89,14 @@ class RetainersPane(View):
         if snapshot is None or target is None:
             work.cancel(self, "retainers")
             title.update("Retainers")
+            self.table.set_stale(False)
             self.table.set_model(None)
             return
         count = len(state.nodes if ignore is None else ignore)
         ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
-        title.update(with_texts(f"Retainers of [b]$name[/b]{ignored}", name=object_title(snapshot, target)))
+        name = self.table.keep_id(object_title(snapshot, target), max(20, self.size.width - 16 - len(ignored) // 2))
+        title_text = with_texts(f"Retainers of [b]$name[/b]{ignored}", name=name)
+        title.update(title_text)
 
         def build(job: Job[Built]) -> Built:
             new_state = state if ignore is None else job.call(ignore_retainers, snapshot, ignore)
@@ -102,15 +106,22 @@ class RetainersPane(View):
             work.cancel(self, "retainers")
             self._apply(build(Job("retainers")), cursor)  # on the UI thread: nothing to cancel it
             return
-        work.run(self, "retainers", build, lambda built: self._apply(built, cursor), what="Retainers")
+        if ignore is not None:  # distances over the whole heap: the old rows stay, faded, until the new arrive
+            self.table.set_stale(True)
+            title.update(with_texts(f"Retainers of [b]$name[/b]  [b $warning]updating…[/]{ignored}", name=name))
+        work.run(self, "retainers", build, lambda built: self._apply(built, cursor, title_text), what="Retainers")
 
-    def _apply(self, built: Built, cursor: int) -> None:
+    def _apply(self, built: Built, cursor: int, title_text: Content | None = None) -> None:
+        self.table.set_stale(False)
+        if title_text is not None:
+            self.query_one("#retainers-title", Static).update(title_text)
         if built is not None:
             self.ignored, model = built
             self.table.set_model(model, cursor)
 
     def on_work_failed(self, event: WorkFailed) -> None:
         if event.kind == "retainers":
+            self.table.set_stale(False)
             self.table.set_model(None)
             self.query_one("#retainers-title", Static).update(with_texts("[red]$text[/red]", text=event.text))
 

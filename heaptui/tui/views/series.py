@@ -11,6 +11,7 @@ from collections.abc import Hashable
 
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ...engine.snapshot import Snapshot
@@ -32,6 +33,7 @@ class SeriesView(GridView):
     table_id = ""
     name_title = "Constructor"
     what = ""  # the work's name in a failure ("Comparison failed: …")
+    busy = "computing…"  # what the title says at once while the model is computed
 
     def __init__(self, snapshots: list[Snapshot], index: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -71,11 +73,31 @@ class SeriesView(GridView):
             work_of(self.app).cancel(self, "model")
             self._show(key)
             return
-        self.title_line.update(self.describe(None))
         self.table.set_model(None)
-        work_of(self.app).run(
+        job = work_of(self.app).run(
             self, "model", lambda job: self.compute(job, key), lambda model: self._computed(key, model), what=self.what
         )
+        self.title_line.update(self.describe(None))
+        ticker = self.set_interval(0.25, lambda: self._tick(job, ticker))
+
+    def _tick(self, job: Job[TreeModel], ticker: Timer) -> None:
+        """While the model is computed, the title says how far the engine got (its progress callbacks)."""
+        if job.finished.is_set() or work_of(self.app).current(self, "model") is not job:
+            ticker.stop()
+            return
+        self.title_line.update(self.describe(None))
+
+    def busy_text(self) -> Content:
+        """``computing the leak report…`` and, once the engine reports it, the phase and done/total."""
+        job = work_of(self.app).current(self, "model")
+        progress = job.last_progress if job is not None else None
+        text = self.busy
+        if progress is not None:
+            phase, done, total = progress
+            text += f" {phase}" if phase else ""
+            if total > 0:
+                text += f" {done:,}/{total:,} ({100 * done // total}%)"
+        return with_texts("  [b $warning]$text[/]", text=text)
 
     def _computed(self, key: Hashable, model: TreeModel) -> None:
         self.models[key] = model

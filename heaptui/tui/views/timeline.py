@@ -15,6 +15,7 @@ from textual.widgets import Static
 from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...engine.timeline import Timeline, interval_id_range, timeline_intervals
+from ..format import plural
 from ..markup import with_texts
 from ..messages import FilterApplied, WorkFailed
 from ..widgets.timeline_chart import TimelineChart, interval_text
@@ -94,7 +95,7 @@ class TimelineView(View):
         span = f"interval {event.first}" if event.first == event.last else f"intervals {event.first}–{event.last}"
         info.update(
             f"{span} · {interval_text(timeline, event.first, event.last)} · "
-            f"[b]{format_size(size)}[/b] still alive in {count:,} objects"
+            f"[b]{format_size(size)}[/b] still alive in {count:,} {plural(count, 'object')}"
         )
 
     def on_timeline_chart_chosen(self, event: TimelineChart.Chosen) -> None:

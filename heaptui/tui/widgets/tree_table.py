@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine.snapshot import Snapshot
-from ...visible import clip
+from ...visible import clip, visible
 from ..format import size_cell
 from ..messages import WorkFailed
 from ..models.tree import CLASS, EDGE, MORE, Column, Row, TreeModel
@@ -36,8 +36,9 @@ NARROW = (Column("distance", "Dist", 5), Column("shallow", "Shallow", 14), Colum
 NARROW_BELOW = 110
 
 
-class TreeTable(ScrollView, can_focus=True):
-    """A keyboard- and mouse-driven tree grid over a model of visible rows."""
+class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
+    """A keyboard- and mouse-driven tree grid over a model of visible rows (its keys are its own: the
+    scroll container's ctrl+pageup "Page Left" and the like would only clutter ``?``)."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -64,6 +65,8 @@ class TreeTable(ScrollView, can_focus=True):
         "tree-table--more",
         "tree-table--cycle",
         "tree-table--edge",
+        "tree-table--empty",
+        "tree-table--stale",
     }
 
     cursor = reactive(0, always_update=True, repaint=False)
@@ -88,6 +91,17 @@ class TreeTable(ScrollView, can_focus=True):
         self.model = model
         self.name_title = name_title
         self._expanding: dict[str, Row] = {}  # heavy expansions under way, by job kind
+        self.empty_text = ""  # why there are no rows ("no class matches 'Dta'"), drawn where they would be
+        self.stale = False  # the rows are being replaced (new ones are computed): drawn faded
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        self.refresh()
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self.refresh()
 
     # ---------------------------------------------------------------- model
 
@@ -262,25 +276,40 @@ class TreeTable(ScrollView, can_focus=True):
             return self._header(width)
         index = round(self.scroll_y) + y - 1
         if not self.model or index >= len(self.model):
+            if y == 1 and self.empty_text and (not self.model or not len(self.model)):
+                style = self.get_component_rich_style("tree-table--empty")
+                return Strip([Segment(self._fit("  " + self.empty_text, width), style)]).crop_extend(0, width, style)
             return Strip.blank(width, self.rich_style)
-        return self._row_strip(self.model.rows[index], index == self.cursor, width)
+        strip = self._row_strip(self.model.rows[index], index == self.cursor and not self.stale, width)
+        if self.stale:
+            stale = self.get_component_rich_style("tree-table--stale")
+            strip = Strip(Segment.apply_style(strip, post_style=Style(color=stale.color)), strip.cell_length)
+        return strip
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("tree-table--header")
-        segments = [Segment(self._fit(self._title("name", self.name_title), self._name_width()), style)]
+        name_title = self._title("name", self.name_title)
+        model = self.model
+        if model is not None and model.SORTS and model.sort_column not in ("name", *(c.key for c in self.columns)):
+            key = model.sort_key(model.sort_column)  # sorted by what no column shows (the Summary's count)
+            name_title += f"  (by {key.label if key else model.sort_column} {'▼' if model.descending else '▲'})"
+        segments = [Segment(self._fit(name_title, self._name_width()), style)]
         for column in self.columns:
             segments.append(Segment(self._title(column.key, column.title, column.width - 1).rjust(column.width), style))
         return Strip(segments).crop_extend(0, width, style)
 
     def _title(self, key: str, title: str, room: int | None = None) -> str:
-        """A column's title, with the sort's arrow on the sorted column; cut to ``room`` (a column's gap kept)."""
+        """A column's title, with the sort's arrow on the sorted column: after it when there is room, else in
+        the gap before it (the title is never cut for the arrow); ``room`` is the width less the gap."""
         model = self.model
         if model is None or not model.SORTS or key != model.sort_column:
             return title
         arrow = "▼" if model.descending else "▲"
         if room is None or len(title) + 2 <= room:
             return f"{title} {arrow}"
-        return title[: max(0, room - 1)] + arrow
+        if len(title) + 1 <= room + 1:
+            return f"{arrow}{title}"
+        return title[: max(0, room)] + arrow
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         """Sort the model by ``column`` (its usual direction, or ``descending``) and say so."""
@@ -288,9 +317,44 @@ class TreeTable(ScrollView, can_focus=True):
         key = model.sort_key(column) if model is not None else None
         if model is None or key is None:
             return
+        kept = self._expansions(model)
         model.sort(column, descending)
-        self.set_model(model)
+        self.set_model(model, self._restore(model, kept))
         self.notify(f"Sorted by {key.label}", timeout=1.5)
+
+    def _expansions(self, model: TreeModel) -> tuple[list[int], tuple[str, int, int] | None]:
+        """The expanded classes and the cursor's row (kind, class, node), to keep them over a sort."""
+        expanded = [row.class_index for row in model.rows if row.kind == CLASS and row.expanded]
+        row = self.current
+        at = None
+        if row is not None:
+            parent = self.cursor
+            while parent > 0 and model.rows[parent].depth > 0:
+                parent -= 1
+            at = (row.kind, model.rows[parent].class_index, row.node)
+        return expanded, at
+
+    def _restore(self, model: TreeModel, kept: tuple[list[int], tuple[str, int, int] | None]) -> int:
+        """Expand again the classes that were (a sort lists the classes afresh), and find the cursor's row."""
+        expanded, at = kept
+        for class_index in expanded:
+            index = next(
+                (i for i, r in enumerate(model.rows) if r.kind == CLASS and r.class_index == class_index), None
+            )
+            if index is not None and not model.is_heavy(model.rows[index]):
+                model.expand(index)
+        if at is None:
+            return 0
+        kind, class_index, node = at
+        fallback = 0
+        for i, row in enumerate(model.rows):
+            if row.kind == CLASS and row.class_index == class_index:
+                fallback = i
+                if kind == CLASS:
+                    return i
+            elif row.kind == kind and row.node == node and node >= 0:
+                return i
+        return fallback
 
     def cycle_sort(self) -> None:
         """The next column the model sorts by (the ``s`` key of the views that sort)."""
@@ -329,9 +393,14 @@ class TreeTable(ScrollView, can_focus=True):
             + ("  (ignored)" if row.ignored else "")
             + ("  (loading…)" if row.loading else "")
         )
+        label = self.keep_id(label, name_width - len(indent) - len(marker))
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
+        if row.note and len(indent + marker + label) + 2 < name_width:  # the location of a shared class name
+            end = len(indent + marker + label)
+            note = self._fit("  " + row.note, name_width - end)
+            segments = [Segment(text[:lead], dim), Segment(text[lead:end], name_style), Segment(note, dim)]
         if row.kind == EDGE or row.kind == "retainer":
             segments = self._split_edge(segments, text, lead, name_style)
         columns = self.columns
@@ -347,9 +416,34 @@ class TreeTable(ScrollView, can_focus=True):
             segments.append(Segment(size_cell(row.retained, total, retained.width), base))
         strip = Strip(segments).crop_extend(0, width, base)
         if selected:
-            name = "tree-table--cursor" if self.has_focus else "tree-table--cursor-blurred"
-            strip = strip.apply_style(self.get_component_rich_style(name))
+            strip = Strip(Segment.apply_style(strip, post_style=self._cursor_style()), strip.cell_length)
         return strip
+
+    def _cursor_style(self) -> Style:
+        """The cursor row's colours, laid over every cell's own (each cell has a background already, so a
+        style laid under them, as ``Strip.apply_style`` does, never showed); unfocused, the blurred one."""
+        name = "tree-table--cursor" if self.has_focus else "tree-table--cursor-blurred"
+        style = self.get_component_rich_style(name)
+        return Style(
+            color=style.color,
+            bgcolor=style.bgcolor,
+            bold=style.bold,
+            underline=style.underline,
+            italic=False if self.has_focus else None,
+        )
+
+    @staticmethod
+    def keep_id(label: str, room: int) -> str:
+        """A label too long for ``room`` cut before its ``@id`` (a long string's text), not after it: every
+        object row keeps the id that names it (in the Retainers title, in ``@id`` jumps)."""
+        at = label.rfind(" @")
+        if at < 0 or len(visible(label)) <= room or not label[at + 2 :].isdigit():
+            return label
+        tail = label[at:]
+        keep = room - len(tail)
+        if keep < 5:
+            return label
+        return clip(label[:at], keep) + tail  # clip ends what it cuts with …
 
     def _split_edge(self, segments: list[Segment], text: str, lead: int, style: Style) -> list[Segment]:
         """Dim the edge-name part of an edge or retainer row (``name :: Object`` / ``name in Object``)."""

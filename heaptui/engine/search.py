@@ -163,8 +163,8 @@ def search(s: Snapshot, query: str, progress: ProgressCallback | None = None) ->
         return Found(query, (), 0)
     if query.startswith("@") and query[1:].isdigit():
         node = s.node_for_id(int(query[1:]))
-        hits = () if node is None else (Hit(node, ID, query),)
-        return Found(query, hits, len(hits))
+        found_by_id = () if node is None else (Hit(node, ID, query),)
+        return Found(query, found_by_id, len(found_by_id))
     report = progress or no_progress
     edges = edges_named(s, matching_edge_names(s, query, report), report)
     values = strings_valued(s, matching_strings(s, query, report), report)

@@ -78,7 +78,8 @@ class SeriesView(GridView):
             self, "model", lambda job: self.compute(job, key), lambda model: self._computed(key, model), what=self.what
         )
         self.title_line.update(self.describe(None))
-        ticker = self.set_interval(0.25, lambda: self._tick(job, ticker))
+        timers: list[Timer] = []
+        timers.append(self.set_interval(0.25, lambda: self._tick(job, timers[0])))
 
     def _tick(self, job: Job[TreeModel], ticker: Timer) -> None:
         """While the model is computed, the title says how far the engine got (its progress callbacks)."""

@@ -51,9 +51,8 @@ def test_a_bug_after_loading_is_one_line_saying_it_is_heaptuis_fault():
     said = one_line(result, 2)
     assert said.startswith(
         "heaptui: top: internal error in heaptui (RuntimeError: a bug in the analysis), "
-        "not a problem with your input; please report it at "
+        "not a problem with your input; please report it with the traceback HEAPTUI_DEBUG=1 shows"
     )
-    assert said.endswith("(HEAPTUI_DEBUG=1 shows the traceback)")
     debug = subprocess.run(
         [sys.executable, "-c", BROKEN_TOP, TINY],
         capture_output=True,

@@ -5,7 +5,7 @@ stderr and a status a script can act on:
 
 - bad input (a file that is not what it should be, truncated, too big for the
   memory left): the engine's one line naming the file, status 1;
-- heaptui's own fault (a bug): one line saying so and where to report it,
+- heaptui's own fault (a bug): one line saying so and how to report it,
   status 2; ``HEAPTUI_DEBUG=1`` shows the traceback instead;
 - a signal: SIGINT 130, SIGHUP 129, SIGTERM 143 (128 + its number, as a shell
   reports a process the signal ended), after the cleanup ran (``finally``
@@ -42,7 +42,6 @@ __all__ = [
 
 EXIT_GROWTH = 3  # --fail-on-growth: the heap grew more than allowed
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
-REPORT_TO = "https://github.com/heaptui/heaptui/issues"  # where "heaptui's fault" tells users to report
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -52,11 +51,11 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def internal_error_line(error: BaseException, doing: str) -> str:
-    """The one line for a bug in heaptui: what failed, that it is heaptui's fault, where to report it."""
+    """The one line for a bug in heaptui: what failed, that it is heaptui's fault, how to report it."""
     what = " ".join(str(error).split())
     return (
         f"{doing}: internal error in heaptui ({type(error).__name__}: {what}), not a problem with your input; "
-        f"please report it at {REPORT_TO} (HEAPTUI_DEBUG=1 shows the traceback)"
+        "please report it with the traceback HEAPTUI_DEBUG=1 shows"
     )
 
 
@@ -74,7 +73,7 @@ def quiet_broken_pipe() -> NoReturn:
 def fail_for(error: BaseException, where: str, salvage: bool = False) -> NoReturn:
     """One line and the status for ``error`` (called in its ``except`` block), as the engine classifies it.
 
-    heaptui's own fault says so and where to report it; with ``HEAPTUI_DEBUG=1`` it is raised instead, for its
+    heaptui's own fault says so and how to report it; with ``HEAPTUI_DEBUG=1`` it is raised instead, for its
     traceback.
     """
     from ..engine.errors import classify_error

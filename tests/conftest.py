@@ -6,6 +6,7 @@ import gzip
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,19 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Where the heaptui under test lives (installed, or the tree PYTHONPATH names): child processes import that one.
 HEAPTUI_HOME = str(Path(importlib.util.find_spec("heaptui").origin).resolve().parent.parent)
+
+
+def pytest_configure(config) -> None:
+    """The ending signals as a terminal session has them, whatever the runner inherited.
+
+    A suite started under ``nohup``, or as a background job of a script (whose shell ignores SIGINT and
+    SIGQUIT there), inherits those signals ignored, and so would every command the tests start: heaptui rightly
+    leaves an ignored signal alone, so the tests of what SIGHUP, SIGINT, SIGTERM and SIGQUIT do would see
+    nothing happen. They test what a user at a terminal, or a service manager, gets.
+    """
+    for signum in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
 
 
 def pytest_report_header(config) -> str:

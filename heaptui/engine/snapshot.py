@@ -394,6 +394,19 @@ class Snapshot:
             "total_size": self.total_size,
         }
 
+    def object_title(self, v: int) -> str:
+        """Node ``v`` as DevTools names an object in its grids and the app, the command line and the MCP server
+        show it: a string's text quoted (cut at 80 characters), a closure with ``()``, then its ``@id``."""
+        name = self.name(v)
+        kind = self.type_name(v)
+        if kind in ("string", "concatenated string", "sliced string"):
+            name = '"' + (name if len(name) <= 80 else name[:80] + "…") + '"'
+        elif kind == "closure":
+            name = (name or "(anonymous)") + "()"
+        elif not name:
+            name = self.class_name(v)
+        return f"{name} @{int(self.node_id[v])}"
+
     def object_json(self, v: int) -> dict[str, object]:
         retainers = []
         for r in self.retainers(v):

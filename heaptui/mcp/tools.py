@@ -307,7 +307,7 @@ def retainers(
         data["ignored"] = sorted(int(s.node_id[w]) for w in state.nodes)
     data["path"] = steps
     data["stopped"] = stopped
-    data["text"] = " ← ".join([object_title(s, v)] + [f"{step['edge']} in {step['title']}" for step in steps])
+    data["text"] = " ← ".join([s.object_title(v)] + [f"{step['edge']} in {step['title']}" for step in steps])
     for step in steps:
         del step["edge"], step["title"]
     return _with_warnings(data, s)
@@ -341,7 +341,7 @@ def retainer_chain(
                 **_node_json(s, w),
                 "of": len(found),
                 "edge": f"[{edge}]" if r.edge_type == "element" else edge,
-                "title": object_title(s, w),
+                "title": s.object_title(w),
             }
         )
         if w in on_chain:
@@ -353,19 +353,6 @@ def retainer_chain(
         on_chain.add(w)
         current = w
     return steps, "depth"
-
-
-def object_title(s: Snapshot, v: int) -> str:
-    """An object as DevTools names it in a grid: strings quoted (cut at 80 characters), then ``@id``."""
-    name = s.name(v)
-    kind = s.type_name(v)
-    if kind in ("string", "concatenated string", "sliced string"):
-        name = '"' + (name if len(name) <= 80 else name[:80] + "…") + '"'
-    elif kind == "closure":
-        name = (name or "(anonymous)") + "()"
-    elif not name:
-        name = s.class_name(v)
-    return f"{name} @{int(s.node_id[v])}"
 
 
 def top(

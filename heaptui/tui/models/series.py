@@ -18,7 +18,7 @@ from ...engine.leaks import LeakCluster, LeakReport, path_text
 from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from .sorting import SortKey
-from .tree import CLASS, OBJECT, Column, Row, TreeModel, object_title, paged
+from .tree import CLASS, OBJECT, Column, Row, TreeModel, paged
 
 # Sizes get room for their title and the sort's arrow ("Alloc. Size ▼").
 COMPARISON_WIDE = (
@@ -164,7 +164,7 @@ class ComparisonModel(TreeModel):
 
     @staticmethod
     def object_row(s: Snapshot, v: int, depth: int, holder: Snapshot | None) -> Row:
-        label = object_title(s, v) + ("  (deleted)" if holder is not None else "")
+        label = s.object_title(v) + ("  (deleted)" if holder is not None else "")
         return Row(
             OBJECT,
             depth,
@@ -219,7 +219,7 @@ class LeaksModel(TreeModel):
     def collection_row(self, g: GrowingCollection) -> Row:
         s = self.snapshot
         v = g.node
-        label = f"{object_title(s, v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
+        label = f"{s.object_title(v)}  {g.kind.lower()} of " + " → ".join(f"{n:,}" for n in g.sizes)
         return Row(
             OBJECT,
             0,
@@ -258,7 +258,7 @@ class LeaksModel(TreeModel):
                 Row(
                     OBJECT,
                     depth,
-                    object_title(s, int(v)),
+                    s.object_title(int(v)),
                     node=int(v),
                     distance=int(s.distances[v]),
                     shallow=int(s.shallow[v]),

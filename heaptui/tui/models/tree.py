@@ -70,19 +70,6 @@ class Row:
     note: str = ""
 
 
-def object_title(s: Snapshot, v: int) -> str:
-    """An object as DevTools names it in a grid: strings quoted, then ``@id``."""
-    name = s.name(v)
-    kind = s.type_name(v)
-    if kind in ("string", "concatenated string", "sliced string"):
-        name = '"' + (name if len(name) <= 80 else name[:80] + "…") + '"'
-    elif kind == "closure":
-        name = (name or "(anonymous)") + "()"
-    elif not name:
-        name = s.class_name(v)
-    return f"{name} @{int(s.node_id[v])}"
-
-
 def edge_title(s: Snapshot, e: int) -> str:
     """An edge's name as DevTools' grids show it: ``[3]`` for elements, the name otherwise."""
     name = s.edge_name_of(e)
@@ -103,7 +90,7 @@ def edge_rows(s: Snapshot, v: int, depth: int, path: tuple[int, ...] = (), holde
         for e in found.slice(start, end):
             e = int(e)
             w = int(s.edge_to[e])
-            label = f"{edge_title(s, e)} :: {object_title(s, w)}"
+            label = f"{edge_title(s, e)} :: {s.object_title(w)}"
             rows.append(
                 Row(
                     EDGE,
@@ -326,7 +313,7 @@ class SummaryModel(TreeModel):
         return Row(
             OBJECT,
             depth,
-            object_title(s, v),
+            s.object_title(v),
             node=v,
             distance=int(s.distances[v]),
             shallow=int(s.shallow[v]),
@@ -425,7 +412,7 @@ class RetainersModel(TreeModel):
             rows = []
             for r in s.retainer_rows(found, start, end):
                 w = r.node
-                label = f"{edge_title(s, r.edge)} in {object_title(s, w)}"
+                label = f"{edge_title(s, r.edge)} in {s.object_title(w)}"
                 cycle = w in path
                 rows.append(
                     Row(

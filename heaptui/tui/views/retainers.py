@@ -21,7 +21,7 @@ from ...engine.ignore import IgnoredRetainers, ignore_retainers
 from ...engine.snapshot import Snapshot
 from ..markup import with_texts
 from ..messages import WorkFailed
-from ..models.tree import HEAVY, RETAINER, RetainersModel, object_title
+from ..models.tree import HEAVY, RETAINER, RetainersModel
 from ..widgets.tree_table import TreeTable
 from ..work import Job, work_of
 from .base import View
@@ -94,7 +94,7 @@ class RetainersPane(View):
             return
         count = len(state.nodes if ignore is None else ignore)
         ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
-        name = self.table.keep_id(object_title(snapshot, target), max(20, self.size.width - 16 - len(ignored) // 2))
+        name = self.table.keep_id(snapshot.object_title(target), max(20, self.size.width - 16 - len(ignored) // 2))
         title_text = with_texts(f"Retainers of [b]$name[/b]{ignored}", name=name)
         title.update(title_text)
 

@@ -21,6 +21,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from .errors import CaptureError
 from .inspector import DEFAULT_TIMEOUT, Session, Warn, attach, no_warning
@@ -79,7 +80,6 @@ def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: 
                      interval: int = SAMPLING_INTERVAL, progress: ProgressCallback = no_progress) -> Path:
     """Record a sampling heap profile over an attached session for ``seconds`` and write it to ``output``."""
     final = Path(output)
-    partial: Path | None = None
     sampling = False
     try:
         session.call("HeapProfiler.enable")
@@ -90,19 +90,28 @@ def sampling_to_file(session: Session, output: str | os.PathLike[str], seconds: 
         profile = session.call("HeapProfiler.stopSampling").get("profile")
         if not isinstance(profile, dict) or "head" not in profile:
             raise CaptureError(f"{final}: the process sent no sampling profile")
-        fd, partial = new_partial(final)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(profile, f)
-        publish_output(partial, final)
-    except OSError as error:
-        remove_quietly(partial)
-        raise CaptureError(f"{final}: cannot write the profile ({error.strerror or error})") from None
     except BaseException:
-        remove_quietly(partial)
         if sampling:
             _stop_quietly(session)
         raise
-    return final
+    return write_profile(final, profile)
+
+
+def write_profile(output: Path, profile: dict[str, Any]) -> Path:
+    """A sampling profile written to ``output`` (private, published only when whole), or CaptureError."""
+    partial: Path | None = None
+    try:
+        fd, partial = new_partial(output)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(profile, f)
+        publish_output(partial, output)
+    except OSError as error:
+        remove_quietly(partial)
+        raise CaptureError(f"{output}: cannot write the profile ({error.strerror or error})") from None
+    except BaseException:
+        remove_quietly(partial)
+        raise
+    return output
 
 
 def record_timeline(pid: int, output: str | os.PathLike[str], seconds: float, *,

@@ -29,7 +29,6 @@ written privately and published whole (:mod:`heaptui.private_files`).
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import threading
 from contextlib import ExitStack
@@ -44,15 +43,12 @@ from .errors import CaptureError
 from .inspector import DEFAULT_TIMEOUT, Session, Warn, attach, no_warning
 from .interrupt import handling_signals, run_whole
 from .proc import NodeProcess
-from .record import PUMP_EVERY, SAMPLING_INTERVAL
+from .record import PUMP_EVERY, SAMPLING_INTERVAL, write_profile
 from .snapshot import (
     SNAPSHOT_IDLE_TIMEOUT,
     ProgressCallback,
     check_output,
-    new_partial,
     no_progress,
-    publish_output,
-    remove_quietly,
     stream_to_file,
 )
 
@@ -322,7 +318,7 @@ class LiveSession:
             check_output(output)
             if not isinstance(profile, dict) or "head" not in profile:
                 raise CaptureError(f"{output}: the process sent no sampling profile")
-            return _write_json(output, profile)
+            return write_profile(output, profile)
 
     # ------------------------------------------------------------ recordings
 
@@ -378,20 +374,6 @@ def _drop(method: str, params: dict[str, Any]) -> None:
     """An event handler that keeps nothing."""
 
 
-def _write_json(output: Path, document: dict[str, Any]) -> Path:
-    partial: Path | None = None
-    try:
-        fd, partial = new_partial(output)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f)
-        publish_output(partial, output)
-    except OSError as error:
-        remove_quietly(partial)
-        raise CaptureError(f"{output}: cannot write the profile ({error.strerror or error})") from None
-    except BaseException:
-        remove_quietly(partial)
-        raise
-    return output
 
 
 __all__ = ["LiveSession", "SessionClosed", "new_output_directory", "output_directory"]

@@ -83,6 +83,7 @@ def _hash_rows(hashes: np.ndarray) -> np.ndarray:
 
 _mark_named = kernel("classes", "_mark_named")
 _class_strings = kernel("classes", "_class_strings")
+_remap_in_place = kernel("classes", "remap_in_place")
 
 
 def base_class_names(strings: StringTable, node_type: np.ndarray, node_name: np.ndarray,
@@ -289,7 +290,7 @@ def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np
         name = strings[int(index)]
         lut[index] = by_name.setdefault(name, len(by_name))
     classes = [ClassInfo(name) for name in by_name]
-    class_id = np.take(lut, class_str, out=class_str)  # in place: one array of n less at the peak
+    class_id = _remap_in_place(class_str, lut)  # in place: the load's peak is beside this
     if locations.size and "object_index" in location_fields:
         located, script, line, column = _object_locations(locations, location_fields, node_field_count,
                                                           node_type, object_type)

@@ -166,18 +166,20 @@ def build_index(
     with _timed(timings, "retained sizes", report):
         retained = retained_sizes(dominator, order, shallow, scratch)
         del scratch
-        del order
 
     with _timed(timings, "classes", report):
         class_id, class_table, interfaces, took = classes.result(waiting("classes"))
         timings["classes (beside)"] = took
         no_mask = np.empty(0, dtype=np.uint8)
+        # After the distances: the two passes' temporaries would otherwise add up at the load's peak.
+        side = distances.result(waiting("classes"))
+        # The DFS order is done with: its array holds the dominator tree's children lists.
         class_retained = cls.class_retained_sizes(
-            class_id, len(class_table), shallow, retained, dominator, root, no_mask
+            class_id, len(class_table), shallow, retained, dominator, root, no_mask, order
         )
+        del order
 
     with _timed(timings, "summary", report):
-        side = distances.result(waiting("summary"))
         timings["distances (beside)"] = side["took"]
         extra = meta.extra_native_bytes
         statistics = _totals(side["sums"], int(retained[root]) + extra, extra, raw.node_count, raw.edge_count)

@@ -294,7 +294,7 @@ class Snapshot:
         report("summary", 0, 2)
         flags = np.empty(0, dtype=np.uint8) if mask is None else mask.astype(np.uint8)
         retained = class_retained_sizes(self.class_id, len(self.classes), self.shallow, self.retained,
-                                        self.dominator, self.root, flags)
+                                        self.dominator, self.root, flags, np.empty(0, dtype=np.int32))
         report("summary", 1, 2)
         rows = self.summary_from(retained, flags)
         report("summary", 2, 2)

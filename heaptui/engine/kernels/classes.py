@@ -108,8 +108,12 @@ def class_counts(class_id, class_count, shallow, distances, mask):
 
 
 @njit(cache=True, nogil=True)
-def class_retained_sizes(class_id, class_count, shallow, retained, dominator, root, mask):
+def class_retained_sizes(class_id, class_count, shallow, retained, dominator, root, mask, spare):
     """Per class, DevTools' ``calculateClassesRetainedSize``.
+
+    ``spare``, an int32 array of at least n - 1 nobody needs any more (a load's
+    DFS order), holds the dominator tree's children lists; when it is too
+    short (empty) they get an array of their own.
 
     A class's retained size adds the retained sizes of its counted objects that
     no other counted object of the same class dominates, so nothing is counted
@@ -117,7 +121,7 @@ def class_retained_sizes(class_id, class_count, shallow, retained, dominator, ro
     while inside the subtree of a counted object of that class.
     """
     use_mask = mask.shape[0] > 0
-    first, children = dominated_nodes(dominator, root)
+    first, children = dominated_nodes(dominator, root, spare)
     total = np.zeros(class_count, dtype=np.int64)
     seen = np.zeros(class_count, dtype=np.uint8)
     # The stack grows on demand: dominator trees are wide, so it stays far below 2n.
@@ -153,8 +157,9 @@ def class_retained_sizes(class_id, class_count, shallow, retained, dominator, ro
 
 
 @njit(cache=True, nogil=True)
-def dominated_nodes(dominator, root):
-    """Children of each node in the dominator tree, as a CSR (two arrays, no scratch)."""
+def dominated_nodes(dominator, root, spare):
+    """Children of each node in the dominator tree, as a CSR (two arrays, no scratch); the children in ``spare``
+    when it is long enough."""
     n = dominator.shape[0]
     first = np.zeros(n + 1, dtype=np.int32)
     for v in range(n):
@@ -162,7 +167,7 @@ def dominated_nodes(dominator, root):
             first[dominator[v] + 1] += 1
     for i in range(n):
         first[i + 1] += first[i]
-    children = np.empty(max(n - 1, 0), dtype=np.int32)
+    children = spare[: max(n - 1, 0)] if spare.shape[0] >= n - 1 else np.empty(max(n - 1, 0), dtype=np.int32)
     # Fill using first[d] as d's cursor, then shift the offsets back by one slot.
     for v in range(n):
         if v != root:
@@ -181,6 +186,15 @@ def _mark_named(node_type, node_name, type_class, used):
     for v in range(node_type.shape[0]):
         if type_class[node_type[v]] < 0:
             used[node_name[v]] = 1
+
+
+@njit(cache=True, nogil=True)
+def remap_in_place(values, lut):
+    """``values[i] = lut[values[i]]`` for every i, with no temporary: numpy's ``take(out=values)`` buffers a copy
+    of ``values`` and a wide copy of the indices (three arrays of n more at the load's peak)."""
+    for i in range(values.shape[0]):
+        values[i] = lut[values[i]]
+    return values
 
 
 @njit(cache=True, nogil=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .graph import mark_edge_names
 from .scan import strings_containing
 from .strings import StringTable
 
@@ -40,8 +41,7 @@ def ephemeron_names(strings: StringTable, edge_type: np.ndarray, edge_name: np.n
     parts: dict[str, int] = {}
     needle = np.frombuffer(b" / part of key (", dtype=np.uint8)
     # Only internal edges' names can match, and reading only those leaves the rest of the text untouched.
-    candidates = np.zeros(len(strings), dtype=np.bool_)
-    candidates[edge_name[edge_type == internal_edge]] = True
+    candidates = mark_edge_names(edge_type, edge_name, internal_edge, np.zeros(len(strings), dtype=np.bool_))
     candidates = candidates[:strings.file_count]  # added strings (a salvaged "(lost)") are not the file's
     for index in strings_containing(strings.blob, strings.starts, strings.ends, needle, candidates):
         match = _EPHEMERON.match(strings[int(index)])

@@ -14,6 +14,7 @@ import numpy as np
 from .jit import kernel
 
 build_retainers = kernel("graph", "build_retainers")
+mark_edge_names = kernel("graph", "mark_edge_names")
 
 
 def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray | int:

@@ -118,6 +118,7 @@ def bench_file(path, tools, runs, phases, memlab_env):
             res["ratios"][peer] = {
                 "time": round(statistics.median(h["wall"] / p["wall"] for h, p in pairs), 3),
                 "rss": round(statistics.median(h["rss"] / p["rss"] for h, p in pairs), 3),
+                "time_rounds": [round(h["wall"] / p["wall"], 3) for h, p in pairs],
             }
             if all("cpu" in h and "cpu" in p for h, p in pairs):
                 res["ratios"][peer]["cpu"] = round(statistics.median(h["cpu"] / p["cpu"] for h, p in pairs), 3)
@@ -160,9 +161,10 @@ def print_table(name, res, runs):
             print(f"    {label:<34}{fmt(k, figs[k]['best'], size)}  /{fmt(k, figs[k]['median'], size)}")
     for peer, ratio in res.get("ratios", {}).items():
         cpu = f", CPU {ratio['cpu']:.2f}" if "cpu" in ratio else ""
+        rounds = ", ".join(f"{q:.2f}" for q in ratio.get("time_rounds", []))
         print(
             f"  heaptui summary / {peer}: time {ratio['time']:.2f}, peak RSS {ratio['rss']:.2f}{cpu} "
-            "(median of the rounds' ratios)"
+            f"(median of the rounds' ratios; time per round: {rounds})"
         )
 
 
@@ -214,6 +216,17 @@ def compile_kernels(limit=900):
         time.sleep(5)
 
 
+def warm_up():
+    """Fill numba's compile cache and compile every kernel before any figure; returns the first run's seconds.
+
+    "Cold" means no index cache (--no-cache); numba's on-disk compile cache is a one-time
+    cost per install, so one run on a tiny file fills it and the figures leave it out."""
+    warm, _ = peers.time_cmd([sys.executable, "-m", "heaptui", "summary", TINY])
+    print(f"numba compile cache warmed first: `heaptui summary {os.path.basename(TINY)}` took {warm:.2f} s")
+    compile_kernels()
+    return warm
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=peers.DATA_DIR)
@@ -226,11 +239,7 @@ def main():
     tools = peers.install_peers(os.path.join(args.data_dir, "peers"), memlab=args.memlab)
     names = [FILES[k] for k in args.only]
     paths = peers.ensure_snapshots(args.data_dir, names)
-    # "Cold" means no index cache (--no-cache); numba's on-disk compile cache is a one-time
-    # cost per install, so one run on a tiny file fills it and the figures below leave it out.
-    warm, _ = peers.time_cmd([sys.executable, "-m", "heaptui", "summary", TINY])
-    print(f"numba compile cache warmed first: `heaptui summary {os.path.basename(TINY)}` took {warm:.2f} s")
-    compile_kernels()
+    warm = warm_up()
     print(f"machine: {os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}")
     print("each file is read once into the OS page cache before timing; every figure is a fresh process")
     memlab_env = dict(os.environ, MEMLAB_DIR=tools["memlab_dir"]) if tools["memlab_dir"] else None

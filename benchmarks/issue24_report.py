@@ -41,7 +41,7 @@ def text_table(doc):
     """Every tool on every file: wall time best / median, peak RSS, and each peer's per-round ratios."""
     runs = doc["runs"]
     head = (
-        f"{'snapshot':<24}{'tool':<20}{'wall best / median':>20}{'peak RSS (x file)':>20}{'load':>6}   "
+        f"{'snapshot':<26}{'tool':<20}{'wall best / median':>20}{'peak RSS (x file)':>20}{'load':>6}   "
         "heaptui / tool: time (per round), peak RSS, CPU"
     )
     lines = [f"(each cell over {runs} round{'s' * (runs > 1)} taken in turns; ratios per round, then their median)"]
@@ -53,7 +53,7 @@ def text_table(doc):
                 continue
             first = label.pop(0) if label else ""
             if "error" in res[tool]:
-                lines.append(f"{first:<24}{short:<20}FAILED: {res[tool]['error'][:200]}")
+                lines.append(f"{first:<26}{short:<20}FAILED: {res[tool]['error'][:200]}")
                 continue
             wall = f"{_fig(res, tool, 'wall', 'best'):.2f} / {_fig(res, tool, 'wall'):.2f} s"
             rss = _fig(res, tool, "rss")
@@ -65,8 +65,8 @@ def text_table(doc):
                 cpu = f", CPU {ratio['cpu']:.2f}" if "cpu" in ratio else ""
                 vs = f"{ratio['time']:.2f} ({rounds}), {ratio['rss']:.2f}{cpu}"
             load = _fig(res, tool, "loadavg")
-            lines.append(f"{first:<24}{short:<20}{wall:>20}{cell:>20}{load or 0:6.1f}   {vs}")
-        lines += [f"{x:<24}" for x in label]
+            lines.append(f"{first:<26}{short:<20}{wall:>20}{cell:>20}{load or 0:6.1f}   {vs}")
+        lines += [f"{x:<26}" for x in label]
     return "\n".join(lines)
 
 

@@ -7,8 +7,9 @@ peak RSS is that process's own:
   1. heaptui's full index in-process (load_snapshot): per-phase times, load time, peak RSS (--no-phases: skip);
   2. in turns, --runs rounds: cold `heaptui --no-cache summary FILE`, `hs summary FILE`, and memlab's
      getFullHeapFromFile when it is installed (or --memlab installs it: ~2 minutes and ~6 GB on the 1 GB file).
-     Taking them in turns makes a busy moment of the machine fall on all alike; each round's ratio
-     heaptui / peer is taken within the round, and the medians are reported with the load average.
+     Taking them in turns (each round starting with the next tool) makes a busy moment of the machine fall on
+     all alike; each round's ratio heaptui / peer is taken within the round, and the medians are reported with
+     the load average.
 Then checks issue 24's targets on medians (PASS/FAIL), prints a table and, last, one JSON line with every figure.
 """
 
@@ -100,8 +101,13 @@ def bench_file(path, tools, runs, phases, memlab_env):
             memlab_env,
         )
     rounds = []
-    for _ in range(runs):
-        rounds.append({tool: attempt(cmd, env, report=tool == "memlab") for tool, (cmd, env) in tools_cmds.items()})
+    order = list(tools_cmds)
+    for i in range(runs):
+        # Each round starts with the next tool, so that none always runs right after another (the one after
+        # memlab meets a machine still giving back its gigabytes) or always first.
+        turn = order[i % len(order) :] + order[: i % len(order)]
+        fig = {tool: attempt(*tools_cmds[tool], report=tool == "memlab") for tool in turn}
+        rounds.append({tool: fig[tool] for tool in order})
     for tool in tools_cmds:
         samples = [r[tool] for r in rounds]
         errors = [s for s in samples if "error" in s]

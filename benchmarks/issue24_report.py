@@ -77,7 +77,7 @@ def markdown(doc):
     end = ", ".join(map(str, doc.get("loadavg_at_end", [])))
     with_memlab = any("memlab" in res for res in doc["files"].values())
     intro = (
-        f"Measured by `python benchmarks/issue24.py --runs {doc['runs']}` ({doc['date']}, heaptui "
+        f"Measured by `{doc.get('command', 'python benchmarks/issue24.py')}` ({doc['date']}, heaptui "
         f"{m['heaptui']} at {m['heaptui_commit']}) on {machine.summary_line(m)}; load average {load} (1, 5, 15 "
         f"min) at the start, {end} at the end. Every figure is a fresh process; the tools run in turns, so a busy "
         "moment falls on all alike, and each ratio is taken within a round, then the median of the rounds. Cold: no "

@@ -12,8 +12,8 @@
    subprocesses; a missing or failing one is one line, the rest of the run is kept.
 Then one table, PASS/FAIL per target, the README's markdown and, last, one JSON line with every figure
 (`python benchmarks/issue24_report.py LOG` renders a saved run again). Peers and snapshots live in the data
-dir (HEAPTUI_BENCH_DATA, default /work/bench-data), never in the repo. The whole run with the defaults takes
-about 15-25 minutes on 2 cores, most of it memlab; the figures mean most on an otherwise quiet machine.
+dir (HEAPTUI_BENCH_DATA, default /work/bench-data), never in the repo. The whole run with the defaults took
+10 minutes on 2 busy cores, 5 of them memlab's; the figures mean most on an otherwise quiet machine.
 """
 
 import argparse

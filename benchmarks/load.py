@@ -7,8 +7,9 @@ peak RSS is that process's own:
   1. heaptui's full index in-process (load_snapshot): per-phase times, load time, peak RSS (--no-phases: skip);
   2. in turns, --runs rounds: cold `heaptui --no-cache summary FILE`, `hs summary FILE`, and memlab's
      getFullHeapFromFile when it is installed (or --memlab installs it: ~2 minutes and ~6 GB on the 1 GB file).
-     Taking them in turns makes a busy moment of the machine fall on all alike; each round's ratio
-     heaptui / peer is taken within the round, and the medians are reported with the load average.
+     Taking them in turns (each round starting with the next tool) makes a busy moment of the machine fall on
+     all alike; each round's ratio heaptui / peer is taken within the round, and the medians are reported with
+     the load average.
 Then checks issue 24's targets on medians (PASS/FAIL), prints a table and, last, one JSON line with every figure.
 """
 
@@ -100,8 +101,13 @@ def bench_file(path, tools, runs, phases, memlab_env):
             memlab_env,
         )
     rounds = []
-    for _ in range(runs):
-        rounds.append({tool: attempt(cmd, env, report=tool == "memlab") for tool, (cmd, env) in tools_cmds.items()})
+    order = list(tools_cmds)
+    for i in range(runs):
+        # Each round starts with the next tool, so that none always runs right after another (the one after
+        # memlab meets a machine still giving back its gigabytes) or always first.
+        turn = order[i % len(order) :] + order[: i % len(order)]
+        fig = {tool: attempt(*tools_cmds[tool], report=tool == "memlab") for tool in turn}
+        rounds.append({tool: fig[tool] for tool in order})
     for tool in tools_cmds:
         samples = [r[tool] for r in rounds]
         errors = [s for s in samples if "error" in s]
@@ -118,6 +124,7 @@ def bench_file(path, tools, runs, phases, memlab_env):
             res["ratios"][peer] = {
                 "time": round(statistics.median(h["wall"] / p["wall"] for h, p in pairs), 3),
                 "rss": round(statistics.median(h["rss"] / p["rss"] for h, p in pairs), 3),
+                "time_rounds": [round(h["wall"] / p["wall"], 3) for h, p in pairs],
             }
             if all("cpu" in h and "cpu" in p for h, p in pairs):
                 res["ratios"][peer]["cpu"] = round(statistics.median(h["cpu"] / p["cpu"] for h, p in pairs), 3)
@@ -160,9 +167,10 @@ def print_table(name, res, runs):
             print(f"    {label:<34}{fmt(k, figs[k]['best'], size)}  /{fmt(k, figs[k]['median'], size)}")
     for peer, ratio in res.get("ratios", {}).items():
         cpu = f", CPU {ratio['cpu']:.2f}" if "cpu" in ratio else ""
+        rounds = ", ".join(f"{q:.2f}" for q in ratio.get("time_rounds", []))
         print(
             f"  heaptui summary / {peer}: time {ratio['time']:.2f}, peak RSS {ratio['rss']:.2f}{cpu} "
-            "(median of the rounds' ratios)"
+            f"(median of the rounds' ratios; time per round: {rounds})"
         )
 
 
@@ -214,6 +222,17 @@ def compile_kernels(limit=900):
         time.sleep(5)
 
 
+def warm_up():
+    """Fill numba's compile cache and compile every kernel before any figure; returns the first run's seconds.
+
+    "Cold" means no index cache (--no-cache); numba's on-disk compile cache is a one-time
+    cost per install, so one run on a tiny file fills it and the figures leave it out."""
+    warm, _ = peers.time_cmd([sys.executable, "-m", "heaptui", "summary", TINY])
+    print(f"numba compile cache warmed first: `heaptui summary {os.path.basename(TINY)}` took {warm:.2f} s")
+    compile_kernels()
+    return warm
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=peers.DATA_DIR)
@@ -226,11 +245,7 @@ def main():
     tools = peers.install_peers(os.path.join(args.data_dir, "peers"), memlab=args.memlab)
     names = [FILES[k] for k in args.only]
     paths = peers.ensure_snapshots(args.data_dir, names)
-    # "Cold" means no index cache (--no-cache); numba's on-disk compile cache is a one-time
-    # cost per install, so one run on a tiny file fills it and the figures below leave it out.
-    warm, _ = peers.time_cmd([sys.executable, "-m", "heaptui", "summary", TINY])
-    print(f"numba compile cache warmed first: `heaptui summary {os.path.basename(TINY)}` took {warm:.2f} s")
-    compile_kernels()
+    warm = warm_up()
     print(f"machine: {os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}")
     print("each file is read once into the OS page cache before timing; every figure is a fresh process")
     memlab_env = dict(os.environ, MEMLAB_DIR=tools["memlab_dir"]) if tools["memlab_dir"] else None

@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .engine.leaks import path_text
+from .engine.retainer_paths import path_text  # not via .leaks: summary and stats print without its imports
 from .engine.sizes import format_percent, format_size
 from .engine.snapshot import ClassRow, Snapshot
 from .visible import ELLIPSIS, visible

@@ -454,5 +454,48 @@ def test_python_kernels_are_the_calling_threads_only():
         seen["this module"] = reference()
     done.set()
     worker.join(60)
-    assert seen == {"inside": "python", "other thread": "compiled", "other module": "compiled",
-                    "this module": "python", "after": "compiled"}
+    assert seen == {
+        "inside": "python",
+        "other thread": "compiled",
+        "other module": "compiled",
+        "this module": "python",
+        "after": "compiled",
+    }
+
+
+_SUMMARY_IN_PROCESS = (
+    "import json, sys\n"
+    "from heaptui.engine import load_snapshot\n"
+    "if sys.argv[2] == 'refreshed':  # numba's own way: every registry installed before the kernels load\n"
+    "    from numba.core.registry import cpu_target\n"
+    "    cpu_target.target_context.refresh()\n"
+    "s = load_snapshot(sys.argv[1])\n"
+    "rows = [(r.name, r.count, r.shallow_size, r.retained_size) for r in s.summary()]\n"
+    "print(json.dumps({'rows': rows, 'registries': 'numba.np.random.legacy' in sys.modules}))\n"
+)
+
+
+def test_compiled_kernels_load_without_numbas_compiler_registries():
+    """A load from compiled kernels skips numba's registries (a fifth of a second) and answers as numba's own way.
+
+    The marker is a module only numba's registries import (its random generators: no kernel uses them).
+
+    The first process may compile (a new kernels directory); the next two load what it left, one the lean way,
+    one after installing every registry as numba's own cache load does.
+    """
+    path = str(fixture_path("leaky-3"))
+    runs = {}
+    for way in ("first", "lean", "refreshed"):
+        run = subprocess.run(
+            [sys.executable, "-c", _SUMMARY_IN_PROCESS, path, way],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=600,
+        )
+        assert run.returncode == 0, run.stderr
+        runs[way] = json.loads(run.stdout)
+    assert runs["lean"]["registries"] is False, "loading compiled kernels installed numba's compiler registries"
+    assert runs["refreshed"]["registries"] is True
+    assert runs["lean"]["rows"] == runs["refreshed"]["rows"] == runs["first"]["rows"]
+    assert len(runs["lean"]["rows"]) > 10

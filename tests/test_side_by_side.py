@@ -84,6 +84,8 @@ def _corruptions(text: bytes) -> dict[str, bytes]:
         "a letter in the edges": text[: edges + 3000] + b"x" + text[edges + 3001 :],
         "a number too large in the edges": text[:edges] + b"99999999999," + text[edges:],
         "a node too few": text[:nodes] + text[text.index(b",", nodes + 20) + 1 :],
+        # so few that the bracket comes before the least text the count needs (where the search for it starts)
+        "most nodes missing": text[:nodes] + text[text.index(b",", nodes + (end_of_nodes - nodes) * 9 // 10) + 1 :],
         "an edge too many": text[:edges] + b"1,1,0," + text[edges:],
         "an edge to a non-node": text[:end_of_edges] + b",1,1,3" + text[end_of_edges:],
         "the nodes unclosed": text[:end_of_nodes] + b"," + text[end_of_nodes + 1 :],

@@ -11,12 +11,57 @@ these functions, which raise :class:`CaptureError` with a one-line reason.
   ``--heapsnapshot-signal=SIGUSR2`` and collect the file it writes.
 """
 
-from .errors import CaptureError
-from .inspector import attach
-from .proc import NodeProcess, read_process
-from .series import default_output, parse_duration, series_paths, take_series
-from .signalled import signal_snapshot
-from .snapshot import take_snapshot
+from __future__ import annotations
 
-__all__ = ["CaptureError", "NodeProcess", "attach", "default_output", "parse_duration", "read_process",
-           "series_paths", "signal_snapshot", "take_series", "take_snapshot"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported on first use (PEP 562): the CLI's signal handling imports .interrupt, which must not bring the
+# inspector's HTTP and WebSocket modules into every command's start-up.
+_EXPORTS = {
+    "CaptureError": "errors",
+    "attach": "inspector",
+    "NodeProcess": "proc",
+    "read_process": "proc",
+    "default_output": "series",
+    "parse_duration": "series",
+    "series_paths": "series",
+    "take_series": "series",
+    "signal_snapshot": "signalled",
+    "take_snapshot": "snapshot",
+}
+
+__all__ = [
+    "CaptureError",
+    "NodeProcess",
+    "attach",
+    "default_output",
+    "parse_duration",
+    "read_process",
+    "series_paths",
+    "signal_snapshot",
+    "take_series",
+    "take_snapshot",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # imported once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from .errors import CaptureError
+    from .inspector import attach
+    from .proc import NodeProcess, read_process
+    from .series import default_output, parse_duration, series_paths, take_series
+    from .signalled import signal_snapshot
+    from .snapshot import take_snapshot

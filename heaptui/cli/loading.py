@@ -83,7 +83,8 @@ def load_all_or_exit(paths: list[str], options: LoadOptions) -> list[Snapshot]:
     def work(reporter: Progress) -> list[Snapshot]:
         refuse_profiles(paths)
         check_memory(paths, options)
-        snapshots = load_snapshots(paths, reporter.reporter, cache=options.cache(), salvage=options.salvage)
+        cache = None if options.no_cache else options.cache()  # --no-cache: the cache's module is not even imported
+        snapshots = load_snapshots(paths, reporter.reporter, cache=cache, salvage=options.salvage)
         reporter.close()
         for s in snapshots:
             for note in s.lost:

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
+from .numba_start import load_kernels_lean
+
 _lock = threading.Lock()
 _thread = threading.local()  # .python: the kernel modules this thread runs as Python (True: all), if any
 
@@ -43,6 +45,7 @@ class KernelReference:
         function = self._function
         if function is None:
             with _lock:  # one thread imports numba; the others wait for it rather than see it half made
+                load_kernels_lean()  # cached kernels load without numba's compiler registries
                 function = getattr(importlib.import_module(f"heaptui.engine.kernels.{self.module}"), self.name)
             self._function = function
         return function

@@ -12,11 +12,10 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .cache import CacheOptions, save_and_adopt
-from .cache import load as load_cached
 from .compile_start import start_compiling_in_background
 from .errors import Cancelled
 from .index import PHASES, build_index
@@ -27,6 +26,9 @@ from .progress import ProgressCallback, no_progress
 from .scan import is_monotonic
 from .snapshot import Snapshot, max_js_node_id
 from .warmup import warm_up_in_background
+
+if TYPE_CHECKING:
+    from .cache import CacheOptions
 
 # Below this size the parse is too short to hide the kernels' loading behind it.
 WARM_UP_ABOVE = 20 << 20
@@ -46,7 +48,10 @@ def load_snapshot(
     says what is not); a salvaged index is never cached.
     """
     use_cache = cache is not None and cache.applies_to(path) and not salvage
-    if use_cache:
+    if use_cache:  # the cache's module only then: --no-cache starts without its hashing and file handling
+        from .cache import load as load_cached
+        from .cache import save_and_adopt
+
         started = time.perf_counter()
         report("cache", 0, 1)
         cached = load_cached(path, cache)  # type: ignore[arg-type]

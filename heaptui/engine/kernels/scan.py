@@ -75,6 +75,7 @@ def scan_columns(
     section has no such field. ``to_node`` (a node index) is stored as a node
     ordinal; one that is not a multiple of the node field count is ERR_RANGE.
     """
+    inverse = 1.0 / node_field_count  # a multiply for each to_node instead of a 64-bit division (~10% of the scan)
     pos = state[ST_POS]
     value = state[ST_VALUE]
     digits = state[ST_IN_NUMBER]
@@ -97,7 +98,7 @@ def scan_columns(
                 state[ST_ERROR] = ERR_TOO_MANY
                 break
             if f == f_to:
-                q = value // node_field_count
+                q = np.int64(value * inverse + 0.5)  # exact for a multiple (< 2^32); a non-multiple fails below
                 if q * node_field_count != value:
                     state[ST_ERROR] = ERR_RANGE
                     break

@@ -205,6 +205,9 @@ def read_int_array(reader: Reader, what: str) -> np.ndarray:
         if state[scan.ST_ERROR]:
             reader.raise_scan_error(state, what)
         if state[scan.ST_DONE]:
+            if not blocks:  # the usual case, one block: shrunk in place rather than copied
+                out.resize(int(state[scan.ST_POS]), refcheck=False)  # no view of it exists
+                return out
             blocks.append(out[: int(state[scan.ST_POS])])
             return np.concatenate(blocks)
         if state[scan.ST_POS] >= out.shape[0]:

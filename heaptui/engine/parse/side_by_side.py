@@ -182,14 +182,19 @@ class SideBySide:
             offset += n
         return count
 
-    def _start(self, reader: Reader, what: str, step: Step, finish: Callable[[np.ndarray], dict[str, Any]]) -> None:
+    def _start(
+        self, reader: Reader, what: str, numbers: int, step: Step, finish: Callable[[np.ndarray], dict[str, Any]]
+    ) -> None:
         if what in self.sections:
             raise Declined()  # a section twice: the in-line reader keeps the last, as JSON does
         reader.expect("[", f"where the {what} array should start")
         start = reader.offset()
         pieces = [_Piece(self.fd, what, start, step, self.stop)]
         self.sections[what] = section = _Section(-1, pieces, finish)
-        section.close = self._close_after(start)
+        # The header's count of numbers takes at least a digit and a comma each: the search for the closing bracket
+        # starts past that (about half of the array). An array shorter than its count (a ] before) is caught anyway:
+        # the scan stops at that bracket, not at this one, and the read is declined.
+        section.close = self._close_after(start + max(2 * numbers - 1, 0))
         if section.close - start > limits.SPLIT_ABOVE:
             # The second half on a thread of its own, told how many numbers come before it.
             split = self._after_comma(start + (section.close - start) // 2, section.close)
@@ -208,7 +213,7 @@ class SideBySide:
             check_count(self.path, "nodes", count, fields, state)
             return finish_nodes(self.path, meta, columns, first_edge)
 
-        self._start(reader, "nodes", step, finish)
+        self._start(reader, "nodes", count * fields, step, finish)
 
     def edges(self, reader: Reader, meta: Meta) -> None:
         """Start the edges' scan and move ``reader`` past the array."""
@@ -221,7 +226,7 @@ class SideBySide:
             check_count(self.path, "edges", count, fields, state)
             return {"edge_type": columns["type"], "edge_name": columns["name"], "edge_to": columns["to_node"]}
 
-        self._start(reader, "edges", step, finish)
+        self._start(reader, "edges", count * fields, step, finish)
 
     def has(self, what: str) -> bool:
         return what in self.sections

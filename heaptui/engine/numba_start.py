@@ -24,6 +24,17 @@ from typing import Any
 
 _lock = threading.Lock()
 _done = False
+# The numba releases whose cache load this was read against and tested on (numba.core.caching.Cache.load_overload
+# is refresh() then _load_overload()); any other loads kernels numba's own way until checked and added here.
+CHECKED_NUMBA = ((0, 68),)
+
+
+def _checked(version: str) -> bool:
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) in CHECKED_NUMBA
 
 
 def _ours(cache: Any) -> bool:
@@ -40,10 +51,13 @@ def load_kernels_lean() -> None:
             return
         _done = True
         try:
+            import numba
             from numba.core import caching
             from numba.core.cpu import CPUContext
             from numba.core.runtime import rtsys
         except ImportError:  # another numba than the one this was written for: its own load
+            return
+        if not _checked(numba.__version__):
             return
         cache_class = caching.Cache
         original = cache_class.__dict__.get("load_overload")

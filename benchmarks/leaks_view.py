@@ -5,12 +5,12 @@
 Without files, the three snapshots of one leaking process that ``benchmarks/series.py`` makes
 (``make_series.js``, 57,000 objects and 20,000 leaked ``{url, date}`` per step, ~92/100/107 MB) are made in
 the data dir (default /work/bench) if missing. The app is opened on the three loaded snapshots, as
-``heaptui S1 S2 S3`` opens them, and left until its start-up work is done (the instance index, and anything
-the app starts by itself once it is idle); then the Leaks view's key (``5``) is pressed. Measured inside the
+``heaptui S1 S2 S3`` opens them, and the Leaks view's key (``5``) is pressed, in turn, as soon as the screen is
+up (everything after the key) and once the app has settled (the app starts the leak report by itself a second
+after its screen is up; measured from the key all the same). Measured inside the
 app: from the key's arrival to the first screen update (the key's own answer, target 50 ms), and to the screen
-update that shows the leak report (target 3 s). Each run is a fresh app on the same loaded snapshots, so the
-engine's per-snapshot caches (sorted ids, instance index) are warm after the first run; the first run's figure
-is printed apart. ``--cold`` reloads the snapshots before each run instead.
+update that shows the leak report (target 3 s). Each run is a fresh app on freshly loaded snapshots (no engine cache
+of a run before; the compiled kernels stay loaded after the first run, as within one app session).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from heaptui.engine import load_snapshot  # noqa: E402
 from heaptui.engine.cache import CacheOptions  # noqa: E402
 from heaptui.tui.app import HeapTUI  # noqa: E402
 from heaptui.tui.models.series import LeaksModel  # noqa: E402
+from heaptui.tui.views.leaks import LeaksView  # noqa: E402
 from heaptui.tui.widgets.tree_table import TreeTable  # noqa: E402
 
 KEY_MS = 50.0
@@ -71,19 +72,24 @@ def load(paths: list[str], cache_dir: str | None) -> list:
     cache = CacheOptions(directory=cache_dir) if cache_dir else None
     started = time.perf_counter()
     snapshots = [load_snapshot(p, cache=cache) for p in paths]
-    print(f"loaded {len(paths)} snapshots in {time.perf_counter() - started:.1f} s "
-          f"({', '.join(f'{s.node_count:,}' for s in snapshots)} nodes)")
+    print(
+        f"loaded {len(paths)} snapshots in {time.perf_counter() - started:.1f} s "
+        f"({', '.join(f'{s.node_count:,}' for s in snapshots)} nodes)"
+    )
     return snapshots
 
 
-async def one_run(paths: list[str], snapshots: list, profile: bool = False) -> tuple[float, float, str]:
-    """(key answered ms, report shown s, its title line) for one fresh app."""
+async def one_run(paths: list[str], snapshots: list, settled: bool, profile: bool = False) -> tuple[float, float, str]:
+    """(key answered ms, report shown s, its title line) for one fresh app: the key pressed as soon as the screen
+    is up (``settled`` False: the whole leak report is computed after the key), or once the app has done what it
+    starts by itself (the instance index, and the leak report it starts unasked a second after)."""
     app = TimedApp(paths, snapshots)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.pause(0.3)
-        await app.work.idle()
-        await pilot.pause(0.5)
-        await app.work.idle()  # whatever the app starts by itself once idle has finished too
+        await pilot.pause(0.1)
+        if settled:
+            await app.work.idle()
+            await pilot.pause(LeaksView.prefetch_after + 0.5)
+            await app.work.idle()
         table = app.screen.query_one("#leaks-table", TreeTable)
         app.displays.clear()
         app.shown = lambda: isinstance(table.model, LeaksModel)
@@ -112,27 +118,29 @@ def main() -> None:
     parser.add_argument("files", nargs="*")
     parser.add_argument("--cache-dir", help="load through an index cache in this directory")
     parser.add_argument("--data-dir", default="/work/bench")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="cProfile the app thread in the first run")
-    parser.add_argument("--cold", action="store_true", help="load the snapshots again before each run")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each kind (key at once, key once settled)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the app thread in the first settled run")
     args = parser.parse_args()
     paths = args.files or series.ensure_series(args.data_dir, *series.SERIES["100mb"])
     if len(paths) != 3:
         parser.error("give three snapshots (baseline, target, final)")
-    snapshots = load(paths, args.cache_dir)
-    keys, reports = [], []
+    keys: list[float] = []
+    reports: dict[bool, list[float]] = {False: [], True: []}
     for run in range(args.runs):
-        if args.cold and run:
-            snapshots = load(paths, args.cache_dir)
-        key_ms, shown_s, title = asyncio.run(one_run(paths, snapshots, args.profile and not run))
-        keys.append(key_ms)
-        reports.append(shown_s)
-        print(f"run {run + 1}: key answered in {key_ms:.1f} ms, leak report shown after {shown_s:.2f} s  ({title})")
+        for settled in (False, True):
+            snapshots = load(paths, args.cache_dir)  # fresh: no engine cache (sorted ids, ...) from a run before
+            key_ms, shown_s, title = asyncio.run(one_run(paths, snapshots, settled, args.profile and not run and settled))
+            keys.append(key_ms)
+            reports[settled].append(shown_s)
+            when = "once settled" if settled else "at once     "
+            print(f"run {run + 1}, key {when}: answered in {key_ms:.1f} ms, report shown after {shown_s:.2f} s")
+    print(f"({title})")
     print(f"\nload average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"key answered:      median {statistics.median(keys):.1f} ms, max {max(keys):.1f} ms")
-    print(f"leak report shown: first run {reports[0]:.2f} s; median {statistics.median(reports):.2f} s, "
-          f"max {max(reports):.2f} s")
-    ok = max(keys) < KEY_MS and max(reports) < REPORT_S
+    print(f"key answered: median {statistics.median(keys):.1f} ms, max {max(keys):.1f} ms")
+    for settled, what in ((False, "key pressed at once"), (True, "key pressed once settled")):
+        found = reports[settled]
+        print(f"leak report shown, {what}: median {statistics.median(found):.2f} s, max {max(found):.2f} s")
+    ok = max(keys) < KEY_MS and max(reports[False] + reports[True]) < REPORT_S
     print(f"{'PASS' if ok else 'FAIL'}  key within {KEY_MS:.0f} ms, report within {REPORT_S:.0f} s")
     sys.exit(0 if ok else 1)
 

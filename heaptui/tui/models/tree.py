@@ -454,3 +454,19 @@ class RetainersModel(TreeModel):
             if not self.expand(index):
                 return
             index += 1
+
+
+def warm_up(s: Snapshot) -> None:
+    """Build once, off the UI thread, the kind of rows the grids build on it: the first call of each compiled
+    kernel they use (retainers gathered and put in order, names as sort keys, an object's edges) loads it from
+    numba's cache, 0.1 to 0.2 s each, which on the UI thread would hold up the first keys that need it.
+
+    The object with the most retainers is taken so that its names have to be compared (the kernels that order
+    ties), and the root so that the Containment's first rows are made the same way.
+    """
+    counts = np.diff(s.first_retainer)
+    if counts.shape[0]:
+        busiest = int(np.argmax(counts))
+        RetainersModel(s, busiest, auto_expand=False)
+        edge_rows(s, busiest, 0)
+    edge_rows(s, s.root, 0)

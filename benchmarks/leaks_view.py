@@ -129,7 +129,8 @@ def main() -> None:
     for run in range(args.runs):
         for settled in (False, True):
             snapshots = load(paths, args.cache_dir)  # fresh: no engine cache (sorted ids, ...) from a run before
-            key_ms, shown_s, title = asyncio.run(one_run(paths, snapshots, settled, args.profile and not run and settled))
+            profile = args.profile and not run and settled
+            key_ms, shown_s, title = asyncio.run(one_run(paths, snapshots, settled, profile))
             keys.append(key_ms)
             reports[settled].append(shown_s)
             when = "once settled" if settled else "at once     "

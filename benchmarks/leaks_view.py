@@ -88,7 +88,7 @@ async def one_run(paths: list[str], snapshots: list, settled: bool, profile: boo
         await pilot.pause(0.1)
         if settled:
             await app.work.idle()
-            await pilot.pause(LeaksView.prefetch_after + 0.5)
+            await pilot.pause((getattr(LeaksView, "prefetch_after", None) or 1.0) + 0.5)  # (None before it existed)
             await app.work.idle()
         table = app.screen.query_one("#leaks-table", TreeTable)
         app.displays.clear()

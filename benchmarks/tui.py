@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import sys
@@ -347,6 +348,28 @@ async def run(path: str, cache_dir: str | None, rounds: int, stacks: bool) -> Be
     return bench
 
 
+class GCPauses:
+    """Python's garbage collections during the run: how long each generation took, and in which thread."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, str, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            where = "app" if threading.current_thread() is threading.main_thread() else "job"
+            self.pauses.append((info["generation"], where, (time.perf_counter() - self._started) * 1000))
+
+    def report(self) -> None:
+        for generation in (0, 1, 2):
+            for where in ("app", "job"):
+                found = [ms for g, w, ms in self.pauses if g == generation and w == where]
+                if found:
+                    print(f"gc generation {generation}, {where} thread: {len(found)} times, max {max(found):.1f} ms")
+
+
 def report(b: Bench) -> bool:
     """The table: wall-clock figures, and the app thread's own CPU time in them (on a shared machine the wall
     clock also counts the time other processes had the cores; the CPU time is what the app itself spent)."""
@@ -383,8 +406,12 @@ def main() -> None:
     parser.add_argument("--stacks", action="store_true", help="sample the app thread's stack during stalls")
     args = parser.parse_args()
     path = args.file or peers.ensure_snapshots(names=["bench-1gb.heapsnapshot"])["bench-1gb.heapsnapshot"]
+    pauses = GCPauses()
+    gc.callbacks.append(pauses)
     bench = asyncio.run(run(path, args.cache_dir, args.rounds, args.stacks))
+    gc.callbacks.remove(pauses)
     ok = report(bench)
+    pauses.report()
     if args.stacks:
         print("\nthe app thread during stalls (5 ms samples):")
         for stack, count in bench.monitor.stacks.most_common(25):

@@ -12,6 +12,7 @@ switch).
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import cast
 
@@ -164,12 +165,18 @@ class MainScreen(Screen, inherit_bindings=False):
         # load the kernels the grids' rows need (loaded on the UI thread, the first keys that need them would wait).
         snapshot = self.snapshot
 
+        def settled() -> None:
+            # Python's full garbage collections walk every object alive: once numba, the kernels and the screen
+            # are loaded, that took up to 0.1 s on the app thread, several times a minute of use (a key pressed
+            # then waits for it). Objects alive now stay alive, so they are left out of later collections.
+            gc.freeze()
+
         def prepare(job: Job[None]) -> None:
             job.call(snapshot.instances_index)
             job.call(warm_up, snapshot)
 
         self.call_after_refresh(
-            lambda: work_of(self.app).run(self, "instances", prepare, lambda _: None, what="The instance index")
+            lambda: work_of(self.app).run(self, "instances", prepare, lambda _: settled(), what="The instance index")
         )
         tabs = next(self.query("#view-tabs").results(Tabs), None)
         table = next(self.query("#summary-table").results(TreeTable), None)

@@ -461,12 +461,13 @@ def warm_up(s: Snapshot) -> None:
     kernel they use (retainers gathered and put in order, names as sort keys, an object's edges) loads it from
     numba's cache, 0.1 to 0.2 s each, which on the UI thread would hold up the first keys that need it.
 
-    The object with the most retainers is taken so that its names have to be compared (the kernels that order
-    ties), and the root so that the Containment's first rows are made the same way.
+    Of the first objects of the classes, the one with the most retainers is taken, so that more retainers than
+    a page tie on distance and their names are compared (the kernels that order them); then the root, as the
+    Containment's first rows. Needs the instance index (built before it).
     """
-    counts = np.diff(s.first_retainer)
-    if counts.shape[0]:
-        busiest = int(np.argmax(counts))
+    firsts = [int(nodes[0]) for nodes in (s.instances(c) for c in range(len(s.classes))) if nodes.shape[0]]
+    if firsts:
+        busiest = max(firsts, key=s.retainer_count)
         RetainersModel(s, busiest, auto_expand=False)
         edge_rows(s, busiest, 0)
     edge_rows(s, s.root, 0)

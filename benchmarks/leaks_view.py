@@ -107,7 +107,7 @@ async def one_run(paths: list[str], snapshots: list, settled: bool, profile: boo
         if profiler is not None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-        first = (app.displays[0] - key_at) * 1000
+        first = (min(d for d in app.displays if d >= key_at) - key_at) * 1000  # (not a refresh begun before)
         shown = app.shown_at - key_at
         title = str(app.screen.query_one("#leaks .series-title").render())
     return first, shown, title.splitlines()[0]

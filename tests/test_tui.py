@@ -340,3 +340,21 @@ async def test_a_failed_summary_filter_keeps_the_classes_and_says_why(monkeypatc
         await settle(pilot)
         assert summary.model is not before and summary.filter.label == "Objects of a test"
         assert "failed" not in str(app.screen.query_one("#summary-filter").render())
+
+
+async def test_objects_alive_once_the_screen_has_settled_are_left_out_of_later_garbage_collections(monkeypatch):
+    import gc
+
+    from heaptui.tui.models import tree
+
+    frozen = []
+    warmed = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    real_warm_up = tree.warm_up
+    monkeypatch.setattr("heaptui.tui.screens.main.warm_up", lambda s: warmed.append(s) or real_warm_up(s))
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # after the instance index and the grids' kernels were loaded, off the app thread
+        assert warmed == [app.screen.snapshot] and frozen == [True]
+        assert app.screen.snapshot.instances_ready

@@ -279,3 +279,58 @@ async def test_keys_typed_ahead_after_a_view_key_go_to_the_view_it_shows():
         assert screen.current_view == "summary" and summary.has_focus
         assert summary.cursor == 2 and summary.model.rows[2].expanded
         assert not grid(app, "comparison").model.rows[2].expanded
+
+
+async def test_the_leak_report_is_computed_once_the_app_settles_and_its_key_shows_it_at_once(monkeypatch):
+    from heaptui.tui.views.leaks import LeaksView
+    from test_tui import wait_for
+
+    calls = []
+    original = LeaksView.compute
+
+    def counted(self, job, inputs):
+        calls.append(inputs)
+        return original(self, job, inputs)
+
+    monkeypatch.setattr(LeaksView, "compute", counted)
+    monkeypatch.setattr(LeaksView, "prefetch_after", 0.05)
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        view = app.screen.query_one("#leaks", LeaksView)
+        await wait_for(pilot, lambda: (0, 1, 2) in view.models, "the leak report computed unasked")
+        assert app.screen.current_view == "summary"  # nothing shown meanwhile
+        await pilot.press("5")
+        model = grid(app, "leaks").model
+        assert isinstance(model, LeaksModel) and model.rows[0].count == 2 * N  # at once: no second computation
+        assert "clusters" in str(app.screen.query_one("#leaks .series-title").render())
+        await settle(pilot)
+        assert calls == [(0, 1, 2)]
+
+
+async def test_the_leaks_key_during_the_computation_started_unasked_waits_for_it(monkeypatch):
+    import threading
+
+    from heaptui.tui.views.leaks import LeaksView
+    from test_tui import wait_for
+
+    release = threading.Event()
+    calls = []
+    original = LeaksView.compute
+
+    def held(self, job, inputs):
+        calls.append(inputs)
+        release.wait(60)
+        return original(self, job, inputs)
+
+    monkeypatch.setattr(LeaksView, "compute", held)
+    monkeypatch.setattr(LeaksView, "prefetch_after", 0.05)
+    app = three()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_for(pilot, lambda: len(calls) == 1, "the leak report started unasked")
+        await pilot.press("5")
+        title = app.screen.query_one("#leaks .series-title")
+        assert "computing the leak report…" in str(title.render())
+        release.set()
+        await settle(pilot)
+        assert isinstance(grid(app, "leaks").model, LeaksModel) and "clusters" in str(title.render())
+        assert calls == [(0, 1, 2)]  # the key waited for the computation under way instead of starting another

@@ -454,3 +454,20 @@ class RetainersModel(TreeModel):
             if not self.expand(index):
                 return
             index += 1
+
+
+def warm_up(s: Snapshot) -> None:
+    """Build once, off the UI thread, the kind of rows the grids build on it: the first call of each compiled
+    kernel they use (retainers gathered and put in order, names as sort keys, an object's edges) loads it from
+    numba's cache, 0.1 to 0.2 s each, which on the UI thread would hold up the first keys that need it.
+
+    Of the first objects of the classes, the one with the most retainers is taken, so that more retainers than
+    a page tie on distance and their names are compared (the kernels that order them); then the root, as the
+    Containment's first rows. Needs the instance index (built before it).
+    """
+    firsts = [int(nodes[0]) for nodes in (s.instances(c) for c in range(len(s.classes))) if nodes.shape[0]]
+    if firsts:
+        busiest = max(firsts, key=s.retainer_count)
+        RetainersModel(s, busiest, auto_expand=False)
+        edge_rows(s, busiest, 0)
+    edge_rows(s, s.root, 0)

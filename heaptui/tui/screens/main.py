@@ -12,6 +12,7 @@ switch).
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import cast
 
@@ -28,6 +29,7 @@ from ...engine.snapshot import Snapshot
 from ...visible import visible
 from ..markup import with_texts
 from ..messages import FilterApplied, ObjectSelected, RevealRequested, SnapshotSwitched
+from ..models.tree import warm_up
 from ..views.allocation import AllocationView
 from ..views.base import Shown
 from ..views.comparison import ComparisonView
@@ -39,7 +41,7 @@ from ..views.summary import SummaryView
 from ..views.timeline import TimelineView
 from ..widgets.snapshot_list import SnapshotList
 from ..widgets.tree_table import TreeTable
-from ..work import work_of
+from ..work import Job, work_of
 
 VIEWS = (
     ("summary", "Summary"),
@@ -159,16 +161,22 @@ class MainScreen(Screen, inherit_bindings=False):
     def on_mount(self) -> None:
         for note in self.snapshot.lost:
             self.notify(visible(f"Salvaged a truncated snapshot: {note}"), severity="warning", timeout=10, markup=False)
-        # Index every class's instances once the screen is up, off the UI thread, so no expansion waits.
+        # Index every class's instances once the screen is up, off the UI thread, so no expansion waits; then
+        # load the kernels the grids' rows need (loaded on the UI thread, the first keys that need them would wait).
         snapshot = self.snapshot
+
+        def settled() -> None:
+            # Python's full garbage collections walk every object alive: once numba, the kernels and the screen
+            # are loaded, that took up to 0.1 s on the app thread, several times a minute of use (a key pressed
+            # then waits for it). Objects alive now stay alive, so they are left out of later collections.
+            gc.freeze()
+
+        def prepare(job: Job[None]) -> None:
+            job.call(snapshot.instances_index)
+            job.call(warm_up, snapshot)
+
         self.call_after_refresh(
-            lambda: work_of(self.app).run(
-                self,
-                "instances",
-                lambda job: job.call(snapshot.instances_index),
-                lambda _: None,
-                what="The instance index",
-            )
+            lambda: work_of(self.app).run(self, "instances", prepare, lambda _: settled(), what="The instance index")
         )
         tabs = next(self.query("#view-tabs").results(Tabs), None)
         table = next(self.query("#summary-table").results(TreeTable), None)

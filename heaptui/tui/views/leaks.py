@@ -21,6 +21,8 @@ from ..widgets.tree_table import TreeTable
 from ..work import Job
 from .series import SeriesView
 
+PREFETCH_AFTER = 1.0  # seconds after the screen is up: the instance index and the first paint come first
+
 
 class LeaksView(SeriesView):
     """The leak report for this snapshot and the two before it (memlab's baseline, target, final)."""
@@ -30,6 +32,9 @@ class LeaksView(SeriesView):
     name_title = "Leaked classes (cluster)"
     what = "Leak report"
     busy = "computing the leak report…"
+    # The report takes a second or two of a 100 MB series: started once the app has settled, unasked, so that
+    # the key shows it sooner (three snapshots open say what the user came for).
+    prefetch_after = PREFETCH_AFTER
 
     BINDINGS = [Binding("p", "whole_path", "Whole path")]
 

@@ -3,6 +3,11 @@
 A model is computed once per set of inputs (the base of a Comparison) and
 kept; asking for other inputs supersedes the computation under way. A failed
 computation leaves a line in the title and the view usable (``b`` asks again).
+
+A view with :attr:`SeriesView.prefetch_after` set (the Leaks view) starts its
+model that many seconds after it is mounted, before it is first shown, so that
+its key shows the result (or the rest of the computation) sooner; showing the
+view while that computation runs waits for it rather than starting another.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class SeriesView(GridView):
     name_title = "Constructor"
     what = ""  # the work's name in a failure ("Comparison failed: …")
     busy = "computing…"  # what the title says at once while the model is computed
+    prefetch_after: float | None = None  # seconds after mounting to start the model unasked (None: when shown)
 
     def __init__(self, snapshots: list[Snapshot], index: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -42,6 +48,7 @@ class SeriesView(GridView):
         self.models: dict[Hashable, TreeModel] = {}
         self.wanted: Hashable = None  # the inputs of the model being shown or computed
         self.failure: str | None = None  # the last computation's failure, shown in the title
+        self.computing: Hashable = None  # the inputs of the model being computed (if a job is current)
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="series-title")
@@ -60,9 +67,29 @@ class SeriesView(GridView):
     def describe(self, model: TreeModel | None) -> Content | str:
         raise NotImplementedError
 
+    def on_mount(self) -> None:
+        if self.prefetch_after is not None:
+            self.set_timer(self.prefetch_after, self.prefetch)
+
     def shown(self) -> None:
         self.ensure()
         super().shown()
+
+    def prefetch(self) -> None:
+        """Start computing the model for the current inputs, unless it is known, under way, or has failed."""
+        key = self.inputs()
+        if key is None or key in self.models or self.failure is not None or self._under_way(key):
+            return
+        self._start(key)
+
+    def _under_way(self, key: Hashable) -> bool:
+        return self.computing == key and work_of(self.app).current(self, "model") is not None
+
+    def _start(self, key: Hashable) -> Job[TreeModel]:
+        self.computing = key
+        return work_of(self.app).run(
+            self, "model", lambda job: self.compute(job, key), lambda model: self._computed(key, model), what=self.what
+        )
 
     def ensure(self) -> None:
         """Show the model for the current inputs, computing it as background work the first time."""
@@ -74,9 +101,8 @@ class SeriesView(GridView):
             self._show(key)
             return
         self.table.set_model(None)
-        job = work_of(self.app).run(
-            self, "model", lambda job: self.compute(job, key), lambda model: self._computed(key, model), what=self.what
-        )
+        current = work_of(self.app).current(self, "model")
+        job = current if current is not None and self._under_way(key) else self._start(key)
         self.title_line.update(self.describe(None))
         timers: list[Timer] = []
         timers.append(self.set_interval(0.25, lambda: self._tick(job, timers[0])))
@@ -101,6 +127,7 @@ class SeriesView(GridView):
         return with_texts("  [b $warning]$text[/]", text=text)
 
     def _computed(self, key: Hashable, model: TreeModel) -> None:
+        self.computing = None
         self.models[key] = model
         if key == self.wanted:
             self._show(key)
@@ -114,6 +141,7 @@ class SeriesView(GridView):
 
     def on_work_failed(self, event: WorkFailed) -> None:
         if event.kind == "model":
+            self.computing = None
             self.failure = event.text
             self.title_line.update(self.describe(None))
 

@@ -131,9 +131,20 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
     # ---------------------------------------------------------------- cursor and scrolling
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._scroll_to_cursor()
-        self.refresh()
+        if old != new and self._on_screen(old) and self._on_screen(new):
+            # Only the two rows change: drawing the whole grid again cost most of a key's time.
+            self.refresh_line(old + 1)  # line 0 is the header
+            self.refresh_line(new + 1)
+        else:
+            self._scroll_to_cursor()
+            self.refresh()
         self.post_message(self.Highlighted(self, self.current))
+
+    def _on_screen(self, index: int) -> bool:
+        """Whether row ``index`` is drawn now (so the cursor moving to it scrolls nothing)."""
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        return height >= 2 and top <= index < top + height - 1
 
     @property
     def _width(self) -> int:

@@ -334,3 +334,31 @@ async def test_the_leaks_key_during_the_computation_started_unasked_waits_for_it
         await settle(pilot)
         assert isinstance(grid(app, "leaks").model, LeaksModel) and "clusters" in str(title.render())
         assert calls == [(0, 1, 2)]  # the key waited for the computation under way instead of starting another
+
+
+async def test_a_leak_report_over_the_unasked_bound_waits_for_its_key(monkeypatch):
+    from heaptui.tui.views import leaks
+    from test_tui import wait_for
+
+    calls = []
+    original = leaks.LeaksView.compute
+
+    def counted(self, job, inputs):
+        calls.append(inputs)
+        return original(self, job, inputs)
+
+    monkeypatch.setattr(leaks.LeaksView, "compute", counted)
+    monkeypatch.setattr(leaks.LeaksView, "prefetch_after", 0.05)
+    app = three()
+    nodes = sum(s.node_count for s in app.snapshots)
+    monkeypatch.setattr(leaks, "PREFETCH_NODES", nodes - 1)  # these three are one node too many
+    async with app.run_test(size=(130, 40)) as pilot:
+        view = app.screen.query_one("#leaks", leaks.LeaksView)
+        fired = []
+        view.set_timer(0.3, lambda: fired.append(True))  # after the prefetch's own timer (0.05 s)
+        await wait_for(pilot, lambda: bool(fired), "a timer set after the prefetch's fired")
+        await settle(pilot)
+        assert calls == [] and not view.models  # nothing computed unasked
+        await pilot.press("5")
+        await wait_for(pilot, lambda: (0, 1, 2) in view.models, "the leak report computed once asked")
+        assert calls == [(0, 1, 2)]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .format import Meta
+from .graph import nodes_of_type_named
 from .jit import kernel
 from .jsnames import format_property_name, js_length, js_sort_key
 from .strings import StringTable
@@ -122,12 +123,14 @@ def infer_interface_definitions(strings: StringTable, plain: np.ndarray, first_e
     if plain.size == 0 or property_edge < 0:
         return []
     is_proto = np.zeros(len(strings), dtype=np.bool_)
-    name_length = np.zeros(len(strings), dtype=np.int64)
+    # Two bytes per string (these arrays are per string, beside the dominator tree at the load's peak): a name
+    # longer than the interface name's limit ends the list wherever it is, so its length need not be exact.
+    name_length = np.zeros(len(strings), dtype=np.uint16)
     for index in property_names:
         name = strings[int(index)]
         if name == "__proto__":
             is_proto[index] = True
-        name_length[index] = js_length(format_property_name(name))
+        name_length[index] = min(js_length(format_property_name(name)), 0xFFFF)
     hashes = np.zeros((plain.shape[0], 2), dtype=np.uint64)
     has = _candidate_hashes(plain, first_edge, edge_type, edge_name, property_edge, is_proto, name_length, hashes)
     rows = np.flatnonzero(has)
@@ -200,7 +203,7 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
     contents = {int(i): strings[int(i)] for i in property_names}
     ordered = sorted(set(contents.values()), key=js_sort_key)
     rank_of = {text: r for r, text in enumerate(ordered)}
-    rank = np.zeros(len(strings), dtype=np.int64)
+    rank = np.zeros(len(strings), dtype=np.int32)
     for index, text in contents.items():
         rank[index] = rank_of[text]
     tree = _TreeNode()
@@ -320,7 +323,7 @@ def classify(strings: StringTable, meta: Meta, object_type: int, property_edge: 
     the newer snapshot's.
     """
     class_str = base_class_names(strings, node_type, node_name, meta.node_types)
-    plain = np.flatnonzero((node_type == object_type) & strings.mask_of(["Object"])[node_name]).astype(np.int32)
+    plain = nodes_of_type_named(node_type, node_name, object_type, strings.mask_of(["Object"]))
     mark = np.zeros(len(strings), dtype=np.uint8)
     _mark_property_names(plain, first_edge, edge_type, edge_name, property_edge, mark)
     property_names = np.flatnonzero(mark)

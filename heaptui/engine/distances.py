@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .graph import edges_of
+from .graph import edges_of, nodes_of_type_named
 from .jit import kernel
 from .names import descriptor_edge_allowed
 
@@ -49,20 +49,25 @@ def user_roots(strings: StringTable, types: TypeCodes, node_type: np.ndarray,
 def devtools_distances(strings: StringTable, types: TypeCodes, root: int, node_type: np.ndarray,
                        node_name: np.ndarray, first_edge: np.ndarray, edge_type: np.ndarray, edge_name: np.ndarray,
                        edge_to: np.ndarray, numbered_edge: np.ndarray, ephemerons: EphemeronNames,
-                       ignored: np.ndarray | None = None) -> np.ndarray:
-    """DevTools' distances for every node; ``ignored`` (a byte per node) for the Retainers view."""
-    is_user_root, _ = user_roots(strings, types, node_type, node_name)
+                       ignored: np.ndarray | None = None, queue: np.ndarray | None = None) -> np.ndarray:
+    """DevTools' distances for every node; ``ignored`` (a byte per node) for the Retainers view.
+
+    ``queue`` (int32, at least a slot per node) is the search's queue when given: a load passes an array it no
+    longer needs, so that the search adds only the distances to its peak memory."""
+    # Only the root's children can start the first search: their flags, not an array of n.
+    root_children = edge_to[first_edge[root] : first_edge[root + 1]]
+    user_root_edge, _ = user_roots(strings, types, node_type[root_children], node_name[root_children])
     descriptor_names = strings.mask_of(["(map descriptors)"])
-    descriptors = (node_type == types.array) & descriptor_names[node_name]
     descriptor_allowed = np.ones(len(strings), dtype=np.bool_)
-    descriptor_edges = edges_of(first_edge, np.flatnonzero(descriptors))
+    descriptor_edges = edges_of(first_edge, nodes_of_type_named(node_type, node_name, types.array, descriptor_names))
     named = descriptor_edges[~numbered_edge[edge_type[descriptor_edges]]]
     for index in np.unique(edge_name[named]):
         descriptor_allowed[index] = descriptor_edge_allowed(strings[int(index)])
-    del descriptors, descriptor_edges, named
+    del descriptor_edges, named
     return compute_distances(
-        root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
+        root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, user_root_edge,
         types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
         strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
         descriptor_names, descriptor_allowed, ephemerons.part, ephemerons.part_count,
-        np.empty(0, dtype=np.uint8) if ignored is None else ignored.astype(np.uint8))
+        np.empty(0, dtype=np.uint8) if ignored is None else ignored.astype(np.uint8),
+        np.empty(0, dtype=np.int32) if queue is None else queue)

@@ -15,6 +15,7 @@ from .jit import kernel
 
 build_retainers = kernel("graph", "build_retainers")
 mark_edge_names = kernel("graph", "mark_edge_names")
+nodes_of_type_named = kernel("graph", "nodes_of_type_named")
 
 
 def edge_source(first_edge: np.ndarray, edges: np.ndarray | int) -> np.ndarray | int:

@@ -4,8 +4,7 @@ Phases (each timed, each reported to the progress callback): index
 (retainers, DOM state, page-owned nodes, shallow-size transfer, the edges
 that retain); dominators; retained sizes; classes (the classes' retained
 sizes: class names, interfaces and class keys were worked out beside the
-dominator tree); summary (counts per class, statistics; the distances were
-worked out beside the two before).
+dominator tree); distances; summary (counts per class, statistics).
 
 The compiled passes release the GIL, so on two cores the passes that do not
 need each other's results run side by side (:class:`~.threads.Beside`):
@@ -13,12 +12,15 @@ need each other's results run side by side (:class:`~.threads.Beside`):
 * the retainers (the reverse edges), then the edges that retain, beside the
   page-owned marking, the WeakMap names and the shallow-size transfer;
 * the classes beside the dominator tree, the longest pass, which they do not
-  need; the distances and the statistics beside the retained sizes (after the
-  tree, whose temporaries they would otherwise add to the peak memory).
+  need;
+* the statistics' sums beside the classes' retained sizes and the distances.
 
-Arrays a later phase no longer needs are dropped as soon as possible. The
-peak memory of a load is the dominator pass's: its temporaries, the columns
-and retainers, and the classes' work beside it.
+Arrays a later phase no longer needs are dropped as soon as possible, and the
+passes after the tree work in the tree's dead DFS order (the children lists
+of the classes' retained sizes, then the distances' queue) one after the
+other, so none of them adds an array of n. The peak memory of a load is the
+dominator pass's: its temporaries, the columns and retainers, and the
+classes' work beside it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from . import classes as cls
 from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_sizes
 from .domstate import propagate_dom_state
-from .ephemerons import EphemeronNames, ephemeron_names
+from .ephemerons import ephemeron_names
 from .graph import build_retainers
 from .ownership import mark_page_owned, transfer_shallow_sizes
 from .parse import RawSnapshot
@@ -44,8 +46,8 @@ from .statistics import Statistics, _sums
 from .strings import StringTable
 from .threads import Beside
 
-# The phases a load reports, in order (the distances are worked out beside the dominator tree, in its time).
-PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "summary")
+# The phases a load reports, in order.
+PHASES = ("parse", "index", "dominators", "retained sizes", "classes", "distances", "summary")
 
 
 @contextmanager
@@ -148,20 +150,6 @@ def build_index(
             root, first_edge, edge_to, first_retainer, retainer_edge, essential_bits, scratch
         )
         del essential_bits
-        # The distances next to the retained sizes rather than the tree: their arrays and the tree's
-        # temporaries are never alive together (the peak memory of a load is the tree's).
-        distances = Beside(
-            "distances",
-            _distances_statistics,
-            classes,
-            raw,
-            types,
-            strings,
-            shallow,
-            first_retainer,
-            numbered_edge,
-            ephemerons,
-        )
 
     with _timed(timings, "retained sizes", report):
         retained = retained_sizes(dominator, order, shallow, scratch)
@@ -170,19 +158,36 @@ def build_index(
     with _timed(timings, "classes", report):
         class_id, class_table, interfaces, took = classes.result(waiting("classes"))
         timings["classes (beside)"] = took
+        # The classes have added their names: from here on the strings are only read, by two threads.
+        sums = Beside("statistics", _statistics_sums, raw, types, strings, shallow, first_retainer)
         no_mask = np.empty(0, dtype=np.uint8)
-        # After the distances: the two passes' temporaries would otherwise add up at the load's peak.
-        side = distances.result(waiting("classes"))
-        # The DFS order is done with: its array holds the dominator tree's children lists.
+        # The DFS order is done with: its array holds the dominator tree's children lists, then the distances'
+        # queue, so neither pass adds an array of n to the load's peak (the dominator tree's).
         class_retained = cls.class_retained_sizes(
             class_id, len(class_table), shallow, retained, dominator, root, no_mask, order
         )
+
+    with _timed(timings, "distances", report):
+        distances = devtools_distances(
+            strings,
+            types,
+            root,
+            node_type,
+            node_name,
+            first_edge,
+            edge_type,
+            edge_name,
+            edge_to,
+            numbered_edge,
+            ephemerons,
+            queue=order,
+        )
         del order
+        statistics_sums = sums.result(waiting("distances"))
 
     with _timed(timings, "summary", report):
-        timings["distances (beside)"] = side["took"]
         extra = meta.extra_native_bytes
-        statistics = _totals(side["sums"], int(retained[root]) + extra, extra, raw.node_count, raw.edge_count)
+        statistics = _totals(statistics_sums, int(retained[root]) + extra, extra, raw.node_count, raw.edge_count)
         snapshot = Snapshot(
             path=path,
             meta=meta,
@@ -201,7 +206,7 @@ def build_index(
             edge_to=edge_to,
             first_retainer=first_retainer,
             retainer_edge=retainer_edge,
-            distances=side["distances"],
+            distances=distances,
             dominator=dominator,
             retained=retained,
             class_id=class_id,
@@ -239,36 +244,6 @@ def _classes(raw: RawSnapshot, types: TypeCodes, strings: StringTable) -> tuple[
         raw.locations,
     )
     return class_id, class_table, interfaces, time.perf_counter() - started
-
-
-def _distances_statistics(
-    classes: Beside[tuple[Any, ...]],
-    raw: RawSnapshot,
-    types: TypeCodes,
-    strings: StringTable,
-    shallow: np.ndarray,
-    first_retainer: np.ndarray,
-    numbered_edge: np.ndarray,
-    ephemerons: EphemeronNames,
-) -> dict[str, Any]:
-    """The distances and the statistics' sums, once the classes are done (only one thread uses the strings)."""
-    classes.result()
-    started = time.perf_counter()
-    distances = devtools_distances(
-        strings,
-        types,
-        raw.meta.root_ordinal,
-        raw.node_type,
-        raw.node_name,
-        raw.first_edge,
-        raw.edge_type,
-        raw.edge_name,
-        raw.edge_to,
-        numbered_edge,
-        ephemerons,
-    )
-    sums = _statistics_sums(raw, types, strings, shallow, first_retainer)
-    return {"distances": distances, "sums": sums, "took": time.perf_counter() - started}
 
 
 def _statistics_sums(

@@ -29,6 +29,7 @@ import numpy as np
 from .format import parse_meta
 from .jit import as_python
 from .parse import RawSnapshot, open_input, validate
+from .parse.sections import narrow_ints
 from .strings import StringTable
 
 # Above this much JSON the Python kernels take longer than compiling them.
@@ -167,6 +168,7 @@ def read_small(path: str | os.PathLike[str]) -> RawSnapshot | None:
         sections: dict[str, Any] = {
             key: _integers(document.get(key, [])) for key in ("locations", "samples", "trace_function_infos")
         }
+        sections["locations"] = narrow_ints(sections["locations"])
     except Exception:  # not JSON, not a snapshot, not integers: the normal reader says what
         return None
     nf, ef = meta.node_field_count, meta.edge_field_count

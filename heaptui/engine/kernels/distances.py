@@ -53,19 +53,23 @@ def _bfs(queue, head, tail, distances, pending, first_edge, edge_type, edge_name
 
 
 @njit(cache=True, nogil=True)
-def compute_distances(root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, is_user_root,
+def compute_distances(root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, user_root_edge,
                       weak_edge, internal_edge, hidden_node, array_node, numbered_edge, is_native_context_name,
                       is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemeron_part,
-                      ephemeron_part_count, ignored):
-    """DevTools' node distances (int32), with ``ignored`` nodes (retainers view) treated as absent."""
+                      ephemeron_part_count, ignored, spare_queue):
+    """DevTools' node distances (int32), with ``ignored`` nodes (retainers view) treated as absent.
+
+    ``user_root_edge``: per edge of the root, whether it leads to a user root. ``spare_queue`` holds the
+    search's queue when it has a slot per node."""
     n = first_edge.shape[0] - 1
     distances = np.full(n, NO_DISTANCE, dtype=np.int32)
-    queue = np.empty(n, dtype=np.int32)
+    queue = spare_queue[:n] if spare_queue.shape[0] >= n else np.empty(n, dtype=np.int32)
     pending = np.zeros(max(ephemeron_part_count, 1), dtype=np.uint8)
     tail = 0
-    for e in range(first_edge[root], first_edge[root + 1]):
+    first = first_edge[root]
+    for e in range(first, first_edge[root + 1]):
         w = edge_to[e]
-        if is_user_root[w] and distances[w] == NO_DISTANCE:
+        if user_root_edge[e - first] and distances[w] == NO_DISTANCE:
             distances[w] = 1
             queue[tail] = w
             tail += 1

@@ -37,6 +37,24 @@ def mark_edge_names(edge_type, edge_name, wanted_type, mark):
     return mark
 
 
+@njit(cache=True, nogil=True)
+def nodes_of_type_named(node_type, node_name, wanted_type, name_mask):
+    """Ordinals (int32, ascending) of the nodes of ``wanted_type`` whose name string is set in ``name_mask``:
+    numpy's ``flatnonzero((node_type == t) & mask[node_name])`` makes three boolean arrays of n and an int64
+    result on the way, 56 MB on 14M nodes while the dominator tree holds the load's peak beside it."""
+    count = 0
+    for v in range(node_type.shape[0]):
+        if node_type[v] == wanted_type and name_mask[node_name[v]]:
+            count += 1
+    out = np.empty(count, dtype=np.int32)
+    k = 0
+    for v in range(node_type.shape[0]):
+        if node_type[v] == wanted_type and name_mask[node_name[v]]:
+            out[k] = v
+            k += 1
+    return out
+
+
 @njit(cache=True, nogil=True, inline="always")
 def bisect_edge(first_edge, e, lo, hi):
     """The node whose edge range holds edge ``e``, given first_edge[lo] <= e < first_edge[hi]."""

@@ -26,7 +26,7 @@ from . import limits
 from .files import GZIP_MAGIC, PositionalFile, open_snapshot_file
 from .raw import RawSnapshot, validate
 from .reader import Reader, Stream, nesting_depth, next_section, open_object, read_header_value
-from .sections import read_edges, read_int_array, read_nodes, read_strings
+from .sections import narrow_ints, read_edges, read_int_array, read_nodes, read_strings
 from .side_by_side import Declined, SideBySide
 
 
@@ -281,7 +281,7 @@ def _read_sections(
     raw = RawSnapshot(
         meta=meta,
         strings=strings,
-        locations=sections.get("locations", np.empty(0, dtype=np.int64)),
+        locations=narrow_ints(sections.get("locations", np.empty(0, dtype=np.int64))),
         samples=sections.get("samples", np.empty(0, dtype=np.int64)),
         trace_function_infos=sections.get("trace_function_infos", np.empty(0, dtype=np.int64)),
         trace_tree=trace_tree,

@@ -28,7 +28,7 @@ class RawSnapshot:
     edge_name: np.ndarray  # uint32: string index, or the element/hidden index
     edge_to: np.ndarray  # int32, target node ordinal
     strings: StringTable
-    locations: np.ndarray  # int64, flat, location_fields per row
+    locations: np.ndarray  # int32 (int64 if a value needs it), flat, location_fields per row
     samples: np.ndarray  # int64, flat, sample_fields per row
     trace_function_infos: np.ndarray  # int64, flat
     trace_tree: bytes | None  # raw JSON of the allocation trace tree

@@ -193,6 +193,14 @@ def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
     return out
 
 
+def narrow_ints(values: np.ndarray) -> np.ndarray:
+    """``values`` as int32 when every one fits (a 1 GB snapshot's locations: 46 -> 23 MB for the whole session)."""
+    info = np.iinfo(np.int32)
+    if values.size and (int(values.min()) < info.min or int(values.max()) > info.max):
+        return values
+    return values.astype(np.int32)
+
+
 def read_int_array(reader: Reader, what: str) -> np.ndarray:
     """An array of unknown length: filled in blocks, joined once at the end."""
     block = 1 << 20

@@ -133,10 +133,15 @@ def infer_interface_definitions(strings: StringTable, plain: np.ndarray, first_e
         name_length[index] = min(js_length(format_property_name(name)), 0xFFFF)
     hashes = np.zeros((plain.shape[0], 2), dtype=np.uint64)
     has = _candidate_hashes(plain, first_edge, edge_type, edge_name, property_edge, is_proto, name_length, hashes)
+    # Each array dropped once done: this runs beside the dominator tree, at the load's peak memory.
+    del is_proto, name_length
     rows = np.flatnonzero(has)
+    del has
     if rows.size == 0:
         return []
-    _, first_row, counts = np.unique(_hash_rows(hashes[rows]), return_index=True, return_counts=True)
+    hashes = hashes[rows]
+    _, first_row, counts = np.unique(_hash_rows(hashes), return_index=True, return_counts=True)
+    del hashes
     min_count = max(MIN_OBJECT_COUNT_PER_INTERFACE, plain.shape[0] / MIN_OBJECT_PROPORTION_PER_INTERFACE)
     keep = counts >= min_count
     first_object = rows[first_row[keep]]
@@ -224,12 +229,14 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
             node.match = (len(properties), position, definition.name)
     hashes = np.zeros((plain.shape[0], 2), dtype=np.uint64)
     _property_set_hashes(plain, first_edge, edge_type, edge_name, property_edge, rank, hashes)
+    del rank  # an int per string; the few groups below look their names' ranks up by text
     _, first_row, inverse = np.unique(_hash_rows(hashes), return_index=True, return_inverse=True)
+    del hashes
     initial = (0, 1 << 62, "")
     group_class = np.full(first_row.shape[0], -1, dtype=np.int64)
     for g, row in enumerate(first_row):
         v = int(plain[row])
-        props = sorted(int(rank[edge_name[e]]) for e in range(int(first_edge[v]), int(first_edge[v + 1]))
+        props = sorted(rank_of[contents[int(edge_name[e])]] for e in range(int(first_edge[v]), int(first_edge[v + 1]))
                        if edge_type[e] == property_edge)
         states = [tree]
         match = _better(initial, tree.match)

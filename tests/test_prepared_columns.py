@@ -8,6 +8,7 @@ without them.
 from __future__ import annotations
 
 import gzip
+import threading
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from test_side_by_side import _corruptions
 from conftest import fixture_path
 from heaptui.engine.errors import SnapshotError
 from heaptui.engine.parse import limits, read_header, read_snapshot
+from heaptui.engine.parse import prepared as prepared_module
 from heaptui.engine.parse.prepared import PreparedColumns, fault_in
 
 
@@ -37,24 +39,25 @@ def test_the_parse_writes_into_the_prepared_columns_and_reads_the_same(tmp_path,
     prepared = PreparedColumns(path)
     meta = read_header(path)
     # What the parse will be handed, looked at (not taken) to see that it is what the parse returns.
-    prepared._thread.join()
-    nodes, edges = prepared._nodes, prepared._edges
+    prepared._allocated.wait()
+    nodes, edges = prepared._nodes.columns, prepared._edges.columns
     assert nodes is not None and edges is not None
     raw = read_snapshot(path, prepared=prepared)
     assert raw.edge_to is edges[0]["to_node"] and raw.node_id is nodes[0]["id"] and raw.first_edge is nodes[2]
     assert len(raw.edge_to) == meta.edge_count and len(raw.node_id) == meta.node_count
     assert _same_raw(raw, read_snapshot(path)) == []
-    assert prepared._nodes is None and prepared._edges is None  # handed over, or dropped at the end of the read
+    assert prepared._nodes.columns is None and prepared._edges.columns is None  # handed over
 
 
 def test_columns_prepared_for_another_header_are_not_used(tmp_path):
     one, other = _plain(tmp_path, "leaky-1"), _plain(tmp_path, "leaky-3")
     prepared = PreparedColumns(one)
-    prepared._thread.join()
-    theirs = prepared._edges[0]["to_node"]  # type: ignore[index]
+    prepared._allocated.wait()
+    theirs = prepared._edges.columns[0]["to_node"]  # type: ignore[index]
     raw = read_snapshot(other, prepared=prepared)
     assert raw.edge_to is not theirs
     assert _same_raw(raw, read_snapshot(other)) == []
+    assert prepared._nodes.columns is None and prepared._edges.columns is None  # dropped at the end of the read
 
 
 def test_a_compressed_file_gets_nothing_prepared():
@@ -81,14 +84,47 @@ def test_counts_the_file_cannot_hold_get_no_memory(tmp_path):
     end = text.index(b",", count)
     path.write_bytes(text[:count] + b"900000000000" + text[end:])
     prepared = PreparedColumns(path)
-    prepared._thread.join()
-    assert prepared._nodes is None and prepared._edges is None
+    prepared._allocated.wait()
+    assert prepared._nodes.columns is None and prepared._edges.columns is None
     with pytest.raises(SnapshotError, match="edge_count"):
         read_snapshot(path, prepared=prepared)
 
 
-def test_fault_in_writes_one_byte_a_page_and_nothing_past_the_array():
+def test_fault_in_writes_one_byte_a_page_and_nothing_past_the_array(monkeypatch):
     backing = np.full(3 * 4096 + 100, 7, dtype=np.uint8)
     column = backing[10 : 10 + 2 * 4096 + 50].view()
-    fault_in(column)
+    assert fault_in(column)
     assert np.flatnonzero(backing == 0).tolist() == [10, 10 + 4096, 10 + 2 * 4096]
+    # In steps (a step of two pages here), stopping at the first step after it is wanted.
+    monkeypatch.setattr(prepared_module, "STEP", 2 * 4096)
+    backing[:] = 7
+    assert fault_in(column, threading.Event())
+    assert np.flatnonzero(backing == 0).tolist() == [10, 10 + 4096, 10 + 2 * 4096]
+    backing[:] = 7
+    wanted = threading.Event()
+    wanted.set()
+    assert not fault_in(column, wanted)
+    assert not (backing == 0).any()
+
+
+def test_the_parse_takes_columns_while_they_are_still_faulted_in(tmp_path, monkeypatch):
+    """The parse never waits for the faulting: it stops at the next step, and the scan writes every value."""
+    path = _plain(tmp_path, "leaky-3")
+    steps = threading.Semaphore(0)
+    original = prepared_module.fault_in
+
+    def slow(array, wanted=None):  # one step, then wait for the parse to want the columns
+        monkeypatch.setattr(prepared_module, "STEP", 4096)
+        data = array.reshape(-1).view(np.uint8)
+        data[0] = 0
+        steps.release()
+        assert wanted is not None and wanted.wait(60)
+        return original(array, wanted)
+
+    monkeypatch.setattr(prepared_module, "fault_in", slow)
+    prepared = PreparedColumns(path)
+    assert steps.acquire(timeout=60), "the faulting thread never started"
+    raw = read_snapshot(path, prepared=prepared)
+    prepared._thread.join(60)
+    assert not prepared._thread.is_alive()
+    assert _same_raw(raw, read_snapshot(path)) == []

@@ -32,68 +32,104 @@ from .files import is_compressed
 from .sections import edge_columns, node_columns
 
 PAGE = 4096
+# Pages are faulted in this many bytes at a time, between which the parse may take the columns over.
+STEP = 4 << 20
+
+Nodes = tuple[dict[str, np.ndarray], dict[str, int], np.ndarray]
+Edges = tuple[dict[str, np.ndarray], dict[str, int]]
 
 
-def fault_in(array: np.ndarray) -> None:
-    """Write one byte of every page of a fresh (contiguous) array, so later writes meet no page faults."""
-    array.reshape(-1).view(np.uint8)[::PAGE] = 0
+def fault_in(array: np.ndarray, wanted: threading.Event | None = None) -> bool:
+    """Write one byte of every page of a fresh (contiguous) array, so later writes meet no page faults.
+
+    Stops early once ``wanted`` is set; whether it went through the whole array.
+    """
+    data = array.reshape(-1).view(np.uint8)
+    for start in range(0, data.shape[0], STEP):
+        if wanted is not None and wanted.is_set():
+            return False
+        data[start : start + STEP : PAGE] = 0
+    return True
+
+
+class _Section:
+    """The columns of one array, and what keeps the faulting thread and the parse from writing them together."""
+
+    def __init__(self) -> None:
+        self.columns: Nodes | Edges | None = None
+        self.wanted = threading.Event()  # the parse asks for the columns: stop faulting them in
+        self.lock = threading.Lock()  # held while pages of the columns are written here
+
+    def fault_in(self, arrays: list[np.ndarray]) -> None:
+        with self.lock:
+            for array in arrays:
+                if not fault_in(array, self.wanted):
+                    return
+
+    def take(self) -> Nodes | Edges | None:
+        self.wanted.set()
+        with self.lock:  # the faulting thread has let go of them (the scan may write them now)
+            columns, self.columns = self.columns, None
+        return columns
 
 
 class PreparedColumns:
     """The columns of one file's nodes and edges, made on a thread started at construction.
 
     :meth:`nodes` and :meth:`edges` hand them over (once each) when the header
-    the parse read is the one they were made for, and None otherwise.
+    the parse read is the one they were made for, and None otherwise. The
+    parse waits only for the header to be read and the columns allocated
+    (milliseconds): pages not yet faulted in when it takes the columns are
+    left to the scan, as without this.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = path
         self._meta: Meta | None = None
-        self._nodes: tuple[dict[str, np.ndarray], dict[str, int], np.ndarray] | None = None
-        self._edges: tuple[dict[str, np.ndarray], dict[str, int]] | None = None
+        self._nodes = _Section()
+        self._edges = _Section()
+        self._allocated = threading.Event()  # set when the columns exist, or when there will be none
         self._thread = threading.Thread(target=self._prepare, name="heaptui-columns", daemon=True)
         self._thread.start()
 
     def _prepare(self) -> None:
         try:
-            if is_compressed(self.path):
-                return  # read in line, and gunzipping is slower than faulting pages in: nothing to gain
-            meta = read_header(self.path)
-            # Counts the file cannot hold get no memory here: the parse refuses them.
-            check_counts_fit(meta, os.path.getsize(self.path), self.path, plain=True)
-            nodes = node_columns(meta)
-            columns, _, first_edge = nodes
-            fault_in(first_edge)
-            for name, column in columns.items():
-                if name != "edge_count":  # a view of first_edge
-                    fault_in(column)
-            self._meta, self._nodes = meta, nodes
-            edges = edge_columns(meta)
-            for column in edges[0].values():
-                fault_in(column)
-            self._edges = edges
+            self._allocate()
         except Exception:  # only a speed-up: the parse finds and says what is wrong
-            pass
+            self._meta = self._nodes.columns = self._edges.columns = None
+        finally:
+            self._allocated.set()
+        nodes, edges = self._nodes.columns, self._edges.columns
+        if nodes is not None and edges is not None:
+            columns, _, first_edge = nodes
+            # edge_count is a view of first_edge
+            self._nodes.fault_in([first_edge, *(c for name, c in columns.items() if name != "edge_count")])
+            self._edges.fault_in(list(edges[0].values()))
+
+    def _allocate(self) -> None:
+        if is_compressed(self.path):
+            return  # read in line, and gunzipping is slower than faulting pages in: nothing to gain
+        meta = read_header(self.path)
+        # Counts the file cannot hold get no memory here: the parse refuses them.
+        check_counts_fit(meta, os.path.getsize(self.path), self.path, plain=True)
+        self._nodes.columns = node_columns(meta)
+        self._edges.columns = edge_columns(meta)
+        self._meta = meta
 
     def _ready_for(self, meta: Meta) -> bool:
-        self._thread.join()
+        self._allocated.wait()
         return self._meta is not None and self._meta == meta
 
-    def nodes(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int], np.ndarray] | None:
-        """:func:`~.sections.node_columns` of ``meta``, faulted in, or None."""
-        if not self._ready_for(meta):
-            return None
-        nodes, self._nodes = self._nodes, None
-        return nodes
+    def nodes(self, meta: Meta) -> Nodes | None:
+        """:func:`~.sections.node_columns` of ``meta``, faulted in as far as the time allowed, or None."""
+        return self._nodes.take() if self._ready_for(meta) else None  # type: ignore[return-value]
 
-    def edges(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int]] | None:
-        """:func:`~.sections.edge_columns` of ``meta``, faulted in, or None."""
-        if not self._ready_for(meta):
-            return None
-        edges, self._edges = self._edges, None
-        return edges
+    def edges(self, meta: Meta) -> Edges | None:
+        """:func:`~.sections.edge_columns` of ``meta``, faulted in as far as the time allowed, or None."""
+        return self._edges.take() if self._ready_for(meta) else None  # type: ignore[return-value]
 
     def drop(self) -> None:
-        """Let go of what was not handed over (after the thread ends), so that it is freed with the parse."""
-        self._thread.join()
-        self._nodes = self._edges = None
+        """Let go of what was not handed over, so that it is freed with the parse (stopping the faulting)."""
+        self._allocated.wait()
+        self._nodes.take()
+        self._edges.take()

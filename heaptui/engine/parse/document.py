@@ -12,7 +12,7 @@ import gzip
 import io
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -27,10 +27,7 @@ from .files import GZIP_MAGIC, PositionalFile, open_snapshot_file
 from .raw import RawSnapshot, validate
 from .reader import Reader, Stream, nesting_depth, next_section, open_object, read_header_value
 from .sections import read_edges, read_int_array, read_nodes, read_strings
-from .side_by_side import Declined, SideBySide
-
-if TYPE_CHECKING:
-    from .prepared import PreparedColumns
+from .side_by_side import Declined, MadeColumns, SideBySide
 
 
 def read_header(path: str | os.PathLike[str]) -> Meta:
@@ -92,7 +89,7 @@ def read_snapshot(
     path: str | os.PathLike[str],
     report: ProgressCallback = no_progress,
     salvage: bool = False,
-    prepared: PreparedColumns | None = None,
+    prepared: MadeColumns | None = None,
 ) -> RawSnapshot:
     """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta.
 
@@ -109,7 +106,7 @@ def read_snapshot(
 
 
 def _read_snapshot(
-    path: str | os.PathLike[str], report: ProgressCallback, salvage: bool, prepared: PreparedColumns | None
+    path: str | os.PathLike[str], report: ProgressCallback, salvage: bool, prepared: MadeColumns | None
 ) -> RawSnapshot:
     room = headroom()
     budget = None if room is None else room.bytes * 9 // 10
@@ -143,7 +140,7 @@ def _read_side_by_side(
     report: ProgressCallback,
     budget: int | None,
     room: str,
-    prepared: PreparedColumns | None = None,
+    prepared: MadeColumns | None = None,
 ) -> RawSnapshot:
     """An uncompressed file, its nodes and edges scanned on threads of their own; Declined when in doubt."""
     positional = PositionalFile(stream.fileno())

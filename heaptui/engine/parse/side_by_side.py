@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,11 +31,18 @@ from . import limits
 from .reader import Reader
 from .sections import check_count, check_node_count, column_scanner, edge_columns, finish_nodes, node_columns
 
-if TYPE_CHECKING:
-    from .prepared import PreparedColumns
-
 _CLOSE = b"]"
 Step = Callable[[np.ndarray, int, int, np.ndarray], int]
+
+
+class MadeColumns(Protocol):
+    """Columns made before the parse (:class:`~.prepared.PreparedColumns`), each handed over once, or None."""
+
+    def nodes(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int], np.ndarray] | None: ...
+
+    def edges(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int]] | None: ...
+
+    def drop(self) -> None: ...
 
 
 class Declined(Exception):
@@ -139,7 +146,7 @@ class _Section:
 class SideBySide:
     """The side-by-side scans of one read: started by the top-level reader, collected at its end."""
 
-    def __init__(self, fd: int, path: object, prepared: PreparedColumns | None = None) -> None:
+    def __init__(self, fd: int, path: object, prepared: MadeColumns | None = None) -> None:
         self.fd = fd
         self.path = path
         self.prepared = prepared  # columns made (and faulted in) before the parse, if any

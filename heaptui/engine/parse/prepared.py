@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -56,7 +57,7 @@ class _Section:
     """The columns of one array, and what keeps the faulting thread and the parse from writing them together."""
 
     def __init__(self) -> None:
-        self.columns: Nodes | Edges | None = None
+        self.columns: Any = None  # Nodes or Edges, or None
         self.wanted = threading.Event()  # the parse asks for the columns: stop faulting them in
         self.lock = threading.Lock()  # held while pages of the columns are written here
 
@@ -66,7 +67,7 @@ class _Section:
                 if not fault_in(array, self.wanted):
                     return
 
-    def take(self) -> Nodes | Edges | None:
+    def take(self) -> Any:
         self.wanted.set()
         with self.lock:  # the faulting thread has let go of them (the scan may write them now)
             columns, self.columns = self.columns, None
@@ -122,11 +123,13 @@ class PreparedColumns:
 
     def nodes(self, meta: Meta) -> Nodes | None:
         """:func:`~.sections.node_columns` of ``meta``, faulted in as far as the time allowed, or None."""
-        return self._nodes.take() if self._ready_for(meta) else None  # type: ignore[return-value]
+        nodes: Nodes | None = self._nodes.take() if self._ready_for(meta) else None
+        return nodes
 
     def edges(self, meta: Meta) -> Edges | None:
         """:func:`~.sections.edge_columns` of ``meta``, faulted in as far as the time allowed, or None."""
-        return self._edges.take() if self._ready_for(meta) else None  # type: ignore[return-value]
+        edges: Edges | None = self._edges.take() if self._ready_for(meta) else None
+        return edges
 
     def drop(self) -> None:
         """Let go of what was not handed over, so that it is freed with the parse (stopping the faulting)."""

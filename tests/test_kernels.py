@@ -471,14 +471,25 @@ _SUMMARY_IN_PROCESS = (
     "    cpu_target.target_context.refresh()\n"
     "s = load_snapshot(sys.argv[1])\n"
     "rows = [(r.name, r.count, r.shallow_size, r.retained_size) for r in s.summary()]\n"
-    "print(json.dumps({'rows': rows, 'registries': 'numba.np.random.legacy' in sys.modules}))\n"
+    "arrayobj = 'numba.np.arrayobj' in sys.modules\n"
+    "import numba, numpy as np\n"
+    "@numba.njit  # compiled after the load: numba's np.empty and argsort, whose environments the kernels hold too\n"
+    "def after(n):\n"
+    "    a = np.empty(n, dtype=np.int64)\n"
+    "    for i in range(n):\n"
+    "        a[i] = (7 * i) % n\n"
+    "    return [int(x) for x in np.argsort(a)[:4]]\n"
+    "print(json.dumps({'rows': rows, 'registries': 'numba.np.random.legacy' in sys.modules, 'arrayobj': arrayobj,\n"
+    "                  'compiled after': after(10)}))\n"
 )
 
 
 def test_compiled_kernels_load_without_numbas_compiler_registries():
     """A load from compiled kernels skips numba's registries (a fifth of a second) and answers as numba's own way.
 
-    The marker is a module only numba's registries import (its random generators: no kernel uses them).
+    The marker is a module only numba's registries import (its random generators: no kernel uses them); numba's
+    array implementations (``numba.np.arrayobj``), which the kernels' environments name, are not imported either.
+    A function compiled afterwards in the same process still works.
 
     The first process may compile (a new kernels directory); the next two load what it left, one the lean way,
     one after installing every registry as numba's own cache load does.
@@ -501,8 +512,10 @@ def test_compiled_kernels_load_without_numbas_compiler_registries():
 
     if _checked(numba.__version__):
         assert runs["lean"]["registries"] is False, "loading compiled kernels installed numba's compiler registries"
+        assert runs["lean"]["arrayobj"] is False, "loading compiled kernels imported numba's array implementations"
     else:  # a numba the lean load was not checked against loads numba's own way
         assert runs["lean"]["registries"] is True
     assert runs["refreshed"]["registries"] is True
     assert runs["lean"]["rows"] == runs["refreshed"]["rows"] == runs["first"]["rows"]
+    assert all(run["compiled after"] == [0, 3, 6, 9] for run in runs.values())
     assert len(runs["lean"]["rows"]) > 10

@@ -49,6 +49,7 @@ def side(monkeypatch):
     monkeypatch.setattr(limits, "SIDE_BY_SIDE_ABOVE", 0)
     monkeypatch.setattr(limits, "SPLIT_ABOVE", 0)
     monkeypatch.setattr(limits, "CHUNK_SIZE", 4096)
+    monkeypatch.setattr(limits, "PIECE_CHUNK", 4096)
     return threaded
 
 

@@ -11,6 +11,17 @@ with the runtime initialised and the refresh left to the first compile, which
 does it itself (numba's ``CompilerBase`` refreshes both contexts): a first run,
 or any kernel whose cached code does not match, compiles exactly as before.
 
+The same goes for the environments the cached code carries: one for each
+function it holds, numba's own included (the kernels inline numba's
+``np.empty``, so 72 of them name ``numba.np.arrayobj``). numba rebuilds each
+over its module's globals, importing the module: ``numba.np.arrayobj`` and
+``numba.np.arraymath`` cost a tenth of a second that way, for globals that
+compiled nopython code never reads (only object mode's lowering looks
+globals up; nopython code reads an environment's constants, which come
+with it). So while a kernel of heaptui's loads, an environment of a numba
+module not yet imported is made over a stand-in holding the module's name
+(what pickling it again reads), and the module is left to whoever compiles.
+
 The change is narrow: only kernels of heaptui's own modules, only numba's CPU
 target, and only when numba's cache has the methods it relies on; anything
 else (a program's own numba functions, another numba) goes through numba's own
@@ -19,11 +30,13 @@ load unchanged.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
 _lock = threading.Lock()
 _done = False
+_loading = threading.local()  # .ours: this thread is loading a kernel of heaptui's
 # The numba releases whose cache load this was read against and tested on (numba.core.caching.Cache.load_overload
 # is refresh() then _load_overload()); any other loads kernels numba's own way until checked and added here.
 CHECKED_NUMBA = ((0, 68),)
@@ -52,7 +65,7 @@ def load_kernels_lean() -> None:
         _done = True
         try:
             import numba
-            from numba.core import caching
+            from numba.core import caching, environment
             from numba.core.cpu import CPUContext
             from numba.core.runtime import rtsys
         except ImportError:  # another numba than the one this was written for: its own load
@@ -65,13 +78,52 @@ def load_kernels_lean() -> None:
             hasattr(cache_class, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")
         ):
             return
+        lean_environments = _lean_environments(environment)
 
         def load_overload(self: Any, sig: Any, target_context: Any) -> Any:
             if not (isinstance(target_context, CPUContext) and _ours(self)):
                 return original(self, sig, target_context)
             rtsys.initialize(target_context)  # what the refresh did that loaded code needs: the runtime
-            with self._guard_against_spurious_io_errors():
-                return self._load_overload(sig, target_context)
+            _loading.ours = lean_environments
+            try:
+                with self._guard_against_spurious_io_errors():
+                    return self._load_overload(sig, target_context)
+            finally:
+                _loading.ours = False
             return None  # an I/O error the guard swallowed: numba then compiles (as its own load does)
 
         setattr(cache_class, "load_overload", load_overload)  # noqa: B010 (mypy: a method is not assigned to)
+
+
+def _lean_environments(environment: Any) -> bool:
+    """Make numba's environments of modules not yet imported without importing them, while a kernel of ours loads.
+
+    Whether it could (numba's ``_rebuild_env`` and ``Environment`` as read for :data:`CHECKED_NUMBA`).
+    """
+    original = getattr(environment, "_rebuild_env", None)
+    memo = getattr(getattr(environment, "Environment", None), "_memo", None)
+    if original is None or memo is None or not hasattr(environment, "lookup_environment"):
+        return False
+
+    def rebuild_env(modname: Any, consts: Any, env_name: Any) -> Any:
+        if not (
+            getattr(_loading, "ours", False)
+            and isinstance(modname, str)
+            and modname.startswith("numba.")
+            and modname not in sys.modules
+        ):
+            return original(modname, consts, env_name)
+        env = environment.lookup_environment(env_name)
+        if env is not None:
+            return env
+        env = environment.Environment({"__name__": modname})  # globals only object mode reads
+        env.consts[:] = consts
+        env.env_name = env_name
+        memo[env_name] = env
+        return env
+
+    # Pickled by reference, as numba's own: what an environment saved in a compiled kernel names (and calls on load).
+    rebuild_env.__module__ = environment.__name__
+    rebuild_env.__qualname__ = rebuild_env.__name__ = "_rebuild_env"
+    environment._rebuild_env = rebuild_env
+    return True

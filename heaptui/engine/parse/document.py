@@ -27,7 +27,7 @@ from .files import GZIP_MAGIC, PositionalFile, open_snapshot_file
 from .raw import RawSnapshot, validate
 from .reader import Reader, Stream, nesting_depth, next_section, open_object, read_header_value
 from .sections import narrow_ints, read_edges, read_int_array, read_nodes, read_strings
-from .side_by_side import Declined, SideBySide
+from .side_by_side import Declined, MadeColumns, SideBySide
 
 
 def read_header(path: str | os.PathLike[str]) -> Meta:
@@ -86,14 +86,28 @@ def check_counts_fit(meta: Meta, text_bound: int, path: object, plain: bool = Fa
 
 
 def read_snapshot(
-    path: str | os.PathLike[str], report: ProgressCallback = no_progress, salvage: bool = False
+    path: str | os.PathLike[str],
+    report: ProgressCallback = no_progress,
+    salvage: bool = False,
+    prepared: MadeColumns | None = None,
 ) -> RawSnapshot:
     """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta.
 
     With ``salvage``, a file that ends early (a process killed while writing
     it) gives what was complete: every node, the edges read so far, the strings
     read so far (the others named ``(lost)``); ``RawSnapshot.lost`` says what is missing.
+    ``prepared``: the nodes' and edges' columns made beforehand (:mod:`.prepared`), used when they fit.
     """
+    try:
+        return _read_snapshot(path, report, salvage, prepared)
+    finally:
+        if prepared is not None:
+            prepared.drop()  # what was not used (a declined read, a bad file) is freed now
+
+
+def _read_snapshot(
+    path: str | os.PathLike[str], report: ProgressCallback, salvage: bool, prepared: MadeColumns | None
+) -> RawSnapshot:
     room = headroom()
     budget = None if room is None else room.bytes * 9 // 10
     room_text = "" if room is None else room.describe()
@@ -101,7 +115,7 @@ def read_snapshot(
     with stream:
         if not isinstance(stream, gzip.GzipFile) and not salvage and file_size > limits.SIDE_BY_SIDE_ABOVE:
             try:
-                return _read_side_by_side(stream, file_size, path, report, budget, room_text)
+                return _read_side_by_side(stream, file_size, path, report, budget, room_text, prepared)
             except Declined:
                 stream.seek(0)  # the in-line read below says what is wrong, as it always has
         mapped = None if isinstance(stream, gzip.GzipFile) else os.fspath(path)
@@ -126,10 +140,11 @@ def _read_side_by_side(
     report: ProgressCallback,
     budget: int | None,
     room: str,
+    prepared: MadeColumns | None = None,
 ) -> RawSnapshot:
     """An uncompressed file, its nodes and edges scanned on threads of their own; Declined when in doubt."""
     positional = PositionalFile(stream.fileno())
-    side = SideBySide(stream.fileno(), path)
+    side = SideBySide(stream.fileno(), path, prepared)
     try:
         return _read(
             positional,
@@ -161,7 +176,9 @@ def _read(
     room: str = "",
     side: SideBySide | None = None,
 ) -> RawSnapshot:
-    reader = Reader(stream, path, consumed, file_size if mapped is not None else 0)
+    # Beside the threads, this one reads only the small sections and the strings: a small buffer does.
+    chunk = limits.PIECE_CHUNK if side is not None else 0
+    reader = Reader(stream, path, consumed, file_size if mapped is not None else 0, chunk)
     reader.mapped = mapped
     reader.salvage = salvage
     reader.plain = plain  # file_size is the size of the JSON text itself
@@ -180,7 +197,6 @@ def _bound_by_the_header(reader: Reader, meta: Meta) -> None:
     as the counts' numbers and that budget's worth of strings can take, and a gigabyte more.
     """
     if reader.budget is not None:
-
         reader.budget = max(reader.budget - needed_for(meta.node_count, meta.edge_count), reader.budget // 4)
     if reader.text_limit is not None:
         numbers = meta.node_count * meta.node_field_count + meta.edge_count * meta.edge_field_count

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,6 +33,16 @@ from .sections import check_count, check_node_count, column_scanner, edge_column
 
 _CLOSE = b"]"
 Step = Callable[[np.ndarray, int, int, np.ndarray], int]
+
+
+class MadeColumns(Protocol):
+    """Columns made before the parse (:class:`~.prepared.PreparedColumns`), each handed over once, or None."""
+
+    def nodes(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int], np.ndarray] | None: ...
+
+    def edges(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int]] | None: ...
+
+    def drop(self) -> None: ...
 
 
 class Declined(Exception):
@@ -65,14 +75,14 @@ class _Piece:
     def cut_at(self, offset: int) -> bool:
         """Stop at ``offset`` instead of the closing bracket, unless the scan may already be past it."""
         with self._lock:
-            if self._claimed + limits.CHUNK_SIZE > offset:
+            if self._claimed + limits.PIECE_CHUNK > offset:
                 return False
             self._bound = offset
             return True
 
     def _run(self) -> None:
         try:
-            buf = np.empty(limits.CHUNK_SIZE, dtype=np.uint8)
+            buf = np.empty(limits.PIECE_CHUNK, dtype=np.uint8)
             view = memoryview(buf.data)
             offset = self.start
             state = self.state
@@ -136,12 +146,13 @@ class _Section:
 class SideBySide:
     """The side-by-side scans of one read: started by the top-level reader, collected at its end."""
 
-    def __init__(self, fd: int, path: object) -> None:
+    def __init__(self, fd: int, path: object, prepared: MadeColumns | None = None) -> None:
         self.fd = fd
         self.path = path
+        self.prepared = prepared  # columns made (and faulted in) before the parse, if any
         self.stop = threading.Event()
         self.sections: dict[str, _Section] = {}
-        self._search = bytearray(limits.CHUNK_SIZE)
+        self._search = bytearray(limits.PIECE_CHUNK)
         self._bytes = np.frombuffer(self._search, dtype=np.uint8)
 
     def progress(self) -> int:
@@ -205,7 +216,8 @@ class SideBySide:
 
     def nodes(self, reader: Reader, meta: Meta) -> None:
         """Start the nodes' scan and move ``reader`` past the array."""
-        columns, offsets, first_edge = node_columns(meta)
+        prepared = self.prepared.nodes(meta) if self.prepared is not None else None
+        columns, offsets, first_edge = prepared or node_columns(meta)
         count, fields = meta.node_count, meta.node_field_count
         step = column_scanner("nodes", count, fields, fields, offsets, columns)
 
@@ -218,7 +230,8 @@ class SideBySide:
     def edges(self, reader: Reader, meta: Meta) -> None:
         """Start the edges' scan and move ``reader`` past the array."""
         check_node_count(self.path, meta)
-        columns, offsets = edge_columns(meta)
+        prepared = self.prepared.edges(meta) if self.prepared is not None else None
+        columns, offsets = prepared or edge_columns(meta)
         count, fields = meta.edge_count, meta.edge_field_count
         step = column_scanner("edges", count, fields, meta.node_field_count, offsets, columns)
 

@@ -128,3 +128,23 @@ def test_the_parse_takes_columns_while_they_are_still_faulted_in(tmp_path, monke
     prepared._thread.join(60)
     assert not prepared._thread.is_alive()
     assert _same_raw(raw, read_snapshot(path)) == []
+
+
+def test_a_load_the_memory_headroom_refuses_gets_no_columns(tmp_path, monkeypatch):
+    """Pages faulted in ahead of the parse must not outrun the memory check: with less room than the load
+    needs, nothing is made (the parse then reads as ever, or is refused in one line by the CLI)."""
+    from heaptui.engine.memory import Headroom, needed_for
+
+    path = _plain(tmp_path, "leaky-3")
+    meta = read_header(path)
+    room = needed_for(meta.node_count, meta.edge_count)  # 90% of it is less than the load needs
+    monkeypatch.setattr(prepared_module, "headroom", lambda: Headroom(room, "a test's limit"))
+    refused = PreparedColumns(path)
+    refused._allocated.wait()
+    assert refused._nodes.columns is None and refused._edges.columns is None
+    assert _same_raw(read_snapshot(path, prepared=refused), read_snapshot(path)) == []
+    monkeypatch.setattr(prepared_module, "headroom", lambda: Headroom(2 * room, "a test's limit"))
+    allowed = PreparedColumns(path)
+    allowed._allocated.wait()
+    assert allowed._nodes.columns is not None and allowed._edges.columns is not None
+    allowed.drop()

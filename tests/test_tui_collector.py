@@ -75,6 +75,23 @@ def test_a_full_collection_is_due_when_cpython_would_run_one_and_the_user_is_idl
 
 
 @needs_generations
+def test_young_collections_before_the_freeze_do_not_count(monkeypatch, no_freeze):
+    # What they kept alive is frozen: counting them made a full collection due minutes early, among keys.
+    count = [0, 0, FULL_AFTER - 1]
+    monkeypatch.setattr(gc, "get_count", lambda: tuple(count))
+    collector = Collector()
+    try:
+        collector.start()
+        assert collector.pending() == 0
+        count[2] += 3
+        assert collector.pending() == 3
+        count[2] = 1  # someone ran a full collection
+        assert collector.pending() == 1
+    finally:
+        collector.stop()
+
+
+@needs_generations
 def test_tick_collects_everything_once_due(monkeypatch, no_freeze):
     collected = []
     pending = [FULL_AFTER]

@@ -59,6 +59,7 @@ class Collector:
         self.started = False
         self.full_collections = 0  # run by the app (idle or forced), for tests and benchmarks
         self._saved: tuple[int, int, int] | None = None
+        self._frozen_at = 0  # collections of generation 1 counted before the freeze (their objects are frozen)
 
     def start(self) -> bool:
         """Freeze the objects alive now and take full collections over; False if started already."""
@@ -66,6 +67,7 @@ class Collector:
             return False
         self.started = True
         gc.freeze()
+        self._frozen_at = gc.get_count()[2]
         if not INCREMENTAL:
             self._saved = gc.get_threshold()
             gc.set_threshold(YOUNG_THRESHOLD, self._saved[1], NEVER)
@@ -83,8 +85,12 @@ class Collector:
         self.last_input = self.clock()
 
     def pending(self) -> int:
-        """Collections of generation 1 since the last full collection."""
-        return gc.get_count()[2]
+        """Collections of generation 1 since the last full collection or the freeze (what they kept alive
+        before it is frozen: no full collection is due for them)."""
+        count = gc.get_count()[2]
+        if count < self._frozen_at:  # a full collection ran since (someone called gc.collect)
+            self._frozen_at = 0
+        return count - self._frozen_at
 
     def due(self) -> bool:
         """Whether a full collection should run now."""
@@ -100,6 +106,7 @@ class Collector:
         if not self.due():
             return False
         gc.collect()
+        self._frozen_at = 0
         self.full_collections += 1
         return True
 

@@ -77,6 +77,24 @@ def test_a_full_collection_is_due_when_cpython_would_run_one_and_the_user_is_idl
 
 
 @needs_generations
+def test_a_result_just_shown_is_not_idleness(monkeypatch, no_freeze):
+    # A user who waited seconds for a search presses the next key as soon as its hits show.
+    monkeypatch.setattr(collecting.Collector, "pending", lambda self: FULL_AFTER)
+    clock = Clock()
+    shown = [clock.now]
+    collector = Collector(clock=clock, shown_at=lambda: shown[0])
+    try:
+        collector.start()
+        clock.now += 6 * IDLE  # no key while the search ran
+        shown[0] = clock.now  # its hits on screen
+        assert not collector.due()
+        clock.now += IDLE
+        assert collector.due()
+    finally:
+        collector.stop()
+
+
+@needs_generations
 def test_young_collections_before_the_freeze_do_not_count(monkeypatch, no_freeze):
     # What they kept alive is frozen: counting them made a full collection due minutes early, among keys.
     count = [0, 0, FULL_AFTER - 1]

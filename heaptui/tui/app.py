@@ -64,7 +64,8 @@ class HeapTUI(App):
         self.initial_view = view  # the view the newest snapshot opens in (a captured series: comparison)
         self.load_error: str | None = None
         self.work = Work(self)  # every job the app runs off its thread
-        self.collector = Collector(lambda: self.work.busy)  # full garbage collections while the user is idle
+        # full garbage collections while the user is idle
+        self.collector = Collector(lambda: self.work.busy, shown_at=lambda: self.work.delivered_at)
         self._switch_interval = sys.getswitchinterval()
 
     async def on_event(self, event: events.Event) -> None:

@@ -19,7 +19,8 @@ So, once the screen has settled (:meth:`Collector.start`):
 * full collections no longer start by themselves: the app runs one when
   CPython would have (``FULL_AFTER`` young collections of generation 1 since the
   last one) and the user has left the keys and mouse alone for ``IDLE``
-  seconds with no background job running. Should the user never pause, one
+  seconds, with no background job running and none of their results shown
+  meanwhile. Should the user never pause, one
   runs anyway after ``FORCED_AFTER`` of them, so the garbage waiting for a full
   collection stays bounded, at most about four times what CPython's own
   schedule lets wait (a one-hour session holds no more than a few minutes'
@@ -43,7 +44,8 @@ if TYPE_CHECKING:
 YOUNG_THRESHOLD = 2000  # allocations (net) between collections of generation 0; CPython's default is 700
 FULL_AFTER = 10  # collections of generation 1 after which CPython would collect everything (its threshold2)
 FORCED_AFTER = 40  # ... after which the app collects everything even while keys are being pressed
-IDLE = 1.0  # seconds without a key or mouse event (and no job running) before a due full collection runs
+IDLE = 2.0  # seconds without a key, a mouse event or a job's result shown (and no job running) before a due full
+# collection runs: a user who waited seconds for a search presses the next key as soon as its hits show
 CHECK_EVERY = 0.25  # seconds between looks at whether one is due
 NEVER = 1 << 30  # a generation-2 threshold no count reaches
 INCREMENTAL = sys.version_info >= (3, 14)
@@ -52,9 +54,15 @@ INCREMENTAL = sys.version_info >= (3, 14)
 class Collector:
     """When the app's full garbage collections run (see the module's docstring)."""
 
-    def __init__(self, busy: Callable[[], bool] = lambda: False, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        busy: Callable[[], bool] = lambda: False,
+        clock: Callable[[], float] = time.monotonic,
+        shown_at: Callable[[], float] = lambda: 0.0,
+    ) -> None:
         self.busy = busy  # whether background work is running (a user waiting for it may press a key any moment)
         self.clock = clock
+        self.shown_at = shown_at  # when a job's result last came on screen (the user reacts to it: not idle)
         self.last_input = clock()
         self.started = False
         self.full_collections = 0  # run by the app (idle or forced), for tests and benchmarks
@@ -99,7 +107,8 @@ class Collector:
         pending = self.pending()
         if pending >= FORCED_AFTER:
             return True
-        return pending >= FULL_AFTER and self.clock() - self.last_input >= IDLE and not self.busy()
+        quiet_since = max(self.last_input, self.shown_at())
+        return pending >= FULL_AFTER and self.clock() - quiet_since >= IDLE and not self.busy()
 
     def tick(self) -> bool:
         """Run a full collection if one is due; whether it ran."""
@@ -119,7 +128,7 @@ def collector_of(app: App) -> Collector:
         from .work import work_of
 
         work = work_of(app)
-        collector = Collector(lambda: work.busy)
+        collector = Collector(lambda: work.busy, shown_at=lambda: work.delivered_at)
         app.collector = collector  # type: ignore[attr-defined]
     return collector
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import gc
-import sys
 import weakref
 
 import pytest
 from textual.widgets._footer import FooterKey
 
 from heaptui.tui import collector as collecting
-from heaptui.tui.app import SWITCH_INTERVAL
 from heaptui.tui.collector import FORCED_AFTER, FULL_AFTER, IDLE, NEVER, YOUNG_THRESHOLD, Collector
 from test_tui import app_with, settle, wait_for
 
@@ -152,11 +150,9 @@ def test_once_started_allocations_no_longer_start_full_collections(no_freeze):
 
 
 async def test_the_app_starts_collecting_once_settled_notes_keys_and_gives_the_thresholds_back(no_freeze):
-    before, switch = gc.get_threshold(), sys.getswitchinterval()
+    before = gc.get_threshold()
     app = app_with()
     async with app.run_test(size=(120, 40)) as pilot:
-        # a job's Python code gives the GIL back to the app thread within 1 ms, not CPython's 5
-        assert sys.getswitchinterval() == SWITCH_INTERVAL < switch
         await settle(pilot)
         await wait_for(pilot, lambda: app.collector.started, "the collector starting once the screen settled")
         assert no_freeze == [True]
@@ -165,7 +161,7 @@ async def test_the_app_starts_collecting_once_settled_notes_keys_and_gives_the_t
         pressed = app.collector.last_input
         await pilot.press("down")
         assert app.collector.last_input > pressed
-    assert gc.get_threshold() == before and sys.getswitchinterval() == switch
+    assert gc.get_threshold() == before
 
 
 async def test_footer_keys_replaced_on_a_view_switch_are_let_go():

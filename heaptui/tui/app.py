@@ -10,7 +10,6 @@ input; ``?`` shows the keys of the focused pane.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from textual import events
@@ -27,12 +26,6 @@ from .screens.loading import LoadingScreen
 from .screens.main import MainScreen
 from .screens.profile import ProfileScreen
 from .work import Work
-
-# A background job running Python code keeps the GIL until the app thread asks for it, and then for up to the switch
-# interval (5 ms by default). The app thread gives the GIL up at every wait for input and every write to the
-# terminal, so a screen update drawn beside such a job waited that long several times over; 1 ms cuts that wait
-# to a fifth and costs the job next to nothing (it only switches while the app thread wants to run).
-SWITCH_INTERVAL = 0.001
 
 
 class HeapTUI(App):
@@ -66,7 +59,6 @@ class HeapTUI(App):
         self.work = Work(self)  # every job the app runs off its thread
         # full garbage collections while the user is idle
         self.collector = Collector(lambda: self.work.busy, shown_at=lambda: self.work.delivered_at)
-        self._switch_interval = sys.getswitchinterval()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
@@ -75,10 +67,8 @@ class HeapTUI(App):
 
     def on_unmount(self) -> None:
         self.collector.stop()
-        sys.setswitchinterval(self._switch_interval)
 
     def on_mount(self) -> None:
-        sys.setswitchinterval(SWITCH_INTERVAL)
         if self.profile is not None:
             self.push_screen(ProfileScreen(self.profile))
         elif self.snapshots:

@@ -17,14 +17,15 @@ So, once the screen has settled (:meth:`Collector.start`):
 * young collections stay CPython's own, with a larger first threshold (fewer
   and still short: about 2,000 objects, 1-3 ms);
 * full collections no longer start by themselves: the app runs one when
-  CPython would have (``FULL_AFTER`` young collections of generation 1 since the
-  last one) and the user has left the keys and mouse alone for ``IDLE``
-  seconds, with no background job running and none of their results shown
-  meanwhile. Should the user never pause, one
-  runs anyway after ``FORCED_AFTER`` of them, so the garbage waiting for a full
-  collection stays bounded, at most about four times what CPython's own
-  schedule lets wait (a one-hour session holds no more than a few minutes'
-  worth; it does not grow with the session's length).
+  CPython would have (``FULL_AFTER`` collections of generation 1 since the last
+  one) and the user has left the keys and mouse alone for ``IDLE`` seconds,
+  with no background job running and none of their results shown meanwhile.
+  Should the user never pause, one runs anyway after ``FORCED_AFTER`` of them
+  (on the 1 GB snapshot the benchmark's two and a half minutes of keys without
+  a pause make about 30), so the garbage waiting for a full collection stays
+  bounded: what survived at most 40 young collections, a few tens of MB at
+  worst however long the session (a full collection then frees 20,000-40,000
+  objects), as with CPython's own schedule, just later.
 
 Python 3.14's incremental collector already splits the old generation's work
 into small steps: there only the freeze is done.

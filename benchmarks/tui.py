@@ -148,10 +148,11 @@ class StallMonitor:
 
 
 class Bench:
-    def __init__(self, app: TimedApp, pilot, monitor: StallMonitor) -> None:
+    def __init__(self, app: TimedApp, pilot, monitor: StallMonitor, pauses: GCPauses) -> None:
         self.app = app
         self.pilot = pilot
         self.monitor = monitor
+        self.pauses = pauses
         self.keys: dict[str, list[float]] = {}
         self.cpu: dict[str, list[float]] = {}
         self.stalls: dict[str, float] = {}
@@ -161,6 +162,7 @@ class Bench:
     async def press(self, action: str, keys: list[str], gap: float = GAP) -> None:
         """Press ``keys`` one by one, ``gap`` seconds apart; each key's latency goes to ``action``."""
         self.monitor.reset()
+        self.pauses.action = action
         for key in keys:
             self.app.samples.clear()
             self.app.cpu_samples.clear()
@@ -181,6 +183,7 @@ class Bench:
     async def until(self, action: str, key: str, shown: Callable[[], bool], bound: float = 60.0) -> None:
         """Press ``key`` (its latency goes to ``action``), then wait until ``shown()``: the result's time."""
         self.monitor.reset()
+        self.pauses.action = action
         self.app.samples.clear()
         self.app.cpu_samples.clear()
         started = time.perf_counter()
@@ -197,6 +200,7 @@ class Bench:
         self._note_stall(action)
 
     async def settle(self) -> None:
+        self.pauses.action = "settling"
         await self.app.work.idle()
         await self.pilot.pause(0.2)
 
@@ -327,7 +331,7 @@ async def scenario(b: Bench, snapshot, rounds: int) -> None:
     assert all(r.kind == CLASS for r in summary.model.rows) or selected_node(summary) < 0
 
 
-async def run(path: str, cache_dir: str | None, rounds: int, stacks: bool) -> Bench:
+async def run(path: str, cache_dir: str | None, rounds: int, stacks: bool, pauses: GCPauses) -> Bench:
     started = time.perf_counter()
     cache = CacheOptions(directory=cache_dir) if cache_dir else None
     snapshot = load_snapshot(path, cache=cache)
@@ -340,29 +344,79 @@ async def run(path: str, cache_dir: str | None, rounds: int, stacks: bool) -> Be
         await app.work.idle()
         monitor = StallMonitor(stacks)
         monitor.start()
-        bench = Bench(app, pilot, monitor)
+        pauses.armed = True
+        bench = Bench(app, pilot, monitor, pauses)
         try:
             await scenario(bench, snapshot, rounds)
+            collector = getattr(app, "collector", None)
+            if collector is not None:  # the app's own full collections (run while the user is idle)
+                print(f"full collections the app ran while idle (or forced): {collector.full_collections}")
         finally:
             monitor.stop()
+            pauses.armed = False
+            if pauses.log:
+                pauses.take_census()
     return bench
 
 
 class GCPauses:
-    """Python's garbage collections during the run: how long each generation took, and in which thread."""
+    """Python's garbage collections during the scenario: how long each generation took, and in which thread.
 
-    def __init__(self) -> None:
+    With ``log``, each collection over ``LOGGED_MS`` is also listed as it happens: when, during which action,
+    in which thread, and what that thread was doing (the allocation that triggered it).
+    """
+
+    LOGGED_MS = 5.0
+
+    def __init__(self, log: bool = False) -> None:
         self.pauses: list[tuple[int, str, float]] = []
+        self.armed = False  # the load's collections are not the app's
+        self.action = ""
+        self.log = log
         self._started = 0.0
+        self._stack = self._sizes = self.census = ""
+        self._started_cpu = 0.0
+        self._origin = time.perf_counter()
 
     def __call__(self, phase: str, info: dict) -> None:
+        if not self.armed:
+            return
         if phase == "start":
+            if self.log:
+                young = [gc.get_objects(g) for g in range(min(info["generation"], 1) + 1)]
+                self._sizes = "/".join(str(len(objects)) for objects in young)
+                sized = [o for objects in young for o in objects if isinstance(o, (list, dict, set, tuple))]
+                big = max(sized, key=len, default=())
+                self._sizes += f" (biggest {type(big).__name__} {len(big):,})"
+                if info["generation"] > 0:
+                    self._stack = StallMonitor._stack(sys._getframe(1))
             self._started = time.perf_counter()
-        else:
-            where = "app" if threading.current_thread() is threading.main_thread() else "job"
-            self.pauses.append((info["generation"], where, (time.perf_counter() - self._started) * 1000))
+            self._started_cpu = time.thread_time()
+            return
+        ms = (time.perf_counter() - self._started) * 1000
+        cpu = (time.thread_time() - self._started_cpu) * 1000
+        thread = threading.current_thread()
+        where = "app" if thread is threading.main_thread() else "job"
+        self.pauses.append((info["generation"], where, ms))
+        if self.log and ms > self.LOGGED_MS:
+            at = time.perf_counter() - self._origin
+            stack = self._stack if info["generation"] > 0 else ""
+            print(
+                f"  gc {at:7.2f} s  gen {info['generation']}  {ms:6.1f} ms (CPU {cpu:5.1f})  {thread.name:15}"
+                f" objects {self._sizes:>20} collected {info['collected']:>6}  [{self.action}]  {stack}"
+            )
+
+    def take_census(self) -> None:
+        """The objects a full collection walks now (tracked, not frozen), by type."""
+        alive = gc.get_objects()
+        kinds = Counter(type(o).__qualname__ for o in alive)
+        self.census = f"objects tracked and not frozen: {len(alive):,} (frozen: {gc.get_freeze_count():,})\n  " + (
+            ", ".join(f"{k} {n:,}" for k, n in kinds.most_common(25))
+        )
 
     def report(self) -> None:
+        if self.census:
+            print(self.census)
         for generation in (0, 1, 2):
             for where in ("app", "job"):
                 found = [ms for g, w, ms in self.pauses if g == generation and w == where]
@@ -404,11 +458,12 @@ def main() -> None:
     parser.add_argument("--cache-dir", help="load through an index cache in this directory")
     parser.add_argument("--rounds", type=int, default=3, help="repeats of the quick actions")
     parser.add_argument("--stacks", action="store_true", help="sample the app thread's stack during stalls")
+    parser.add_argument("--gc-log", action="store_true", help="list each garbage collection over 5 ms")
     args = parser.parse_args()
     path = args.file or peers.ensure_snapshots(names=["bench-1gb.heapsnapshot"])["bench-1gb.heapsnapshot"]
-    pauses = GCPauses()
+    pauses = GCPauses(args.gc_log)
     gc.callbacks.append(pauses)
-    bench = asyncio.run(run(path, args.cache_dir, args.rounds, args.stacks))
+    bench = asyncio.run(run(path, args.cache_dir, args.rounds, args.stacks, pauses))
     gc.callbacks.remove(pauses)
     ok = report(bench)
     pauses.report()

@@ -480,3 +480,30 @@ async def test_a_summary_filter_says_it_is_computing_until_its_classes_arrive():
         assert "computing" in str(banner.render()) and banner.display
         await settle(pilot)
         assert not banner.display
+
+
+@pytest.mark.parametrize("size", [(60, 20), (120, 40)])
+async def test_the_retainers_pane_says_to_select_an_object_when_a_class_is_selected(size):
+    from heaptui.tui.models.tree import CLASS
+    from heaptui.tui.views.retainers import NO_OBJECT
+
+    app = three()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        retainers = table(app, "retainers")
+
+        def hinted() -> bool:
+            return NO_OBJECT in "".join(segment.text for segment in retainers.render_line(1))
+
+        assert table(app, "summary").current.kind == CLASS and hinted()
+        hint = [s for s in spans(app.export_screenshot()) if "retainers." in s.text]
+        assert hint and all(s.ratio >= 4.5 for s in hint), describe(hint)
+        await pilot.press("right", "down")  # an instance: its retainers, no hint
+        await settle(pilot)
+        assert retainers.model is not None and len(retainers.model) > 0 and not hinted()
+        await pilot.press("up")  # its class again
+        await settle(pilot)
+        assert retainers.model is None and hinted()
+        await pilot.press("4")  # the Comparison opens on a class row too
+        await settle(pilot)
+        assert table(app, "comparison").current.kind == CLASS and hinted()

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from ..engine.heapprofile import SamplingProfile
 from ..engine.snapshot import Snapshot
+from .collector import Collector
 from .commands import HeapCommands
 from .loader import Loader
 from .messages import SnapshotSwitched, WorkFailed
@@ -55,6 +57,16 @@ class HeapTUI(App):
         self.initial_view = view  # the view the newest snapshot opens in (a captured series: comparison)
         self.load_error: str | None = None
         self.work = Work(self)  # every job the app runs off its thread
+        # full garbage collections while the user is idle
+        self.collector = Collector(lambda: self.work.busy, shown_at=lambda: self.work.delivered_at)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.touched()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
 
     def on_mount(self) -> None:
         if self.profile is not None:

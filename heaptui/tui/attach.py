@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Mount
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..capture.errors import CaptureError
 from ..engine.sizes import format_size
@@ -36,6 +36,7 @@ from .app import HeapTUI
 from .markup import with_texts
 from .screens.main import MainScreen
 from .screens.profile import ProfileScreen
+from .widgets.footer import KeysFooter
 from .work import Job
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class WaitingScreen(Screen):
             "between them are exact.[/dim]",
             id="attach-help",
         )
-        yield Footer()
+        yield KeysFooter()
 
 
 class AttachedScreen(MainScreen):

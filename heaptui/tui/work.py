@@ -25,6 +25,7 @@ import asyncio
 import inspect
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -135,6 +136,7 @@ class Work:
         self._current: dict[tuple[int, str], Job[Any]] = {}
         self._pending: set[Job[Any]] = set()  # started and not yet handed back to the app thread
         self._lock = threading.Lock()
+        self.delivered_at = time.monotonic()  # when a job's result was last handed back (the screen changed)
 
     def run(
         self, owner: DOMNode, kind: str, function: Callable[[Job[T]], T], done: Callable[[T], None], *, what: str
@@ -183,6 +185,7 @@ class Work:
     def _deliver(self, job: Job[T], owner: DOMNode, key: tuple[int, str], done: Callable[[T], None], what: str) -> None:
         """On the app thread: hand a current job's result over, or show its failure."""
         self._forget(job)
+        self.delivered_at = time.monotonic()
         if self._current.get(key) is not job:
             return  # superseded (its replacement is on its way) or cancelled
         del self._current[key]

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, ProgressBar
+from textual.widgets import Label, ProgressBar
 
 from ...engine.load import PHASES
 from ..loader import Loader
 from ..markup import with_texts
+from ..widgets.footer import KeysFooter
 
 POLL = 0.05
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -95,7 +96,7 @@ class LoadingScreen(Screen):
                 yield Label(f"[yellow]{FIRST_RUN_NOTE.format(estimate=FIRST_RUN_ESTIMATE)}[/yellow]", id="first-run")
             for path in self.loader.paths:
                 yield FileProgress(path, compiling=self.loader.first_run)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._poll()

@@ -12,7 +12,6 @@ switch).
 
 from __future__ import annotations
 
-import gc
 import os
 from typing import cast
 
@@ -22,11 +21,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Static, Tab, Tabs
+from textual.widgets import ContentSwitcher, Static, Tab, Tabs
 
 from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
 from ...visible import visible
+from ..collector import start_collecting
 from ..markup import with_texts
 from ..messages import FilterApplied, ObjectSelected, RevealRequested, SnapshotSwitched
 from ..models.tree import warm_up
@@ -39,6 +39,7 @@ from ..views.retainers import RetainersPane
 from ..views.statistics import StatisticsView
 from ..views.summary import SummaryView
 from ..views.timeline import TimelineView
+from ..widgets.footer import KeysFooter
 from ..widgets.snapshot_list import SnapshotList
 from ..widgets.tree_table import TreeTable
 from ..work import Job, work_of
@@ -140,7 +141,7 @@ class MainScreen(Screen, inherit_bindings=False):
                     if "allocation" in keys:
                         yield AllocationView(s, id="allocation")
                 yield RetainersPane(id="retainers")
-        yield Footer()
+        yield KeysFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys for several snapshots are hidden (and do nothing) when only one is open."""
@@ -168,8 +169,9 @@ class MainScreen(Screen, inherit_bindings=False):
         def settled() -> None:
             # Python's full garbage collections walk every object alive: once numba, the kernels and the screen
             # are loaded, that took up to 0.1 s on the app thread, several times a minute of use (a key pressed
-            # then waits for it). Objects alive now stay alive, so they are left out of later collections.
-            gc.freeze()
+            # then waits for it). Objects alive now stay alive, so they are left out of later collections, and
+            # the later ones run while the user is idle (tui/collector.py).
+            start_collecting(self.app)
 
         def prepare(job: Job[None]) -> None:
             job.call(snapshot.instances_index)

@@ -11,12 +11,13 @@ import os
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...engine.heapprofile import SamplingProfile
 from ...engine.sizes import format_size
 from ..markup import with_texts
 from ..models.allocation import ProfileModel
+from ..widgets.footer import KeysFooter
 from ..widgets.tree_table import TreeTable
 
 
@@ -43,7 +44,7 @@ class ProfileScreen(Screen):
             id="profile-title",
         )
         yield TreeTable(self.model, name_title="Function", id="profile-table")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(TreeTable).focus()

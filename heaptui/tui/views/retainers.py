@@ -29,6 +29,8 @@ from ..work import Job, work_of
 from .base import View
 
 RETAINERS_DELAY = 0.08  # seconds of a still cursor before the pane follows it
+# Shown in the pane when the selected row is no object (a class, "… more"): says the pane is not broken.
+NO_OBJECT = "Select an object to see its retainers."
 
 Built = tuple[IgnoredRetainers, RetainersModel] | None
 
@@ -92,8 +94,10 @@ class RetainersPane(View):
             work.cancel(self, "retainers")
             title.update("Retainers")
             self.table.set_stale(False)
+            self.table.set_empty_text(NO_OBJECT, hint=True)
             self.table.set_model(None)
             return
+        self.table.set_empty_text("")
         count = len(state.nodes if ignore is None else ignore)
         ignored = f"  [dim]({count} ignored, r resets)[/dim]" if count else ""
         name = self.table.keep_id(snapshot.object_title(target), max(20, self.size.width - 16 - len(ignored) // 2))

@@ -92,11 +92,14 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.name_title = name_title
         self._expanding: dict[str, Row] = {}  # heavy expansions under way, by job kind
         self.empty_text = ""  # why there are no rows ("no class matches 'Dta'"), drawn where they would be
+        self.empty_hint = False  # the text is a hint (dim), not a warning
         self.stale = False  # the rows are being replaced (new ones are computed): drawn faded
 
-    def set_empty_text(self, text: str) -> None:
-        self.empty_text = text
-        self.refresh()
+    def set_empty_text(self, text: str, hint: bool = False) -> None:
+        """What to say where the rows would be when there are none: a warning, or a dim ``hint``."""
+        if (text, hint) != (self.empty_text, self.empty_hint):
+            self.empty_text, self.empty_hint = text, hint
+            self.refresh()
 
     def set_stale(self, stale: bool) -> None:
         if stale != self.stale:
@@ -288,7 +291,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
         index = round(self.scroll_y) + y - 1
         if not self.model or index >= len(self.model):
             if y == 1 and self.empty_text and (not self.model or not len(self.model)):
-                style = self.get_component_rich_style("tree-table--empty")
+                style = self.get_component_rich_style("tree-table--dim" if self.empty_hint else "tree-table--empty")
                 return Strip([Segment(self._fit("  " + self.empty_text, width), style)]).crop_extend(0, width, style)
             return Strip.blank(width, self.rich_style)
         strip = self._row_strip(self.model.rows[index], index == self.cursor and not self.stale, width)

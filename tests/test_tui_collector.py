@@ -1,0 +1,185 @@
+"""Garbage collections the app runs while nobody waits (tui/collector.py), and the footer keys it lets go."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+from textual.widgets._footer import FooterKey
+
+from heaptui.tui import collector as collecting
+from heaptui.tui.collector import FORCED_AFTER, FULL_AFTER, IDLE, NEVER, YOUNG_THRESHOLD, Collector
+from test_tui import app_with, settle, wait_for
+
+needs_generations = pytest.mark.skipif(collecting.INCREMENTAL, reason="Python 3.14's collector has no generation 2")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def no_freeze(monkeypatch):
+    """gc.freeze in a test would keep every object of the test process alive to its end."""
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    return frozen
+
+
+@needs_generations
+def test_start_freezes_and_takes_full_collections_over_and_stop_gives_them_back(no_freeze):
+    before = gc.get_threshold()
+    collector = Collector()
+    try:
+        assert collector.start() and no_freeze == [True]
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, before[1], NEVER)
+        assert not collector.start() and no_freeze == [True]  # once
+    finally:
+        collector.stop()
+    assert gc.get_threshold() == before
+
+
+@needs_generations
+def test_a_full_collection_is_due_when_cpython_would_run_one_and_the_user_is_idle(monkeypatch, no_freeze):
+    pending = [0]
+    monkeypatch.setattr(collecting.Collector, "pending", lambda self: pending[0])
+    busy = [False]
+    clock = Clock()
+    collector = Collector(lambda: busy[0], clock)
+    assert not collector.due()  # not started: CPython's own schedule
+    try:
+        collector.start()
+        clock.now += IDLE
+        pending[0] = FULL_AFTER - 1
+        assert not collector.due()
+        pending[0] = FULL_AFTER
+        assert collector.due()
+        collector.touched()  # a key
+        assert not collector.due()
+        clock.now += IDLE / 2
+        assert not collector.due()
+        clock.now += IDLE / 2
+        assert collector.due()
+        busy[0] = True  # a job runs: its result may come any moment, and the user with a key
+        assert not collector.due()
+        pending[0] = FORCED_AFTER  # never idle: the garbage waits no longer
+        collector.touched()
+        assert collector.due()
+    finally:
+        collector.stop()
+
+
+@needs_generations
+def test_a_result_just_shown_is_not_idleness(monkeypatch, no_freeze):
+    # A user who waited seconds for a search presses the next key as soon as its hits show.
+    monkeypatch.setattr(collecting.Collector, "pending", lambda self: FULL_AFTER)
+    clock = Clock()
+    shown = [clock.now]
+    collector = Collector(clock=clock, shown_at=lambda: shown[0])
+    try:
+        collector.start()
+        clock.now += 6 * IDLE  # no key while the search ran
+        shown[0] = clock.now  # its hits on screen
+        assert not collector.due()
+        clock.now += IDLE
+        assert collector.due()
+    finally:
+        collector.stop()
+
+
+@needs_generations
+def test_young_collections_before_the_freeze_do_not_count(monkeypatch, no_freeze):
+    # What they kept alive is frozen: counting them made a full collection due minutes early, among keys.
+    count = [0, 0, FULL_AFTER - 1]
+    monkeypatch.setattr(gc, "get_count", lambda: tuple(count))
+    collector = Collector()
+    try:
+        collector.start()
+        assert collector.pending() == 0
+        count[2] += 3
+        assert collector.pending() == 3
+        count[2] = 1  # someone ran a full collection
+        assert collector.pending() == 1
+    finally:
+        collector.stop()
+
+
+@needs_generations
+def test_tick_collects_everything_once_due(monkeypatch, no_freeze):
+    collected = []
+    pending = [FULL_AFTER]
+    monkeypatch.setattr(collecting.Collector, "pending", lambda self: pending[0])
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    clock = Clock()
+    collector = Collector(clock=clock)
+    try:
+        collector.start()
+        assert not collector.tick() and collected == []  # a key was just pressed (the clock starts then)
+        clock.now += IDLE
+        assert collector.tick() and collected == [2] and collector.full_collections == 1
+    finally:
+        collector.stop()
+
+
+@needs_generations
+def test_once_started_allocations_no_longer_start_full_collections(no_freeze):
+    seen = []
+
+    def note(phase, info):
+        if phase == "start":
+            seen.append(info["generation"])
+
+    collector = Collector()
+    gc.callbacks.append(note)
+    try:
+        collector.start()
+        for _ in range(600_000):  # garbage cycles: about 27 collections of generation 1 at the app's thresholds
+            a: list = []
+            a.append(a)
+        assert seen.count(1) >= FULL_AFTER + 1, seen.count(1)  # CPython would have collected everything by now
+        assert 2 not in seen
+        assert gc.get_count()[2] >= FULL_AFTER
+    finally:
+        collector.stop()
+        gc.callbacks.remove(note)
+
+
+async def test_the_app_starts_collecting_once_settled_notes_keys_and_gives_the_thresholds_back(no_freeze):
+    before = gc.get_threshold()
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: app.collector.started, "the collector starting once the screen settled")
+        assert no_freeze == [True]
+        if not collecting.INCREMENTAL:
+            assert gc.get_threshold()[2] == NEVER
+        pressed = app.collector.last_input
+        await pilot.press("down")
+        assert app.collector.last_input > pressed
+    assert gc.get_threshold() == before
+
+
+async def test_footer_keys_replaced_on_a_view_switch_are_let_go():
+    # Textual's Footer kept every key it ever showed (each watched the footer's ``compact``): about 1,700
+    # objects per view switch, alive for the whole session and walked by every full collection.
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        shown = list(app.screen.query(FooterKey))
+        assert shown
+        gone = [weakref.ref(key) for key in shown]
+        del shown
+        for key in ["1", "2", "1"]:
+            await pilot.press(key)
+            await settle(pilot)
+        gc.collect()
+        alive = [ref for ref in gone if ref() is not None]
+        assert not alive, f"{len(alive)} of {len(gone)} replaced footer keys are still alive"
+        assert app.screen.query(FooterKey)  # the footer shows keys still

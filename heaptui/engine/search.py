@@ -2,12 +2,17 @@
 
 DevTools' Ctrl+F in a heap snapshot finds objects by name; a leak hunt also
 needs "which object sits behind ``requestLogs``" and "where is this URL held".
-Both are answered from the string table first (a snapshot has far fewer
-distinct strings than nodes or edges): the strings that match are found with
-one case-insensitive scan of the table's bytes, then the edges whose name is
-one of them (the object each points to is a hit, named by the edge), and the
-string objects whose value is one of them. Everything is plain numpy, in
-chunks with ``progress`` between them, so a front end can show it and cancel it.
+Both are answered from strings first (a snapshot has far fewer distinct strings
+than nodes or edges): the edge names that match, from the snapshot's search
+index (:mod:`.search_index`: each name once, case-folded, with its edge count),
+then the edges they name (the object each points to is a hit, named by the
+edge); the string values that match, with one case-insensitive scan of the
+string table's bytes in place, then the string objects holding them. Each step
+is a compiled loop run in chunks with ``progress`` between them, so a front end
+can show it and cancel it; the edges are listed up to ``MAX_HITS * 4`` (the
+index's counts give the total), so their pass stops at the last one listed. On
+a 1 GB snapshot (40M edges) a query takes 0.1-0.2 s, the first one 0.3-0.5 s
+more to build the index.
 
 Matching: a string value matches when it contains the query (case-insensitive,
 ASCII case folding over the stored bytes: a string the file stores with JSON

@@ -48,6 +48,7 @@ class Raw:
     node_kind: list[str]
     node_name: list[int]
     edges: list[tuple[int, str, int, int]]  # (holder ordinal, type, name or index, target ordinal), in file order
+    named: dict[int, list[int]]  # per string naming edges (not element or hidden ones): those edges, in file order
 
 
 def read_raw(text: bytes) -> Raw:
@@ -69,12 +70,17 @@ def read_raw(text: bytes) -> Raw:
     body = text[text.index(b"[", text.rindex(b'"strings"')) + 1 :]
     stored = _STRING.findall(body)
     assert len(stored) == len(data["strings"])
+    named: dict[int, list[int]] = {}
+    for e, (_, kind, name, _) in enumerate(edges):
+        if kind not in ("element", "hidden"):
+            named.setdefault(name, []).append(e)
     return Raw(
         data["strings"],
         stored,
         [kinds[nodes[k + t]] for k in range(0, len(nodes), nf)],
         [nodes[k + n_] for k in range(0, len(nodes), nf)],
         edges,
+        named,
     )
 
 
@@ -97,11 +103,7 @@ def reference_strings(raw: Raw, query: str) -> list[int]:
 
 
 def reference_edges(raw: Raw, query: str) -> list[int]:
-    names = {name for _, kind, name, _ in raw.edges if kind not in ("element", "hidden")}
-    matching = {name for name in names if name_matches(raw.strings[name], query)}
-    return [
-        e for e, (_, kind, name, _) in enumerate(raw.edges) if kind not in ("element", "hidden") and name in matching
-    ]
+    return sorted(e for name, edges in raw.named.items() if name_matches(raw.strings[name], query) for e in edges)
 
 
 def reference_search(raw: Raw, query: str) -> tuple[list[tuple], int]:

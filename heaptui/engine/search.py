@@ -162,7 +162,7 @@ def search(s: Snapshot, query: str, progress: ProgressCallback | None = None) ->
     edges = _first_edges(s, _wanted(s, index.name_ids[names]), min(edge_total, MAX_HITS * 4), report)
     values, value_total = _string_objects(s, _wanted(s, matching_strings(s, query, report)), MAX_HITS, report)
     folded = query.casefold()
-    holders = edge_source(s.first_edge, edges).tolist()
+    holders = np.asarray(edge_source(s.first_edge, edges)).tolist()
     edge_hits = []
     for e, holder in zip(edges.tolist(), holders):
         name = s.strings[int(s.edge_name[e])]

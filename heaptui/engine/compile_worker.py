@@ -35,6 +35,7 @@ LOCK_NAME = "compiling.lock"
 # The modules whose kernels the parse and index phases call: run as Python first, compiled last.
 EARLY_MODULES = ("scan", "graph", "domstate", "ownership")
 
+
 @contextlib.contextmanager
 def _only_worker(directory: Path) -> Iterator[bool]:
     """Hold the directory's compile lock for the block (False: another worker holds it)."""
@@ -89,6 +90,7 @@ def _run_commands(directory: str) -> None:
     from .filters import FILTERS, duplicated_string_groups, filter_mask
     from .leaks import largest_objects, leak_report
     from .load import load_snapshot, load_snapshots
+    from .search import search
     from .windows import window_since
 
     plain = os.path.join(directory, "a.heapsnapshot")  # read through a memory map: read-only string bytes
@@ -101,6 +103,8 @@ def _run_commands(directory: str) -> None:
                 out.write(gzip.compress(_tiny(variant)))
     with contextlib.suppress(Exception):
         load_snapshot(plain).summary()
+    with contextlib.suppress(Exception):
+        search(load_snapshot(plain), "global")  # its string bytes read-only, as a file read through a map has them
     with contextlib.suppress(Exception):
         first, _, last = series = load_snapshots(packed)
         steps: list[Callable[[], object]] = [
@@ -119,12 +123,15 @@ def _run_commands(directory: str) -> None:
 
 
 def _views(path: str) -> None:
-    """The app's views' kernels that no command calls: instances, retainers, their orders."""
+    """The app's views' kernels that no command calls: instances, retainers, their orders, the search."""
     from .load import load_snapshot
+    from .search import search
 
     s = load_snapshot(path)
     with contextlib.suppress(Exception):
         s.instances(int(s.class_id[s.root]))
+    with contextlib.suppress(Exception):
+        search(s, "global")
     for v in range(min(s.node_count, 7)):
         with contextlib.suppress(Exception):
             found = s.retainer_list(v)

@@ -23,6 +23,7 @@ from .instances import class_instances_index
 from .jsnames import js_sort_key
 from .progress import PROGRESS_CHUNK, ProgressCallback, no_progress
 from .retainers import RetainerList, retainer_list
+from .search_index import SearchIndex, build_search_index
 from .statistics import Statistics
 from .strings import StringTable
 
@@ -33,7 +34,7 @@ def snapshot_stem(path: str) -> str:
 
 
 # Set after loading, each once and under its own lock: derived indexes built when first asked for.
-_LAZY_FIELDS = frozenset({"_instances"})
+_LAZY_FIELDS = frozenset({"_instances", "_search_index"})
 
 
 def max_js_node_id(node_id: np.ndarray) -> int:
@@ -121,6 +122,8 @@ class Snapshot:
     lost: tuple[str, ...] = ()  # what a salvaged load of a truncated file could not recover
     _instances: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _instances_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _search_index: SearchIndex | None = field(default=None, repr=False)
+    _search_index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _sealed: bool = field(default=False, repr=False)
     _adopt_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -349,6 +352,21 @@ class Snapshot:
                 self._instances = class_instances_index(self.class_id, len(self.classes), self.shallow,
                                                         self.retained, self.node_id, progress)
             return self._instances
+
+    @property
+    def search_index_ready(self) -> bool:
+        """Whether :meth:`search_index` has been built (a search then starts at once)."""
+        return self._search_index is not None
+
+    def search_index(self, progress: ProgressCallback | None = None) -> SearchIndex:
+        """The index the search by name and value uses (built once, on the first search or when the app's
+        search box opens; cancelling ``progress`` does not stop the build, which the next search needs)."""
+        with self._search_index_lock:
+            if self._search_index is None:
+                self._search_index = build_search_index(
+                    self.edge_type, self.edge_name, self.numbered_edge, self.strings, progress
+                )
+            return self._search_index
 
     def instances(self, class_index: int) -> np.ndarray:
         """The counted objects of a class (shallow size > 0), largest retained size first, then by id."""

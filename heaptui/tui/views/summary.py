@@ -99,6 +99,11 @@ class SummaryView(GridView):
         box = self.query_one("#filter", Input)
         box.display = True
         self.take_focus(box)
+        if not self.snapshot.search_index_ready:  # built once, while the user types the first letters
+            snapshot = self.snapshot
+            work_of(self.app).run(
+                self, "search-index", lambda job: snapshot.search_index(), lambda _: None, what="The search index"
+            )
 
     def action_close_search(self) -> None:
         box = self.query_one("#filter", Input)

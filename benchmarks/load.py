@@ -40,6 +40,8 @@ MB = 1e6
 # Runs in the child: imports are outside the timed span, like a TUI that is already up when it opens a file.
 INDEX_CHILD = """
 import json, sys, time
+from heaptui.process_tuning import tune_process
+tune_process()  # as the heaptui command does
 from heaptui.engine import load_snapshot
 t0 = time.perf_counter()
 s = load_snapshot(sys.argv[1])

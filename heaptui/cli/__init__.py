@@ -7,8 +7,8 @@ of its own (``summary.py``, ``diff.py``...); what they share is here and in
 ``errors`` (the exit statuses and the one way to fail) and ``output``.
 
 The engine (numpy, numba) is imported by the commands that need it, after
-:func:`_skip_numba_blas_probe`, so that ``--help`` is instant and numba starts
-lean; Textual only by the app (``open``).
+:func:`~heaptui.process_tuning.tune_process`, so that ``--help`` is instant and
+numba and numpy start lean; Textual only by the app (``open``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..process_tuning import tune_process
 from ..visible import visible
 from .allocations import allocations
 from .attach import attach
@@ -44,32 +45,6 @@ from .summary import summary
 from .top import top
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_GROWTH", "EXIT_INTERNAL", "LoadOptions", "main", "run"]
-
-
-def _skip_numba_blas_probe() -> None:
-    """Spare heaptui's own process numba's probe for scipy's BLAS.
-
-    numba imports scipy (when installed) to check its version, and
-    ``scipy.linalg`` the first time it loads compiled code, to see whether BLAS
-    is there: a third of a second of start-up for nothing, since heaptui's
-    kernels use no linear algebra. Only the ``heaptui`` command does this, and
-    only before anything imported numba; a program importing the engine keeps
-    its scipy.
-    """
-    if "scipy" not in sys.modules and "numba" not in sys.modules:
-        sys.modules["scipy"] = None  # type: ignore[assignment]
-
-
-def _one_blas_thread() -> None:
-    """Spare heaptui's own process OpenBLAS's thread pool, before numpy starts it.
-
-    numpy's OpenBLAS starts a thread per core at import, and they spin a while
-    waiting for work: about 45 ms of CPU on this two-core machine, for a
-    library heaptui never calls (no kernel or pass does linear algebra).
-    A value the user set is kept; a program importing the engine is left alone.
-    """
-    if "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def run() -> None:
@@ -128,8 +103,7 @@ class _DefaultToOpen(click.Group):
     """``heaptui FILE`` means ``heaptui open FILE``: files are not subcommand names."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        _skip_numba_blas_probe()
-        _one_blas_thread()
+        tune_process()
         # The group's own options are welcome anywhere on the line: lift them to the front.
         lifted: list[str] = []
         rest: list[str] = []

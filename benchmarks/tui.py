@@ -57,13 +57,19 @@ REST = 0.25  # seconds between presses where the Retainers pane should follow (t
 
 
 def core_wait() -> float:
-    """Seconds the calling thread has waited, runnable, for a core (Linux's run-queue delay): on a shared
-    machine, what other processes took of a key's wall-clock time; 0 where /proc does not tell."""
+    """Seconds the app thread has waited, runnable, for a core (Linux's run-queue delay): on a shared machine,
+    what other processes took of a key's wall-clock time; 0 where /proc does not tell. The file stays open
+    (the stall monitor asks every 2 ms)."""
+    global _SCHEDSTAT
     try:
-        with open("/proc/thread-self/schedstat", "rb") as stat:
-            return int(stat.read().split()[1]) / 1e9
+        if _SCHEDSTAT is None:
+            _SCHEDSTAT = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
+        return int(os.pread(_SCHEDSTAT, 128, 0).split()[1]) / 1e9
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+_SCHEDSTAT: int | None = None  # the app thread's /proc schedstat (only the app thread calls core_wait)
 
 
 class TimedApp(HeapTUI):
@@ -376,6 +382,7 @@ async def run(path: str, cache_dir: str | None, rounds: int, stacks: bool, pause
         monitor = StallMonitor(stacks)
         monitor.start()
         pauses.armed = True
+        pauses.collector = getattr(app, "collector", None)
         bench = Bench(app, pilot, monitor, pauses)
         try:
             await scenario(bench, snapshot, rounds)
@@ -408,6 +415,7 @@ class GCPauses:
         self._stack = self._sizes = self.census = ""
         self._started_cpu = 0.0
         self._origin = time.perf_counter()
+        self.collector = None  # the app's (tui/collector.py): why it ran a full collection
 
     def __call__(self, phase: str, info: dict) -> None:
         if not self.armed:
@@ -432,6 +440,10 @@ class GCPauses:
         if self.log and ms > self.LOGGED_MS:
             at = time.perf_counter() - self._origin
             stack = self._stack if info["generation"] > 0 else ""
+            collector = self.collector
+            if info["generation"] == 2 and collector is not None:
+                quiet = collector.clock() - max(collector.last_input, collector.shown_at())
+                stack = f"pending {collector.pending()}, quiet {quiet:.2f} s  " + stack
             print(
                 f"  gc {at:7.2f} s  gen {info['generation']}  {ms:6.1f} ms (CPU {cpu:5.1f})  {thread.name:15}"
                 f" objects {self._sizes:>20} collected {info['collected']:>6}  [{self.action}]  {stack}"

@@ -17,7 +17,9 @@ Two more figures, since a key can also wait for what the app does between keys:
   (the key itself must answer at once, with a "computing…" state).
 
 Prints per action the count, median and max key latency, the longest stall, PASS/FAIL (both under 50 ms),
-and the result times.
+and the result times. On a shared machine the wall clock also counts what other processes took: "queued" is
+the app thread's wait for a core meanwhile (Linux's run-queue delay, /proc schedstat), "others" the CPU time of
+the app's own other threads (rivals for the GIL); ``--gc-log`` says why each full collection ran.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from textual.widgets._footer import FooterKey
 
 from heaptui.tui import collector as collecting
 from heaptui.tui.collector import FORCED_AFTER, FULL_AFTER, IDLE, NEVER, YOUNG_THRESHOLD, Collector
+from heaptui.tui.widgets.footer import KeysFooter
 from test_tui import app_with, settle, wait_for
 
 needs_generations = pytest.mark.skipif(collecting.INCREMENTAL, reason="Python 3.14's collector has no generation 2")
@@ -183,3 +184,26 @@ async def test_footer_keys_replaced_on_a_view_switch_are_let_go():
         alive = [ref for ref in gone if ref() is not None]
         assert not alive, f"{len(alive)} of {len(gone)} replaced footer keys are still alive"
         assert app.screen.query(FooterKey)  # the footer shows keys still
+
+
+async def test_footer_keys_are_rebuilt_only_when_they_change():
+    # Textual's Footer built its keys again on every bindings update (4-6 per view switch), mostly the very
+    # keys it showed: a dozen widgets mounted and styled each time, and their garbage for the full collections.
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeysFooter)
+        shown = list(footer.query(FooterKey))
+        assert [key.key for key in shown if key.key in ("slash", "tab")] == ["slash", "tab"]
+        rebuilds = footer.rebuilds
+        for _ in range(3):  # the keys shown are the same ones: nothing to rebuild
+            app.screen.refresh_bindings()
+            await settle(pilot)
+        assert list(footer.query(FooterKey)) == shown
+        assert footer.rebuilds == rebuilds
+        await pilot.press("3")  # the Statistics: no grid, other keys
+        await settle(pilot)
+        await wait_for(pilot, lambda: footer.rebuilds > rebuilds, "the footer's keys of the Statistics view")
+        replaced = list(footer.query(FooterKey))
+        assert not any(key in shown for key in replaced)
+        assert [key.key for key in replaced] != [key.key for key in shown], [key.key for key in replaced]

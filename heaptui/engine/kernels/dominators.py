@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dominators import _BLOCK_SHIFT
+from ..dominators import _BLOCK_SHIFT, _FINE_SHIFT, _STEPS
 from . import njit
 from .graph import bisect_edge
 
@@ -55,31 +55,41 @@ def _essential(bits, e):
 
 
 @njit(cache=True, nogil=True)
-def _dfs(start, parent, semi, vertex, label, next_edge, n, first_edge, edge_to, essential):
-    """DevTools' iterative DFS from ``start`` (1-based vertex numbers); returns the new count."""
+def _dfs(start, parent, semi, vertex, next_edge, n, first_edge, edge_to, essential):
+    """DevTools' iterative DFS from ``start`` (1-based vertex numbers); returns the new count.
+
+    The same numbering as DevTools' loop, with fewer memory accesses: a vertex
+    is numbered as it is reached, its next edge is stored only when the walk
+    goes down from it (past the edge it goes down, which DevTools looks at again
+    on the way back and skips, its end being numbered), and its parent is read
+    only when it is done.
+    """
+    if semi[start] == 0:
+        n += 1
+        semi[start] = n
+        vertex[n] = start
     next_edge[start - 1] = first_edge[start - 1]
     v = start
     while v != 0:
-        if semi[v] == 0:
-            n += 1
-            semi[v] = n
-            vertex[n] = v
-            label[v] = v
-        v_next = parent[v]
         vo = v - 1
+        e = next_edge[vo]
         end = first_edge[vo + 1]
-        while next_edge[vo] < end:
-            e = next_edge[vo]
-            if _essential(essential, e):
-                wo = edge_to[e]
-                w = wo + 1
-                if semi[w] == 0:
-                    parent[w] = v
-                    next_edge[wo] = first_edge[wo]
-                    v_next = w
-                    break
-            next_edge[vo] = e + 1
-        v = v_next
+        w = 0
+        while e < end:
+            if _essential(essential, e) and semi[edge_to[e] + 1] == 0:
+                w = edge_to[e] + 1
+                break
+            e += 1
+        if w == 0:
+            v = parent[v]
+            continue
+        next_edge[vo] = e + 1
+        parent[w] = v
+        n += 1
+        semi[w] = n
+        vertex[n] = w
+        next_edge[w - 1] = first_edge[w - 1]
+        v = w
     return n
 
 
@@ -112,14 +122,29 @@ def _evaluate(v, ancestor, label, semi):
     return label[v]
 
 
-@njit(cache=True, nogil=True)
-def _retaining_node(e, first_edge, block_source):
-    """The node whose edge range holds edge ``e`` (a binary search narrowed by a block table)."""
-    return bisect_edge(first_edge, e, block_source[e >> _BLOCK_SHIFT], block_source[(e >> _BLOCK_SHIFT) + 1] + 1)
+@njit(cache=True, nogil=True, inline="always")
+def _retaining_node(e, first_edge, block_source, block_offset):
+    """The node whose edge range holds edge ``e``, from the tables of :func:`edge_blocks`.
+
+    Usually a step or two forward from the node the tables give for ``e``'s
+    fine block (in one cache line of ``first_edge``); a binary search over the
+    coarse block where many nodes without edges lie in between.
+    """
+    b = e >> _BLOCK_SHIFT
+    v = np.int64(block_source[b]) + block_offset[e >> _FINE_SHIFT]  # at or before e's node
+    last = v + _STEPS
+    while first_edge[v + 1] <= e:
+        v += 1
+        if v == last:
+            v = bisect_edge(first_edge, e, v, block_source[b + 1] + 1)
+            break
+    return v
 
 
 @njit(cache=True, nogil=True)
-def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi):
+def _semidominator(
+    w, r, first_edge, first_retainer, retainer_edge, essential, block_source, block_offset, ancestor, label, semi
+):
     """LT's step 2 for ``w``: its semidominator from its essential predecessors (the root for orphans)."""
     wo = w - 1
     orphan = True
@@ -128,7 +153,7 @@ def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, b
         if not _essential(essential, e):
             continue
         orphan = False
-        u = _evaluate(_retaining_node(e, first_edge, block_source) + 1, ancestor, label, semi)
+        u = _evaluate(_retaining_node(e, first_edge, block_source, block_offset) + 1, ancestor, label, semi)
         if semi[u] < semi[w]:
             semi[w] = semi[u]
     if orphan:
@@ -154,6 +179,58 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     needs no buckets: five arrays of n+1 integers in all. Only when DevTools'
     fallback hangs unreachable cliques off the root (parent edges that are not
     edges) is its bucket step run instead, to match it there too.
+
+    This is the pass on one thread; :func:`heaptui.engine.dominators.dominator_tree`
+    runs the same steps with the semidominators' edge lookups on a second one.
+    """
+    parent, ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
+        root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch
+    )
+    start_forest(ancestor, label)
+    block_source, block_offset = edge_blocks(first_edge)
+    if unreachable == 0:
+        semidominators(
+            n,
+            root,
+            vertex,
+            parent,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            block_offset,
+            ancestor,
+            label,
+            semi,
+        )
+    dominator, order = immediate_dominators(
+        n,
+        root,
+        unreachable,
+        first_edge,
+        first_retainer,
+        retainer_edge,
+        essential,
+        block_source,
+        block_offset,
+        parent,
+        ancestor,
+        vertex,
+        label,
+        semi,
+    )
+    return dominator, order, orphans, unreachable
+
+
+@njit(cache=True, nogil=True)
+def dfs_numbering(root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch):
+    """LT's step 1 as DevTools runs it, and the arrays the later steps need.
+
+    Returns (parent, ancestor, vertex, label, semi, numbered, orphans,
+    unreachable): 1-based vertex arrays of n+1 (``vertex`` and ``label`` in
+    ``scratch``); :func:`start_forest` then readies ``ancestor`` and ``label``
+    for step 2.
     """
     node_count = first_edge.shape[0] - 1
     size = node_count + 1
@@ -161,13 +238,11 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
     ancestor = np.zeros_like(first_edge)
     halves = scratch.view(np.int32)
-    vertex = halves[:size]
+    vertex = halves[:size]  # each written once, below: no need to clear them first
     label = halves[size : 2 * size]
-    vertex[:] = 0
-    label[:] = 0
     semi = np.zeros(size, dtype=np.int32)
     r = root + 1
-    n = _dfs(r, parent, semi, vertex, label, ancestor, np.int64(0), first_edge, edge_to, essential)
+    n = _dfs(r, parent, semi, vertex, ancestor, np.int64(0), first_edge, edge_to, essential)
     orphans = 0
     unreachable = 0
     if n < node_count:
@@ -183,7 +258,7 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
             if only_weak:
                 orphans += 1
                 parent[v] = r
-                n = _dfs(v, parent, semi, vertex, label, ancestor, n, first_edge, edge_to, essential)
+                n = _dfs(v, parent, semi, vertex, ancestor, n, first_edge, edge_to, essential)
     if n < node_count:
         for v in range(1, node_count + 1):
             if semi[v] == 0:
@@ -192,64 +267,258 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
                 n += 1
                 semi[v] = n
                 vertex[n] = v
-                label[v] = v
+    vertex[0] = 0
+    return parent, ancestor, vertex, label, semi, n, orphans, unreachable
+
+
+@njit(cache=True, nogil=True)
+def start_forest(ancestor, label):
+    """Step 2's empty forest: no links, each vertex its own label (every node is numbered by now)."""
     ancestor[:] = 0
-    block_source = np.empty((edge_to.shape[0] >> _BLOCK_SHIFT) + 2, dtype=np.int32)
+    for v in range(label.shape[0]):
+        label[v] = v
+
+
+@njit(cache=True, nogil=True)
+def edge_blocks(first_edge):
+    """Tables to find an edge's retaining node: the node of the first edge of each coarse block of edges
+    (int32), and of each fine block as a count of nodes from its coarse block's (uint8: at most 255, so a node
+    at or before the fine block's first edge's)."""
+    node_count = first_edge.shape[0] - 1
+    edge_count = first_edge[node_count]
+    block_source = np.empty((edge_count >> _BLOCK_SHIFT) + 2, dtype=np.int32)
+    block_offset = np.empty((edge_count >> _FINE_SHIFT) + 1, dtype=np.uint8)
     v = 0
     for b in range(block_source.shape[0]):
         e = b << _BLOCK_SHIFT
         while v < node_count - 1 and first_edge[v + 1] <= e:
             v += 1
         block_source[b] = v
-    if unreachable == 0:
-        for i in range(n, 1, -1):
-            w = vertex[i]
-            _semidominator(
-                w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi
-            )
-            ancestor[w] = parent[w]
-        # Semi-NCA: label becomes the dominator, ancestor each vertex's DFS number.
-        dom = label
-        number = ancestor
-        for i in range(1, n + 1):
-            number[vertex[i]] = i
-        dom[r] = r
-        for i in range(2, n + 1):
-            w = vertex[i]
-            x = parent[w]
-            while number[x] > semi[w]:
-                x = dom[x]
-            dom[w] = x
-    else:
-        dom = _bucket_dominators(
-            n,
+    v = 0
+    for f in range(block_offset.shape[0]):
+        e = f << _FINE_SHIFT
+        while v < node_count - 1 and first_edge[v + 1] <= e:
+            v += 1
+        block_offset[f] = min(v - block_source[f >> (_BLOCK_SHIFT - _FINE_SHIFT)], 255)
+    return block_source, block_offset
+
+
+@njit(cache=True, nogil=True)
+def semidominators(
+    n,
+    root,
+    vertex,
+    parent,
+    first_edge,
+    first_retainer,
+    retainer_edge,
+    essential,
+    block_source,
+    block_offset,
+    ancestor,
+    label,
+    semi,
+):
+    """LT's step 2 over every vertex, in reverse DFS order, on this thread."""
+    r = root + 1
+    for i in range(n, 1, -1):
+        w = vertex[i]
+        _semidominator(
+            w,
             r,
             first_edge,
             first_retainer,
             retainer_edge,
             essential,
             block_source,
+            block_offset,
+            ancestor,
+            label,
+            semi,
+        )
+        ancestor[w] = parent[w]
+
+
+@njit(cache=True, nogil=True)
+def retaining_nodes(
+    i, k, vertex, first_edge, first_retainer, retainer_edge, essential, block_source, block_offset, nodes, ends
+):
+    """Step 2's edge lookups for the vertices numbered ``i``, ``i - 1``, ... (the producer's half of it).
+
+    Writes the retaining nodes (1-based) of each vertex's essential retainer
+    edges, in retainer order, into ``nodes``, and after each vertex the count
+    written so far into ``ends``, until either is full or vertex 2 is done.
+    A vertex whose retaining nodes do not fit in what is left of ``nodes`` is
+    cut before the first that does not (some have millions of retainers): the
+    next chunk resumes it at retainer ``k`` (-1: a vertex's first). So every
+    piece starts with a retaining node, and an empty entry is an orphan.
+    Reads only arrays no other step writes meanwhile, so it can run while
+    :func:`chunk_semidominators` works on the previous chunk.
+
+    Returns (entries written, next i, next k): next k >= 0 when the last entry
+    is a piece of a vertex to be continued in the next chunk.
+    """
+    capacity = nodes.shape[0]
+    slots = ends.shape[0]
+    filled = 0
+    j = 0
+    while i > 1 and j < slots:
+        wo = vertex[i] - 1
+        if k < 0:
+            if filled == capacity:
+                break
+            k = first_retainer[wo]
+        end = first_retainer[wo + 1]
+        while k < end:
+            e = retainer_edge[k]
+            if _essential(essential, e):
+                if filled == capacity:
+                    break
+                # _retaining_node(e, first_edge, block_source, block_offset) written out: a third faster (numba)
+                b = e >> _BLOCK_SHIFT
+                v = np.int64(block_source[b]) + block_offset[e >> _FINE_SHIFT]
+                last = v + _STEPS
+                while first_edge[v + 1] <= e:
+                    v += 1
+                    if v == last:
+                        v = bisect_edge(first_edge, e, v, block_source[b + 1] + 1)
+                        break
+                nodes[filled] = v + 1
+                filled += 1
+            k += 1
+        ends[j] = filled
+        j += 1
+        if k < end:
+            return j, i, k
+        i -= 1
+        k = -1
+    return j, i, k
+
+
+@njit(cache=True, nogil=True)
+def chunk_semidominators(i, entries, continued, root, vertex, parent, nodes, ends, ancestor, label, semi):
+    """Step 2 for a chunk :func:`retaining_nodes` filled for the vertices numbered ``i``, ``i - 1``, ...
+
+    The same evaluations in the same order as :func:`semidominators`, so the
+    same semidominators. An empty entry is a vertex with no essential retainer
+    (no piece of a vertex is empty). ``continued``: the chunk's last entry is
+    not the whole of its vertex, which therefore does not join the forest yet.
+    """
+    r = root + 1
+    start = 0
+    for j in range(entries):
+        w = vertex[i - j]
+        end = ends[j]
+        if start == end:
+            semi[w] = semi[r]
+        else:
+            # semi[w] is not read by the evaluations: w is not in the forest yet, nor any label.
+            s = semi[w]
+            for m in range(start, end):
+                u = _evaluate(np.int64(nodes[m]), ancestor, label, semi)
+                if semi[u] < s:
+                    s = semi[u]
+            semi[w] = s
+        start = end
+        if not (continued and j == entries - 1):
+            ancestor[w] = parent[w]
+
+
+@njit(cache=True, nogil=True)
+def immediate_dominators(
+    n,
+    root,
+    unreachable,
+    first_edge,
+    first_retainer,
+    retainer_edge,
+    essential,
+    block_source,
+    block_offset,
+    parent,
+    ancestor,
+    vertex,
+    label,
+    semi,
+):
+    """LT's steps 3-4 and the results: (dominator ordinal per node, nodes in DFS order).
+
+    Without unreachable nodes, the semidominators are done (step 2) and the
+    semi-NCA rule gives the dominators; with them, DevTools' own steps 2-4
+    (buckets) run here from the start of step 2. One kernel for both, so
+    that compiling the load's kernels compiles the rare one too.
+    """
+    if unreachable == 0:
+        dom = semi_nca(n, root, parent, ancestor, vertex, label, semi)
+    else:
+        dom = bucket_dominators(
+            n,
+            root,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            block_offset,
             parent,
             ancestor,
             vertex,
             label,
             semi,
         )
-    # Reuse the arrays this function owns for its results, to keep the peak memory down.
+    return tree_results(n, parent, vertex, dom, semi)
+
+
+@njit(cache=True, nogil=True)
+def semi_nca(n, root, parent, ancestor, vertex, label, semi):
+    """The immediate dominators from the semidominators by the semi-NCA rule: returns ``label``, which holds them."""
+    r = root + 1
+    # label becomes the dominator, ancestor each vertex's DFS number.
+    dom = label
+    number = ancestor
+    for i in range(1, n + 1):
+        number[vertex[i]] = i
+    dom[r] = r
+    for i in range(2, n + 1):
+        w = vertex[i]
+        x = parent[w]
+        while number[x] > semi[w]:
+            x = dom[x]
+        dom[w] = x
+    return dom
+
+
+@njit(cache=True, nogil=True)
+def tree_results(n, parent, vertex, dom, semi):
+    """(dominator ordinal per node, nodes in DFS order), in the arrays this pass owns, to keep the peak down."""
+    node_count = parent.shape[0] - 1
     dominator = parent[:node_count]
     for o in range(node_count):
         dominator[o] = dom[o + 1] - 1
     order = semi[:node_count]
     for i in range(n):
         order[i] = vertex[i + 1] - 1
-    return dominator, order, orphans, unreachable
+    return dominator, order
 
 
 @njit(cache=True, nogil=True)
-def _bucket_dominators(
-    n, r, first_edge, first_retainer, retainer_edge, essential, block_source, parent, ancestor, vertex, label, semi
+def bucket_dominators(
+    n,
+    root,
+    first_edge,
+    first_retainer,
+    retainer_edge,
+    essential,
+    block_source,
+    block_offset,
+    parent,
+    ancestor,
+    vertex,
+    label,
+    semi,
 ):
-    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold."""
+    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold: returns the dominators."""
+    r = root + 1
     size = semi.shape[0]
     bucket_head = np.zeros(size, dtype=np.int32)
     # Each vertex enters one bucket once and leaves it when its dominator is set,
@@ -257,7 +526,19 @@ def _bucket_dominators(
     bucket_next_or_dom = np.zeros(size, dtype=np.int32)
     for i in range(n, 1, -1):
         w = vertex[i]
-        _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi)
+        _semidominator(
+            w,
+            r,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            block_offset,
+            ancestor,
+            label,
+            semi,
+        )
         b = vertex[semi[w]]
         bucket_next_or_dom[w] = bucket_head[b]
         bucket_head[b] = w

@@ -40,10 +40,10 @@ _STEPS = 16
 
 # A chunk's retaining nodes and vertex entries (int32 each): 1.5 MB, some 5 ms of work on the 1 GB snapshot. Each
 # handover wakes a thread, which on a busy machine can wait a few ms for a core: smaller chunks lost time there.
-# Three chunks (4.5 MB, small beside the pass's arrays of n) let the producer run ahead now and then.
+# Two (3 MB in all, small beside the pass's arrays of n): a third let the producer run ahead, for no time measured.
 CHUNK_NODES = 1 << 18
 CHUNK_VERTICES = 1 << 17
-CHUNKS = 3
+CHUNKS = 2
 
 serial_dominator_tree = kernel("dominators", "dominator_tree")
 dfs_numbering = kernel("dominators", "dfs_numbering")

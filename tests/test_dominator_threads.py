@@ -111,7 +111,7 @@ def test_two_threads_give_the_one_thread_tree_as_python(monkeypatch):
     """A first run's small load runs the kernels as Python: the producer thread does too, with the same result."""
     args = _inputs(fixture_path("runtime-bun1"), monkeypatch)
     expected = _serial(args)
-    with as_python(["dominators"]):
+    with as_python(["dominators", "retaining"]):
         got = _threaded(args, 7, 5)
     _assert_same(got, expected)
 
@@ -172,7 +172,7 @@ def test_an_error_on_the_consumer_thread_is_raised_and_the_producer_stops(monkey
 def test_the_retaining_node_of_every_edge_with_runs_of_nodes_without_edges():
     """The block tables' lookup against numpy's binary search: nodes without edges between two edges of one fine
     block (more than the forward steps, more than a uint8 offset can skip), nodes with hundreds of edges."""
-    from heaptui.engine.kernels.dominators import _retaining_node, edge_blocks
+    from heaptui.engine.kernels.retaining import _retaining_node, edge_blocks
 
     rng = np.random.default_rng(7)
     counts = rng.choice([0, 0, 0, 1, 2, 3, 5, 17, 300], size=20_000).astype(np.int64)

@@ -30,7 +30,7 @@ from .threads import Beside
 essential_edges = kernel("dominators", "essential_edges")
 
 
-# An edge's retaining node is found from two tables (see kernels.dominators.edge_blocks): the node of the first edge
+# An edge's retaining node is found from two tables (see kernels.retaining.edge_blocks): the node of the first edge
 # of each block of 256 edges (int32: 0.6 MB on the 1 GB snapshot's 40M edges), and of each block of 16 edges as a
 # count of nodes from its block of 256's (uint8: 2.5 MB), which leaves a step or two in one cache line of the edge
 # offsets instead of a binary search over some 90 nodes: the producer's work went from 0.7 s to 0.3 s.
@@ -48,9 +48,9 @@ CHUNKS = 2
 serial_dominator_tree = kernel("dominators", "dominator_tree")
 dfs_numbering = kernel("dominators", "dfs_numbering")
 immediate_dominators = kernel("dominators", "immediate_dominators")
-edge_blocks = kernel("dominators", "edge_blocks")
+edge_blocks = kernel("retaining", "edge_blocks")
 start_forest = kernel("dominators", "start_forest")
-retaining_nodes = kernel("dominators", "retaining_nodes")
+retaining_nodes = kernel("retaining", "retaining_nodes")
 chunk_semidominators = kernel("dominators", "chunk_semidominators")
 retained_sizes = kernel("dominators", "retained_sizes")
 

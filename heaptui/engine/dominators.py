@@ -9,17 +9,138 @@ The tree is built by the Lengauer-Tarjan algorithm exactly as DevTools runs it
 (same depth-first order, same treatment of nodes reached only through weak
 edges, which hang off the root, and of unreachable cliques), so that even in
 those corner cases the retained sizes are DevTools' own.
+
+The semidominators step waits on memory: per retainer edge it reads the edge,
+its essential bit and the edges' offsets (to find the retaining node), then
+the forest's links. :func:`dominator_tree` splits it in two halves that share
+nothing they write: a second thread finds the retaining nodes of the next
+vertices (:func:`retaining_nodes`) while this one evaluates the ones found
+before (:func:`chunk_semidominators`), in small chunks, two of them in turn.
 """
 
 from __future__ import annotations
 
+import queue
+
+import numpy as np
+
 from .jit import kernel
+from .threads import Beside
 
 essential_edges = kernel("dominators", "essential_edges")
 
 
+# An edge's retaining node is found from two tables (see kernels.retaining.edge_blocks): the node of the first edge
+# of each block of 256 edges (int32: 0.6 MB on the 1 GB snapshot's 40M edges), and of each block of 16 edges as a
+# count of nodes from its block of 256's (uint8: 2.5 MB), which leaves a step or two in one cache line of the edge
+# offsets instead of a binary search over some 90 nodes: the producer's work went from 0.7 s to 0.3 s.
 _BLOCK_SHIFT = 8
+_FINE_SHIFT = 4
+_STEPS = 16
 
+# A chunk's retaining nodes and vertex entries (int32 each): 1.5 MB, some 5 ms of work on the 1 GB snapshot. Each
+# handover wakes a thread, which on a busy machine can wait a few ms for a core: smaller chunks lost time there.
+# Two (3 MB in all, small beside the pass's arrays of n): a third let the producer run ahead, for no time measured.
+CHUNK_NODES = 1 << 18
+CHUNK_VERTICES = 1 << 17
+CHUNKS = 2
 
-dominator_tree = kernel("dominators", "dominator_tree")
+serial_dominator_tree = kernel("dominators", "dominator_tree")
+dfs_numbering = kernel("dominators", "dfs_numbering")
+immediate_dominators = kernel("dominators", "immediate_dominators")
+edge_blocks = kernel("retaining", "edge_blocks")
+start_forest = kernel("dominators", "start_forest")
+retaining_nodes = kernel("retaining", "retaining_nodes")
+chunk_semidominators = kernel("dominators", "chunk_semidominators")
 retained_sizes = kernel("dominators", "retained_sizes")
+
+
+def dominator_tree(
+    root: int,
+    first_edge: np.ndarray,
+    edge_to: np.ndarray,
+    first_retainer: np.ndarray,
+    retainer_edge: np.ndarray,
+    essential: np.ndarray,
+    scratch: np.ndarray,
+    chunk_nodes: int = CHUNK_NODES,
+    chunk_vertices: int = CHUNK_VERTICES,
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """What :func:`serial_dominator_tree` returns (the same arrays, bit for bit), its step 2 on two threads.
+
+    ``chunk_nodes`` and ``chunk_vertices`` size the chunks (tests make them
+    tiny, so that chunk boundaries and vertices cut in pieces are exercised).
+    """
+    parent, ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
+        root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch
+    )
+    edges = (first_edge, first_retainer, retainer_edge, essential)
+    if unreachable == 0:
+        blocks = _semidominators_beside(
+            n, root, vertex, parent, edges, ancestor, label, semi, chunk_nodes, chunk_vertices
+        )
+    else:  # DevTools' fallback for unreachable cliques (small test graphs): all its steps in the next kernel
+        start_forest(ancestor, label)
+        blocks = edge_blocks(first_edge)
+    dominator, order = immediate_dominators(
+        n, root, unreachable, *edges, *blocks, parent, ancestor, vertex, label, semi
+    )
+    return dominator, order, orphans, unreachable
+
+
+def _semidominators_beside(
+    n: int,
+    root: int,
+    vertex: np.ndarray,
+    parent: np.ndarray,
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ancestor: np.ndarray,
+    label: np.ndarray,
+    semi: np.ndarray,
+    chunk_nodes: int,
+    chunk_vertices: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """LT's step 2: a producer thread fills chunks with retaining nodes, this thread evaluates them in order.
+
+    The producer reads only arrays nobody writes during the step (``vertex``,
+    the edges, retainers and essential bits); the forest (``ancestor``,
+    ``label``, ``semi``) is this thread's alone. A chunk passes between them
+    through queues, whose locks also order the chunk's memory. Returns the
+    tables of :func:`edge_blocks`, which the producer makes first.
+    """
+    nodes_size = min(chunk_nodes, max(edges[2].shape[0], 1))  # no more than the retainers
+    vertices_size = min(chunk_vertices, max(n, 1))
+    chunks = [(np.empty(nodes_size, dtype=np.int32), np.empty(vertices_size, dtype=np.int32)) for _ in range(CHUNKS)]
+    free: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+    filled: queue.SimpleQueue[tuple[int, int, int, bool] | None] = queue.SimpleQueue()
+    for index in range(len(chunks)):
+        free.put(index)
+
+    def produce() -> tuple[np.ndarray, np.ndarray]:
+        i, k = n, -1
+        try:
+            blocks = edge_blocks(edges[0])
+            arrays = (*edges, *blocks)
+            while i > 1:
+                index = free.get()
+                if index is None:  # the consumer stopped
+                    break
+                nodes, ends = chunks[index]
+                entries, next_i, next_k = retaining_nodes(i, k, vertex, *arrays, nodes, ends)
+                filled.put((index, i, entries, next_k >= 0))
+                i, k = next_i, next_k
+        finally:
+            filled.put(None)
+        return blocks
+
+    producer: Beside[tuple[np.ndarray, np.ndarray]] = Beside("retaining nodes", produce)
+    try:
+        start_forest(ancestor, label)  # while the producer makes its tables and first chunk
+        while (chunk := filled.get()) is not None:
+            index, i, entries, continued = chunk
+            nodes, ends = chunks[index]
+            chunk_semidominators(i, entries, continued, root, vertex, parent, nodes, ends, ancestor, label, semi)
+            free.put(index)
+    finally:
+        free.put(None)  # a producer waiting for a chunk stops (after an error here)
+    return producer.result()  # or its error, if it stopped on one

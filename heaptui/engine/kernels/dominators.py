@@ -1,12 +1,11 @@
-"""The compiled kernels of :mod:`heaptui.engine.dominators` (moved here unchanged)."""
+"""The compiled kernels of :mod:`heaptui.engine.dominators` (the retaining-node lookups are in :mod:`.retaining`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..dominators import _BLOCK_SHIFT
 from . import njit
-from .graph import bisect_edge
+from .retaining import _essential, _retaining_node, edge_blocks
 
 
 @njit(cache=True, nogil=True)
@@ -49,37 +48,42 @@ def essential_edges(
     return out
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _essential(bits, e):
-    return (bits[e >> 3] >> (e & 7)) & 1
-
-
 @njit(cache=True, nogil=True)
-def _dfs(start, parent, semi, vertex, label, next_edge, n, first_edge, edge_to, essential):
-    """DevTools' iterative DFS from ``start`` (1-based vertex numbers); returns the new count."""
+def _dfs(start, parent, semi, vertex, next_edge, n, first_edge, edge_to, essential):
+    """DevTools' iterative DFS from ``start`` (1-based vertex numbers); returns the new count.
+
+    The same numbering as DevTools' loop, with fewer memory accesses: a vertex
+    is numbered as it is reached, its next edge is stored only when the walk
+    goes down from it (past the edge it goes down, which DevTools looks at again
+    on the way back and skips, its end being numbered), and its parent is read
+    only when it is done.
+    """
+    if semi[start] == 0:
+        n += 1
+        semi[start] = n
+        vertex[n] = start
     next_edge[start - 1] = first_edge[start - 1]
     v = start
     while v != 0:
-        if semi[v] == 0:
-            n += 1
-            semi[v] = n
-            vertex[n] = v
-            label[v] = v
-        v_next = parent[v]
         vo = v - 1
+        e = next_edge[vo]
         end = first_edge[vo + 1]
-        while next_edge[vo] < end:
-            e = next_edge[vo]
-            if _essential(essential, e):
-                wo = edge_to[e]
-                w = wo + 1
-                if semi[w] == 0:
-                    parent[w] = v
-                    next_edge[wo] = first_edge[wo]
-                    v_next = w
-                    break
-            next_edge[vo] = e + 1
-        v = v_next
+        w = 0
+        while e < end:
+            if _essential(essential, e) and semi[edge_to[e] + 1] == 0:
+                w = edge_to[e] + 1
+                break
+            e += 1
+        if w == 0:
+            v = parent[v]
+            continue
+        next_edge[vo] = e + 1
+        parent[w] = v
+        n += 1
+        semi[w] = n
+        vertex[n] = w
+        next_edge[w - 1] = first_edge[w - 1]
+        v = w
     return n
 
 
@@ -113,13 +117,9 @@ def _evaluate(v, ancestor, label, semi):
 
 
 @njit(cache=True, nogil=True)
-def _retaining_node(e, first_edge, block_source):
-    """The node whose edge range holds edge ``e`` (a binary search narrowed by a block table)."""
-    return bisect_edge(first_edge, e, block_source[e >> _BLOCK_SHIFT], block_source[(e >> _BLOCK_SHIFT) + 1] + 1)
-
-
-@njit(cache=True, nogil=True)
-def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi):
+def _semidominator(
+    w, r, first_edge, first_retainer, retainer_edge, essential, block_source, block_offset, ancestor, label, semi
+):
     """LT's step 2 for ``w``: its semidominator from its essential predecessors (the root for orphans)."""
     wo = w - 1
     orphan = True
@@ -128,7 +128,7 @@ def _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, b
         if not _essential(essential, e):
             continue
         orphan = False
-        u = _evaluate(_retaining_node(e, first_edge, block_source) + 1, ancestor, label, semi)
+        u = _evaluate(_retaining_node(e, first_edge, block_source, block_offset) + 1, ancestor, label, semi)
         if semi[u] < semi[w]:
             semi[w] = semi[u]
     if orphan:
@@ -154,6 +154,58 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     needs no buckets: five arrays of n+1 integers in all. Only when DevTools'
     fallback hangs unreachable cliques off the root (parent edges that are not
     edges) is its bucket step run instead, to match it there too.
+
+    This is the pass on one thread; :func:`heaptui.engine.dominators.dominator_tree`
+    runs the same steps with the semidominators' edge lookups on a second one.
+    """
+    parent, ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
+        root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch
+    )
+    start_forest(ancestor, label)
+    block_source, block_offset = edge_blocks(first_edge)
+    if unreachable == 0:
+        semidominators(
+            n,
+            root,
+            vertex,
+            parent,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            block_offset,
+            ancestor,
+            label,
+            semi,
+        )
+    dominator, order = immediate_dominators(
+        n,
+        root,
+        unreachable,
+        first_edge,
+        first_retainer,
+        retainer_edge,
+        essential,
+        block_source,
+        block_offset,
+        parent,
+        ancestor,
+        vertex,
+        label,
+        semi,
+    )
+    return dominator, order, orphans, unreachable
+
+
+@njit(cache=True, nogil=True)
+def dfs_numbering(root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch):
+    """LT's step 1 as DevTools runs it, and the arrays the later steps need.
+
+    Returns (parent, ancestor, vertex, label, semi, numbered, orphans,
+    unreachable): 1-based vertex arrays of n+1 (``vertex`` and ``label`` in
+    ``scratch``); :func:`start_forest` then readies ``ancestor`` and ``label``
+    for step 2.
     """
     node_count = first_edge.shape[0] - 1
     size = node_count + 1
@@ -161,13 +213,11 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
     ancestor = np.zeros_like(first_edge)
     halves = scratch.view(np.int32)
-    vertex = halves[:size]
+    vertex = halves[:size]  # each written once, below: no need to clear them first
     label = halves[size : 2 * size]
-    vertex[:] = 0
-    label[:] = 0
     semi = np.zeros(size, dtype=np.int32)
     r = root + 1
-    n = _dfs(r, parent, semi, vertex, label, ancestor, np.int64(0), first_edge, edge_to, essential)
+    n = _dfs(r, parent, semi, vertex, ancestor, np.int64(0), first_edge, edge_to, essential)
     orphans = 0
     unreachable = 0
     if n < node_count:
@@ -183,7 +233,7 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
             if only_weak:
                 orphans += 1
                 parent[v] = r
-                n = _dfs(v, parent, semi, vertex, label, ancestor, n, first_edge, edge_to, essential)
+                n = _dfs(v, parent, semi, vertex, ancestor, n, first_edge, edge_to, essential)
     if n < node_count:
         for v in range(1, node_count + 1):
             if semi[v] == 0:
@@ -192,64 +242,178 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
                 n += 1
                 semi[v] = n
                 vertex[n] = v
-                label[v] = v
+    vertex[0] = 0
+    return parent, ancestor, vertex, label, semi, n, orphans, unreachable
+
+
+@njit(cache=True, nogil=True)
+def start_forest(ancestor, label):
+    """Step 2's empty forest: no links, each vertex its own label (every node is numbered by now)."""
     ancestor[:] = 0
-    block_source = np.empty((edge_to.shape[0] >> _BLOCK_SHIFT) + 2, dtype=np.int32)
-    v = 0
-    for b in range(block_source.shape[0]):
-        e = b << _BLOCK_SHIFT
-        while v < node_count - 1 and first_edge[v + 1] <= e:
-            v += 1
-        block_source[b] = v
-    if unreachable == 0:
-        for i in range(n, 1, -1):
-            w = vertex[i]
-            _semidominator(
-                w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi
-            )
-            ancestor[w] = parent[w]
-        # Semi-NCA: label becomes the dominator, ancestor each vertex's DFS number.
-        dom = label
-        number = ancestor
-        for i in range(1, n + 1):
-            number[vertex[i]] = i
-        dom[r] = r
-        for i in range(2, n + 1):
-            w = vertex[i]
-            x = parent[w]
-            while number[x] > semi[w]:
-                x = dom[x]
-            dom[w] = x
-    else:
-        dom = _bucket_dominators(
-            n,
+    for v in range(label.shape[0]):
+        label[v] = v
+
+
+@njit(cache=True, nogil=True)
+def semidominators(
+    n,
+    root,
+    vertex,
+    parent,
+    first_edge,
+    first_retainer,
+    retainer_edge,
+    essential,
+    block_source,
+    block_offset,
+    ancestor,
+    label,
+    semi,
+):
+    """LT's step 2 over every vertex, in reverse DFS order, on this thread."""
+    r = root + 1
+    for i in range(n, 1, -1):
+        w = vertex[i]
+        _semidominator(
+            w,
             r,
             first_edge,
             first_retainer,
             retainer_edge,
             essential,
             block_source,
+            block_offset,
+            ancestor,
+            label,
+            semi,
+        )
+        ancestor[w] = parent[w]
+
+
+@njit(cache=True, nogil=True)
+def chunk_semidominators(i, entries, continued, root, vertex, parent, nodes, ends, ancestor, label, semi):
+    """Step 2 for a chunk :func:`retaining_nodes` filled for the vertices numbered ``i``, ``i - 1``, ...
+
+    The same evaluations in the same order as :func:`semidominators`, so the
+    same semidominators. An empty entry is a vertex with no essential retainer
+    (no piece of a vertex is empty). ``continued``: the chunk's last entry is
+    not the whole of its vertex, which therefore does not join the forest yet.
+    """
+    r = root + 1
+    start = 0
+    for j in range(entries):
+        w = vertex[i - j]
+        end = ends[j]
+        if start == end:
+            semi[w] = semi[r]
+        else:
+            # semi[w] is not read by the evaluations: w is not in the forest yet, nor any label.
+            s = semi[w]
+            for m in range(start, end):
+                u = _evaluate(np.int64(nodes[m]), ancestor, label, semi)
+                if semi[u] < s:
+                    s = semi[u]
+            semi[w] = s
+        start = end
+        if not (continued and j == entries - 1):
+            ancestor[w] = parent[w]
+
+
+@njit(cache=True, nogil=True)
+def immediate_dominators(
+    n,
+    root,
+    unreachable,
+    first_edge,
+    first_retainer,
+    retainer_edge,
+    essential,
+    block_source,
+    block_offset,
+    parent,
+    ancestor,
+    vertex,
+    label,
+    semi,
+):
+    """LT's steps 3-4 and the results: (dominator ordinal per node, nodes in DFS order).
+
+    Without unreachable nodes, the semidominators are done (step 2) and the
+    semi-NCA rule gives the dominators; with them, DevTools' own steps 2-4
+    (buckets) run here from the start of step 2. One kernel for both, so
+    that compiling the load's kernels compiles the rare one too.
+    """
+    if unreachable == 0:
+        dom = semi_nca(n, root, parent, ancestor, vertex, label, semi)
+    else:
+        dom = bucket_dominators(
+            n,
+            root,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            block_offset,
             parent,
             ancestor,
             vertex,
             label,
             semi,
         )
-    # Reuse the arrays this function owns for its results, to keep the peak memory down.
+    return tree_results(n, parent, vertex, dom, semi)
+
+
+@njit(cache=True, nogil=True)
+def semi_nca(n, root, parent, ancestor, vertex, label, semi):
+    """The immediate dominators from the semidominators by the semi-NCA rule: returns ``label``, which holds them."""
+    r = root + 1
+    # label becomes the dominator, ancestor each vertex's DFS number.
+    dom = label
+    number = ancestor
+    for i in range(1, n + 1):
+        number[vertex[i]] = i
+    dom[r] = r
+    for i in range(2, n + 1):
+        w = vertex[i]
+        x = parent[w]
+        while number[x] > semi[w]:
+            x = dom[x]
+        dom[w] = x
+    return dom
+
+
+@njit(cache=True, nogil=True)
+def tree_results(n, parent, vertex, dom, semi):
+    """(dominator ordinal per node, nodes in DFS order), in the arrays this pass owns, to keep the peak down."""
+    node_count = parent.shape[0] - 1
     dominator = parent[:node_count]
     for o in range(node_count):
         dominator[o] = dom[o + 1] - 1
     order = semi[:node_count]
     for i in range(n):
         order[i] = vertex[i + 1] - 1
-    return dominator, order, orphans, unreachable
+    return dominator, order
 
 
 @njit(cache=True, nogil=True)
-def _bucket_dominators(
-    n, r, first_edge, first_retainer, retainer_edge, essential, block_source, parent, ancestor, vertex, label, semi
+def bucket_dominators(
+    n,
+    root,
+    first_edge,
+    first_retainer,
+    retainer_edge,
+    essential,
+    block_source,
+    block_offset,
+    parent,
+    ancestor,
+    vertex,
+    label,
+    semi,
 ):
-    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold."""
+    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold: returns the dominators."""
+    r = root + 1
     size = semi.shape[0]
     bucket_head = np.zeros(size, dtype=np.int32)
     # Each vertex enters one bucket once and leaves it when its dominator is set,
@@ -257,7 +421,19 @@ def _bucket_dominators(
     bucket_next_or_dom = np.zeros(size, dtype=np.int32)
     for i in range(n, 1, -1):
         w = vertex[i]
-        _semidominator(w, r, first_edge, first_retainer, retainer_edge, essential, block_source, ancestor, label, semi)
+        _semidominator(
+            w,
+            r,
+            first_edge,
+            first_retainer,
+            retainer_edge,
+            essential,
+            block_source,
+            block_offset,
+            ancestor,
+            label,
+            semi,
+        )
         b = vertex[semi[w]]
         bucket_next_or_dom[w] = bucket_head[b]
         bucket_head[b] = w

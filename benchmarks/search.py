@@ -27,26 +27,10 @@ from types import ModuleType
 
 from heaptui.engine import load_snapshot, search_index
 from heaptui.engine import search as new_search
-from heaptui.engine.cache import CacheOptions
+from heaptui.engine.cache import SNAPSHOT_ARRAY_FIELDS, CacheOptions
 
 DEFAULT_FILE = "/work/bench/bench-1gb.heapsnapshot"
 DEFAULT_QUERIES = ("requestL", "url", "Date")
-SNAPSHOT_ARRAYS = (
-    "node_type",
-    "node_name",
-    "node_id",
-    "shallow",
-    "first_edge",
-    "edge_type",
-    "edge_name",
-    "edge_to",
-    "first_retainer",
-    "retainer_edge",
-    "distances",
-    "dominator",
-    "retained",
-    "class_id",
-)
 
 
 def anonymous_mb() -> float:
@@ -102,7 +86,8 @@ def main() -> None:
     print(f"  loaded in {time.perf_counter() - started:.1f} s")
     queries = args.queries or [*DEFAULT_QUERIES, f"@{int(s.node_id[s.node_count // 2])}"]
     old = baseline_module(args.baseline) if args.baseline else None
-    arrays = sum(getattr(s, name).nbytes for name in SNAPSHOT_ARRAYS) + s.strings.nbytes
+    arrays = sum(a.nbytes for a in (getattr(s, name) for name in SNAPSHOT_ARRAY_FIELDS) if a is not None)
+    arrays += s.strings.nbytes
 
     first_query = next((q for q in queries if not q.startswith("@")), queries[0])[:3]
     before = anonymous_mb()

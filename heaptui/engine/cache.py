@@ -63,7 +63,8 @@ ALIGN = 64
 # cache does not, so the first screen comes up in half the time. Hand-made test files are smaller.
 MIN_SOURCE_SIZE = 256 << 10
 
-_ARRAYS = (
+# The Snapshot's array fields, as the cache stores them (and benchmarks/search.py sums their sizes).
+SNAPSHOT_ARRAY_FIELDS = (
     "node_type",
     "node_name",
     "node_id",
@@ -170,7 +171,7 @@ def save(snapshot: Snapshot, options: CacheOptions) -> Path | None:
 
 
 def _arrays_of(s: Snapshot) -> dict[str, np.ndarray]:
-    arrays = {name: getattr(s, name) for name in _ARRAYS if getattr(s, name) is not None}
+    arrays = {name: getattr(s, name) for name in SNAPSHOT_ARRAY_FIELDS if getattr(s, name) is not None}
     # The Summary's columns per class, so that a reopen needs no compiled pass at all.
     summary = np.zeros((4, len(s.classes)), dtype=np.int64)
     for row in s.summary():
@@ -368,7 +369,7 @@ def save_and_adopt(snapshot: Snapshot, options: CacheOptions) -> bool:
     if mapped is None:
         return False
     try:
-        snapshot.adopt_arrays(mapped, _ARRAYS)
+        snapshot.adopt_arrays(mapped, SNAPSHOT_ARRAY_FIELDS)
     except ValueError:
         return False
     # The string table stays as it is: its text and offsets must change together, and a reader on

@@ -2,25 +2,27 @@
 
 Phases (each timed, each reported to the progress callback): index
 (retainers, DOM state, page-owned nodes, shallow-size transfer, the edges
-that retain); dominators; retained sizes; classes (the classes' retained
-sizes: class names, interfaces and class keys were worked out beside the
-dominator tree); distances; summary (counts per class, statistics).
+that retain, and the classes' names, interfaces and keys); dominators;
+retained sizes; classes (the classes' retained sizes); distances; summary
+(counts per class, statistics).
 
 The compiled passes release the GIL, so on two cores the passes that do not
 need each other's results run side by side (:class:`~.threads.Beside`):
 
 * the retainers (the reverse edges), then the edges that retain, beside the
   page-owned marking, the WeakMap names and the shallow-size transfer;
-* the classes beside the dominator tree, the longest pass, which they do not
-  need;
+* the classes (names, interfaces, class keys) beside those too, once the
+  other passes are done reading the strings (the classes add names to them);
+  they are waited for before the dominator tree starts, whose arrays would
+  otherwise come on top of their temporaries (44 MB more peak on the 1 GB
+  snapshot when they ran beside the tree);
 * the statistics' sums beside the classes' retained sizes and the distances.
 
 Arrays a later phase no longer needs are dropped as soon as possible, and the
 passes after the tree work in the tree's dead DFS order (the children lists
 of the classes' retained sizes, then the distances' queue) one after the
 other, so none of them adds an array of n. The peak memory of a load is the
-dominator pass's: its temporaries, the columns and retainers, and the
-classes' work beside it.
+dominator pass's: its temporaries, the columns, retainers and class ids.
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ def build_index(
             types.weak_edge,
         )
         ephemerons = ephemeron_names(strings, edge_type, edge_name, types.internal_edge)
+        external_string_data = strings.mask_of(["system / ExternalStringData"]) if types.native >= 0 else None
+        # The classes from here on: they add class names to the strings, which the passes below do not read.
+        classes = Beside("classes", _classes, raw, types, strings)
         # The edges that retain, on a thread of its own, while this one moves the shallow sizes.
         essential = Beside(
             "essential edges",
@@ -125,8 +130,8 @@ def build_index(
         has_user_roots = bool(is_user_root[root_children].any())
         if has_user_roots:
             ownable = (node_type == types.hidden) | (node_type == types.array)
-            if types.native >= 0:
-                ownable |= (node_type == types.native) & strings.mask_of(["system / ExternalStringData"])[node_name]
+            if external_string_data is not None:
+                ownable |= (node_type == types.native) & external_string_data[node_name]
             no_owner = node_type == types.synthetic  # synthetic nodes and the root take no sizes
             no_owner[root] = True
             shallow = transfer_shallow_sizes(
@@ -136,14 +141,16 @@ def build_index(
         else:
             shallow = raw.node_self_size
         # Recomputed when the distances need them: not worth keeping through the dominator pass.
-        del is_dom_trees_root, is_user_root
+        del is_dom_trees_root, is_user_root, external_string_data
         first_retainer, retainer_edge = retainers.result(waiting("index"))
         essential_bits = essential.result(waiting("index"))
         del essential
+        # Their temporaries are gone before the dominator tree's arrays come: the load's peak is the tree's alone.
+        class_id, class_table, interfaces, took = classes.result(waiting("index"))
+        timings["classes (beside)"] = took
+        del classes
 
     with _timed(timings, "dominators", report):
-        # The classes need nothing of the dominator tree.
-        classes = Beside("classes", _classes, raw, types, strings)
         # Two of the pass's arrays live in the one that takes the retained sizes next.
         scratch = np.empty(n + 1, dtype=np.int64)
         dominator, order, _orphans, _unreachable = dominator_tree(
@@ -156,8 +163,6 @@ def build_index(
         del scratch
 
     with _timed(timings, "classes", report):
-        class_id, class_table, interfaces, took = classes.result(waiting("classes"))
-        timings["classes (beside)"] = took
         # The classes have added their names: from here on the strings are only read, by two threads.
         sums = Beside("statistics", _statistics_sums, raw, types, strings, shallow, first_retainer)
         no_mask = np.empty(0, dtype=np.uint8)

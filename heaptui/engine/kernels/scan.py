@@ -142,6 +142,10 @@ def scan_columns(
     return i
 
 
+# The value of a digit by its place from the right (16 entries, so that ``digits & 15`` never reads past them).
+_POWERS_OF_TEN = np.array([10**k for k in range(11)] + [0] * 5, dtype=np.int64)
+
+
 @njit(cache=True, nogil=True)
 def scan_columns_back(
     buf,
@@ -184,15 +188,13 @@ def scan_columns_back(
     row = index // field_count
     f = index - row * field_count
     value = 0
-    scale = 1
     digits = 0
     i = end - 1
     while True:
         c = buf[i] if i >= start else np.uint8(44)  # the stretch starts just after a separator
         d = np.uint8(c - 48)
         if d < 10:
-            value += d * scale  # past 10 digits this wraps, harmlessly: the number is refused below
-            scale *= 10
+            value += d * _POWERS_OF_TEN[digits & 15]  # no chain of multiplies; past 10 digits refused below
             digits += 1
             i -= 1
             continue
@@ -233,7 +235,6 @@ def scan_columns_back(
                 f = field_count - 1
                 row -= 1
             value = 0
-            scale = 1
             digits = 0
         if i < start:
             break

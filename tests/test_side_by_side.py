@@ -15,43 +15,70 @@ import pytest
 from test_kernels import _same_raw
 
 from conftest import fixture_path
+from heaptui.engine import scan
 from heaptui.engine.errors import Cancelled, SnapshotError
 from heaptui.engine.parse import limits, read_snapshot, side_by_side
+from heaptui.engine.parse.sections import column_scanner
+
+# Who reads how much of each array: each piece may be held back until the other has read some of it, so that the
+# pieces meet at the start, the end or the middle (with neither held back, where the threads' race puts them).
+LEADS = {
+    "race": None,
+    "front alone": ("back", None),  # the back piece waits until the front one has read the whole array
+    "back alone": ("front", None),
+    "back first": ("front", 3),  # the front piece waits until the back one has read 3 chunks
+    "front first": ("back", 2),
+}
 
 
-@pytest.fixture
-def side(monkeypatch):
-    """Every read of an uncompressed file goes side by side, in 4 kB chunks, each array in two halves (the first
-    waits until the second is placed); yields the sections of the pieces it started."""
-    threaded: list[str] = []
-    original = side_by_side._Piece
+def _held(piece_class, held_back: bool, chunks: int | None, started: list[str], leaders: dict):
+    """``piece_class`` recording each piece started; the one held back waits for its array's other piece."""
 
-    class Counted(original):  # type: ignore[valid-type, misc]
-        def __init__(self, fd, what, start, *args):
-            threaded.append(what)
-            super().__init__(fd, what, start, *args)
+    class Piece(piece_class):  # type: ignore[valid-type, misc]
+        def __init__(self, fd, what, *args):
+            self.gate = leaders.setdefault(what, threading.Event())
+            started.append(what)
+            super().__init__(fd, what, *args)
 
-        def _run(self):
-            if self.first_number == 0:  # the first half waits until the second is placed (or 10 s)
-                self.placed.wait(10)
-            super()._run()
+        def _scan(self):
+            if held_back:
+                assert self.gate.wait(10), "the other piece did not get going within 10 s"
+            elif chunks is not None:
+                inner, gate = self.step, self.gate  # not self: no cycle through the piece
+                calls = [0]
 
-        def cut_at(self, offset):
+                def step(*args):
+                    calls[0] += 1
+                    if calls[0] > chunks:
+                        gate.set()
+                    return inner(*args)
+
+                self.step = step
             try:
-                return super().cut_at(offset)
+                super()._scan()
             finally:
-                self.placed.set()
+                self.gate.set()  # done: the other piece reads the rest
 
-        @property
-        def placed(self):
-            return self.__dict__.setdefault("_placed", threading.Event())
+    return Piece
 
-    monkeypatch.setattr(side_by_side, "_Piece", Counted)
+
+@pytest.fixture(params=list(LEADS))
+def side(request, monkeypatch):
+    """Every read of an uncompressed file goes side by side, in 4 kB chunks, each array read from both ends (the
+    pieces meeting where the parameter puts them); yields the sections of the pieces it started."""
+    started: list[str] = []
+    leaders: dict = {}
+    lead = LEADS[request.param]
+    held, chunks = lead if lead is not None else ("", None)
+    monkeypatch.setattr(side_by_side, "_Piece", _held(side_by_side._Piece, held == "front", chunks, started, leaders))
+    monkeypatch.setattr(
+        side_by_side, "_BackPiece", _held(side_by_side._BackPiece, held == "back", chunks, started, leaders)
+    )
     monkeypatch.setattr(limits, "SIDE_BY_SIDE_ABOVE", 0)
-    monkeypatch.setattr(limits, "SPLIT_ABOVE", 0)
+    monkeypatch.setattr(limits, "TWO_PIECES_ABOVE", 0)
     monkeypatch.setattr(limits, "CHUNK_SIZE", 4096)
     monkeypatch.setattr(limits, "PIECE_CHUNK", 4096)
-    return threaded
+    return started
 
 
 def _in_line(monkeypatch, path):
@@ -111,7 +138,7 @@ def test_bad_files_get_the_in_line_reads_error(side, monkeypatch, tmp_path):
 
 
 def test_two_commas_in_a_row_are_read_as_the_in_line_read_reads_them(side, monkeypatch, tmp_path):
-    """The second half is placed by counting commas; the in-line scanner takes ",," as one separator."""
+    """The pieces meet just after a comma; the in-line scanner takes ",," as one separator, and so do they."""
     text = gzip.decompress(fixture_path("leaky-1").read_bytes())
     path = tmp_path / "commas.heapsnapshot"
     for section, at in (("nodes", 40), ("edges", -40)):
@@ -147,6 +174,71 @@ def test_a_compressed_or_salvaged_file_is_read_in_line(side, tmp_path):
     path.write_bytes(gzip.decompress(fixture_path("leaky-1").read_bytes()))
     assert np.array_equal(read_snapshot(path, salvage=True).edge_to, read_snapshot(path).edge_to)
     assert side == ["nodes", "nodes", "edges", "edges"]  # the plain read only
+
+
+def _columns(rows: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Edge-shaped columns (type, name, to_node of a 7-field node) to scan ``rows`` rows into."""
+    columns = {"type": np.zeros(rows, np.uint8), "name": np.zeros(rows, np.uint32), "to_node": np.zeros(rows, np.int32)}
+    return columns, {"type": 0, "name": 1, "to_node": 2}
+
+
+def _scan_both_ways(text: bytes, rows: int, chunk: int) -> tuple[dict, dict, bool, bool]:
+    """The columns and whether each direction refused ``text`` (an array body, its ``]`` last): the forward scanner
+    in one go, the backward one from the end in stretches of about ``chunk`` bytes cut just after a comma."""
+    buf = np.frombuffer(bytearray(text), dtype=np.uint8)
+    forward, offsets = _columns(rows)
+    state = scan.new_state()
+    column_scanner("edges", rows, 3, 7, offsets, forward)(buf, 0, len(text), state)
+    forward_failed = bool(state[scan.ST_ERROR]) or not state[scan.ST_DONE] or state[scan.ST_POS] != rows * 3
+    backward, _ = _columns(rows)
+    step = column_scanner("edges", rows, 3, 7, offsets, backward, backwards=True)
+    state = scan.new_state()
+    high = len(text) - 1  # the closing bracket
+    while high > 0 and not state[scan.ST_ERROR]:
+        comma = text.find(b",", max(high - chunk, 0), high - 1)
+        low = comma + 1 if comma >= 0 and high - chunk > 0 else 0
+        step(buf, low, high, state)
+        high = low
+    backward_failed = bool(state[scan.ST_ERROR]) or state[scan.ST_POS] != rows * 3
+    return forward, backward, forward_failed, backward_failed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_backward_scanner_reads_what_the_forward_one_reads(seed):
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(1, 400))
+    values = np.stack(
+        [rng.integers(0, 256, rows), rng.integers(0, 2**32, rows), rng.integers(0, 2**32 // 7, rows) * 7], axis=1
+    ).reshape(-1)
+    separators = [b",", b", ", b",\n", b"\n,", b" ,\t", b",,", b"\r\n,"]
+    text = b"".join(str(v).encode() + separators[rng.integers(len(separators))] for v in values[:-1])
+    text = b" " + text + str(values[-1]).encode() + b" ]"
+    for chunk in (5, 17, 4096):
+        forward, backward, forward_failed, backward_failed = _scan_both_ways(text, rows, chunk)
+        assert not forward_failed and not backward_failed, chunk
+        for name in forward:
+            assert np.array_equal(forward[name], backward[name]), (name, chunk)
+        assert np.array_equal(forward["name"], values[1::3]) and np.array_equal(forward["to_node"], values[2::3] // 7)
+
+
+@pytest.mark.parametrize(
+    "case, text",
+    [
+        ("a letter", b"1,2,7,1,x,7]"),
+        ("a minus sign", b"1,2,7,1,-2,7]"),
+        ("an eleven-digit name", b"1,2,7,1,00000000002,7]"),
+        ("a name past 32 bits", b"1,2,7,1,4294967296,7]"),
+        ("a type past a byte", b"1,2,7,256,2,7]"),
+        ("a target that is no node", b"1,2,7,1,2,8]"),
+        ("a number too many", b"5,1,2,7,1,2,7]"),
+        ("a number too few", b"2,7,1,2,7]"),
+        ("a bracket inside", b"1,2,7],1,2,7]"),
+    ],
+)
+def test_the_backward_scanner_refuses_what_the_forward_one_refuses(case, text):
+    for chunk in (3, 4096):
+        _, _, forward_failed, backward_failed = _scan_both_ways(text, 2, chunk)
+        assert forward_failed and backward_failed, (case, chunk)
 
 
 def test_no_reference_cycle_keeps_a_column(side, tmp_path):

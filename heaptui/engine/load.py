@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from .compile_start import start_compiling_in_background
 from .errors import Cancelled
 from .index import PHASES, build_index
@@ -23,7 +21,6 @@ from .kernel_cache import kernels_compiled
 from .memory import return_large_frees_to_the_system
 from .parse import read_snapshot
 from .progress import ProgressCallback, no_progress
-from .scan import is_monotonic
 from .snapshot import Snapshot, max_js_node_id
 from .warmup import warm_up_in_background
 
@@ -81,10 +78,9 @@ def _load_file(path: str | os.PathLike[str], report: ProgressCallback, salvage: 
         large = os.path.getsize(path) > WARM_UP_ABOVE
     except OSError:
         large = False  # read_snapshot says what is wrong with the path
-    # parse.prepared can fault the nodes' and edges' columns in beside numba's start-up, but it is not used here:
-    # it raised the 1 GB load's peak from 1.52 to 1.58 GB for no end-to-end gain measured on this machine.
     if large:
-        is_monotonic(np.zeros(2, dtype=np.int32))  # numba's own start-up, once, before two threads need it
+        # numba's start-up (a fifth of a second of one core) is the warm-up thread's first step: the parse reads the
+        # header and finds the arrays' ends meanwhile, and its first kernel call waits for it (jit.KernelReference).
         warm_up_in_background()
     elif not salvage and not kernels_compiled():
         snapshot = _load_small_without_compiling(path, report, timings, started)

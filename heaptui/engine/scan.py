@@ -37,6 +37,7 @@ def new_state() -> np.ndarray:
 
 
 scan_columns = kernel("scan", "scan_columns")
+scan_columns_back = kernel("scan", "scan_columns_back")
 scan_int_array = kernel("scan", "scan_int_array")
 
 
@@ -61,5 +62,4 @@ IS_ERR_SYNTAX, IS_ERR_ESCAPE = 1, 2
 index_strings_chunk = kernel("scan", "index_strings_chunk")
 strings_containing = kernel("scan", "strings_containing")
 is_monotonic = kernel("scan", "is_monotonic")
-count_byte = kernel("scan", "count_byte")
 first_bad_edge = kernel("scan", "first_bad_edge")

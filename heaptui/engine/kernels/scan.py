@@ -142,6 +142,111 @@ def scan_columns(
     return i
 
 
+# The value of a digit by its place from the right (16 entries, so that ``digits & 15`` never reads past them).
+_POWERS_OF_TEN = np.array([10**k for k in range(11)] + [0] * 5, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def scan_columns_back(
+    buf,
+    start,
+    end,
+    state,
+    field_count,
+    limit,
+    node_field_count,
+    f_type,
+    f_name,
+    f_id,
+    f_self,
+    f_edges,
+    f_trace,
+    f_detached,
+    f_to,
+    types,
+    names,
+    ids,
+    self_sizes,
+    edge_counts,
+    traces,
+    detached,
+    targets,
+):
+    """:func:`scan_columns` from the end: ``buf[start:end]`` read backwards, the last number of the array first.
+
+    For the back piece of an array scanned from both ends at once: ``ST_POS``
+    counts the numbers read so far from the array's end, so the next one read
+    is number ``limit - 1 - ST_POS``. The caller hands over stretches that
+    start just after a separator and end on one (or at the closing bracket),
+    so no number is cut; the number at ``start`` ends the call. Any byte the
+    forward scan would refuse (a ``]`` included) and any value it would refuse
+    is an error here too, and so is a number before the array's first.
+    """
+    inverse = 1.0 / node_field_count
+    back = state[ST_POS]
+    index = limit - 1 - back  # the array's index of the number being read
+    row = index // field_count
+    f = index - row * field_count
+    value = 0
+    digits = 0
+    i = end - 1
+    while True:
+        c = buf[i] if i >= start else np.uint8(44)  # the stretch starts just after a separator
+        d = np.uint8(c - 48)
+        if d < 10:
+            value += d * _POWERS_OF_TEN[digits & 15]  # no chain of multiplies; past 10 digits refused below
+            digits += 1
+            i -= 1
+            continue
+        if digits:
+            if digits > 10 or value > _U32_MAX:
+                state[ST_ERROR] = ERR_RANGE
+                break
+            if index < 0:
+                state[ST_ERROR] = ERR_TOO_MANY
+                break
+            if f == f_to:
+                q = np.int64(value * inverse + 0.5)
+                if q * node_field_count != value:
+                    state[ST_ERROR] = ERR_RANGE
+                    break
+                targets[row] = q
+            elif f == f_type:
+                if value > 255:
+                    state[ST_ERROR] = ERR_RANGE
+                    break
+                types[row] = value
+            elif f == f_name:
+                names[row] = value
+            elif f == f_id:
+                ids[row] = value
+            elif f == f_self:
+                self_sizes[row] = value
+            elif f == f_edges:
+                edge_counts[row] = value
+            elif f == f_trace:
+                traces[row] = value
+            elif f == f_detached:
+                detached[row] = value & 3
+            back += 1
+            index -= 1
+            f -= 1
+            if f < 0:
+                f = field_count - 1
+                row -= 1
+            value = 0
+            digits = 0
+        if i < start:
+            break
+        if c == 44 or c == 10 or c == 32 or c == 13 or c == 9:
+            i -= 1
+            continue
+        state[ST_ERROR] = ERR_CHAR
+        break
+    state[ST_POS] = back
+    return i
+
+
 @njit(cache=True, nogil=True)
 def scan_int_array(buf, start, end, state, out):
     """Read a small array of (possibly negative) integers into ``out``.
@@ -363,15 +468,6 @@ def strings_containing(blob, starts, ends, needle, candidates):
                     break
             j += 1
     return hits[:count]
-
-
-@njit(cache=True, nogil=True)
-def count_byte(buf, start, end, byte):
-    """How many times ``byte`` occurs in ``buf[start:end]`` (a loop the compiler vectorises)."""
-    total = 0
-    for i in range(start, end):
-        total += buf[i] == byte
-    return total
 
 
 @njit(cache=True, nogil=True)

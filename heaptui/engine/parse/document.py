@@ -27,7 +27,7 @@ from .files import GZIP_MAGIC, PositionalFile, open_snapshot_file
 from .raw import RawSnapshot, validate
 from .reader import Reader, Stream, nesting_depth, next_section, open_object, read_header_value
 from .sections import narrow_ints, read_edges, read_int_array, read_nodes, read_strings
-from .side_by_side import Declined, MadeColumns, SideBySide
+from .side_by_side import Declined, SideBySide
 
 
 def read_header(path: str | os.PathLike[str]) -> Meta:
@@ -89,25 +89,13 @@ def read_snapshot(
     path: str | os.PathLike[str],
     report: ProgressCallback = no_progress,
     salvage: bool = False,
-    prepared: MadeColumns | None = None,
 ) -> RawSnapshot:
     """Read a snapshot file into a :class:`RawSnapshot`, checking it against its own meta.
 
     With ``salvage``, a file that ends early (a process killed while writing
     it) gives what was complete: every node, the edges read so far, the strings
     read so far (the others named ``(lost)``); ``RawSnapshot.lost`` says what is missing.
-    ``prepared``: the nodes' and edges' columns made beforehand (:mod:`.prepared`), used when they fit.
     """
-    try:
-        return _read_snapshot(path, report, salvage, prepared)
-    finally:
-        if prepared is not None:
-            prepared.drop()  # what was not used (a declined read, a bad file) is freed now
-
-
-def _read_snapshot(
-    path: str | os.PathLike[str], report: ProgressCallback, salvage: bool, prepared: MadeColumns | None
-) -> RawSnapshot:
     room = headroom()
     budget = None if room is None else room.bytes * 9 // 10
     room_text = "" if room is None else room.describe()
@@ -115,7 +103,7 @@ def _read_snapshot(
     with stream:
         if not isinstance(stream, gzip.GzipFile) and not salvage and file_size > limits.SIDE_BY_SIDE_ABOVE:
             try:
-                return _read_side_by_side(stream, file_size, path, report, budget, room_text, prepared)
+                return _read_side_by_side(stream, file_size, path, report, budget, room_text)
             except Declined:
                 stream.seek(0)  # the in-line read below says what is wrong, as it always has
         mapped = None if isinstance(stream, gzip.GzipFile) else os.fspath(path)
@@ -140,11 +128,10 @@ def _read_side_by_side(
     report: ProgressCallback,
     budget: int | None,
     room: str,
-    prepared: MadeColumns | None = None,
 ) -> RawSnapshot:
     """An uncompressed file, its nodes and edges scanned on threads of their own; Declined when in doubt."""
     positional = PositionalFile(stream.fileno())
-    side = SideBySide(stream.fileno(), path, prepared)
+    side = SideBySide(stream.fileno(), path)
     try:
         return _read(
             positional,

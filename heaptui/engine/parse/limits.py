@@ -6,8 +6,6 @@ test can lower one with ``monkeypatch.setattr(limits, ...)``.
 
 from __future__ import annotations
 
-import os
-
 CHUNK_SIZE = 8 << 20
 # What the side-by-side read (:mod:`.side_by_side`) reads at a time, into a buffer per thread: small enough to stay in
 # the core's cache between the copy from the page cache and the scan, and few fresh pages for the kernel to zero (this
@@ -26,9 +24,8 @@ MAX_SECTIONS = 1000  # V8 writes nine; millions of tiny ones would take Python m
 TRACE_DEPTH_LIMIT = 400  # V8 records at most 64 frames a stack; JSON deeper than ~900 levels cannot be parsed
 # Below this much text the nodes and edges are read in line: threads would cost more than they save.
 SIDE_BY_SIDE_ABOVE = 16 << 20
-# With four cores or more, an array longer than this is scanned as two halves on two threads (the second told how
-# many numbers precede it, from a count of the commas before it). On two cores the nodes, the edges and the
-# strings already keep both busy, and counting the commas costs more than it saves (measured on the 1 GB file).
-SPLIT_ABOVE = 32 << 20 if (os.cpu_count() or 1) >= 4 else 1 << 62
+# An array longer than this is scanned from both ends at once, by two threads that meet wherever the cores' time
+# puts them (:mod:`.side_by_side`): the longest array no longer ends alone on one core while the other has nothing.
+TWO_PIECES_ABOVE = 4 << 20
 SMALL_INT_SECTIONS = ("locations", "samples", "trace_function_infos")
 LOST = "(lost)"  # the name of what a salvaged snapshot lost

@@ -33,14 +33,19 @@ def column_scanner(
     node_field_count: int,
     offsets: dict[str, int],
     columns: dict[str, np.ndarray],
+    backwards: bool = False,
 ) -> Callable[[np.ndarray, int, int, np.ndarray], int]:
-    """The compiled scanner of the ``nodes`` or ``edges`` array, bound to ``columns`` (keyed like ``offsets``)."""
+    """The compiled scanner of the ``nodes`` or ``edges`` array, bound to ``columns`` (keyed like ``offsets``).
+
+    ``backwards``: the one that reads from the array's end (:func:`~heaptui.engine.scan.scan_columns_back`).
+    """
     limit = count * field_count
     where = [offsets.get(f, -1) for f in _FIELDS]
     arrays = [columns.get(f, e) for f, e in zip(_FIELDS, _EMPTY)]
+    kernel = scan.scan_columns_back if backwards else scan.scan_columns
 
     def step(buf: np.ndarray, start: int, end: int, st: np.ndarray) -> int:
-        return scan.scan_columns(buf, start, end, st, field_count, limit, node_field_count, *where, *arrays)
+        return kernel(buf, start, end, st, field_count, limit, node_field_count, *where, *arrays)
 
     return step
 

@@ -6,8 +6,15 @@ first ``]``. So when the top-level reader meets one, it hands the array's
 start to a thread that reads the file from there (``pread`` into a buffer of
 its own) through the same compiled scanner the in-line read uses, finds the
 ``]`` itself with a fast byte search, and goes on after it: to the edges,
-which get a thread too, then to the strings, read in line meanwhile. Two
-cores work on the three at once.
+which get a thread too, then to the strings, read in line meanwhile.
+
+A long array gets a second thread that reads it backwards from its closing
+bracket (:func:`~heaptui.engine.scan.scan_columns_back`, its numbers counted
+from the header's count down), and the two stop where they meet, wherever
+that is. So the cores share the work whatever each thread's share of them: the
+1 GB file's edges (615 MB) no longer end alone on one core while the other
+has nothing left to do, and no comma has to be counted to place a second
+piece.
 
 This path is an optimisation only. Anything it does not expect (a scan error,
 a file that ends early, a section twice, counts that disagree) makes it decline
@@ -20,7 +27,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -35,79 +42,146 @@ _CLOSE = b"]"
 Step = Callable[[np.ndarray, int, int, np.ndarray], int]
 
 
-class MadeColumns(Protocol):
-    """Columns made before the parse (:class:`~.prepared.PreparedColumns`), each handed over once, or None."""
-
-    def nodes(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int], np.ndarray] | None: ...
-
-    def edges(self, meta: Meta) -> tuple[dict[str, np.ndarray], dict[str, int]] | None: ...
-
-    def drop(self) -> None: ...
-
-
 class Declined(Exception):
     """The side-by-side read met something it leaves to the in-line reader (which then reads the file again)."""
 
 
-class _Piece:
-    """A stretch of one array scanned on a thread of its own, from ``start`` to its closing bracket or to a bound.
+class _Meeting:
+    """Where the two pieces of one array meet: the front one took ``[start, front)``, the back one ``[back, close)``.
 
-    The bound is set while it runs (:meth:`cut_at`), when another piece takes the rest of the array.
+    Each takes a chunk at a time, under the lock, up to the other's mark at most, so ``front <= back`` always; both
+    marks are always just after a comma (or the array's ends), so no number is cut between the pieces. The array is
+    read when the marks meet, wherever the cores' shares of the time put that.
     """
 
-    def __init__(
-        self, fd: int, what: str, start: int, step: Step, stop: threading.Event, first_number: int = 0
-    ) -> None:
-        self.fd, self.what, self.start, self.step, self.stop = fd, what, start, step, stop
-        self.first_number = first_number  # how many numbers of the array come before start
+    def __init__(self, start: int, close: int) -> None:
+        self.lock = threading.Lock()
+        self.close = close
+        self.front = start
+        self.back = close
+        self.abandoned = False  # a piece met something it declines: the other one stops too
+
+
+class _Piece:
+    """The front piece of one array, scanned on a thread of its own from ``start`` to its closing bracket.
+
+    With a :class:`_Meeting`, it stops where it meets the back piece instead, each chunk it scans cut just after
+    its last comma.
+    """
+
+    def __init__(self, fd: int, what: str, start: int, step: Step, stop: threading.Event, meeting: _Meeting | None):
+        self.fd, self.what, self.start, self.step, self.stop, self.meeting = fd, what, start, step, stop, meeting
         self.state = scan.new_state()
-        self.state[scan.ST_POS] = first_number
         self.done = 0  # bytes scanned, for progress
         self.end = -1  # offset just after the closing bracket the scan stopped at
-        self.stopped_at = -1  # offset of the bound the scan stopped at
+        self.stopped_at = -1  # offset of the meeting point the scan stopped at
         self.error: BaseException | None = None
-        self._lock = threading.Lock()
-        self._bound: int | None = None
-        self._claimed = start  # the chunk being scanned starts here
         self.thread = threading.Thread(target=self._run, name=f"heaptui-parse-{what}", daemon=True)
         self.thread.start()
 
-    def cut_at(self, offset: int) -> bool:
-        """Stop at ``offset`` instead of the closing bracket, unless the scan may already be past it."""
-        with self._lock:
-            if self._claimed + limits.PIECE_CHUNK > offset:
-                return False
-            self._bound = offset
-            return True
+    def _run(self) -> None:
+        try:
+            self._scan()
+        except BaseException as error:  # handed to the reading thread
+            self.error = error
+
+    def _scan(self) -> None:
+        text = bytearray(limits.PIECE_CHUNK)
+        buf = np.frombuffer(text, dtype=np.uint8)
+        view = memoryview(text)
+        meeting = self.meeting
+        offset = self.start
+        state = self.state
+        while not self.stop.is_set():
+            n = os.preadv(self.fd, [view], offset)
+            if n <= 0:
+                return  # the file ends inside the array: declined
+            if meeting is not None:
+                with meeting.lock:
+                    back = meeting.back
+                    if meeting.abandoned:
+                        return
+                    if back < offset + n:  # the rest, up to the back piece's mark (the closing bracket with it)
+                        if back == offset and back != meeting.close:
+                            self.stopped_at = offset  # met: the back piece has read the rest
+                            return
+                        cut = back
+                        n = back - offset + (back == meeting.close)
+                    else:
+                        comma = text.rfind(b",", 0, n)
+                        if comma < 0:
+                            meeting.abandoned = True
+                            return  # a chunk without a comma (not what V8 writes): declined
+                        cut = offset + comma + 1
+                        n = cut - offset
+                    meeting.front = cut
+            i = int(self.step(buf, 0, n, state))
+            self.done += i
+            if state[scan.ST_ERROR] or state[scan.ST_DONE]:
+                self.end = offset + i
+                if meeting is not None and not (state[scan.ST_DONE] and self.end == meeting.close + 1):
+                    meeting.abandoned = True  # declined: the back piece need not go on
+                return
+            offset += n
+
+
+class _BackPiece:
+    """The back piece of one array: from its closing bracket backwards, a chunk at a time, until it meets the front.
+
+    Its numbers are counted from the array's end (the header's count says where that is); the array holds that
+    count exactly when the front piece's numbers and these add up to it.
+    """
+
+    def __init__(self, fd: int, what: str, step: Step, stop: threading.Event, meeting: _Meeting) -> None:
+        self.fd, self.what, self.step, self.stop, self.meeting = fd, what, step, stop, meeting
+        self.state = scan.new_state()
+        self.done = 0
+        self.stopped_at = -1
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"heaptui-parse-{what}-back", daemon=True)
+        self.thread.start()
 
     def _run(self) -> None:
         try:
-            buf = np.empty(limits.PIECE_CHUNK, dtype=np.uint8)
-            view = memoryview(buf.data)
-            offset = self.start
-            state = self.state
-            while not self.stop.is_set():
-                with self._lock:
-                    bound = self._bound
-                    if bound is not None and offset >= bound:
-                        self.stopped_at = offset
-                        return
-                    self._claimed = offset
-                n = os.preadv(self.fd, [view], offset)
-                if bound is not None:
-                    n = min(n, bound - offset)
-                if n <= 0:
-                    return  # the file ends inside the array: declined
-                i = int(self.step(buf, 0, n, state))
-                self.done += i
-                if state[scan.ST_ERROR]:
-                    return
-                if state[scan.ST_DONE]:
-                    self.end = offset + i
-                    return
-                offset += n
+            self._scan()
         except BaseException as error:  # handed to the reading thread
             self.error = error
+
+    def _scan(self) -> None:
+        text = bytearray(limits.PIECE_CHUNK)
+        buf = np.frombuffer(text, dtype=np.uint8)
+        meeting = self.meeting
+        state = self.state
+        high = meeting.back
+        while not self.stop.is_set():
+            with meeting.lock:
+                front = meeting.front
+                if meeting.abandoned:
+                    return
+            if high <= front:
+                self.stopped_at = high  # met: the front piece has read the rest
+                return
+            low = max(high - limits.PIECE_CHUNK, front)
+            n = os.preadv(self.fd, [memoryview(text)[: high - low]], low)
+            if n != high - low:
+                return  # declined
+            comma = text.find(b",", 0, n - 1)  # the last byte is one (or the closing bracket)
+            with meeting.lock:
+                front = meeting.front
+                if front >= low:
+                    cut = front  # the rest, from the front piece's mark (just after a comma)
+                elif comma >= 0:
+                    cut = low + comma + 1
+                else:
+                    meeting.abandoned = True
+                    return  # a chunk without a comma (not what V8 writes): declined
+                meeting.back = cut
+            self.step(buf, cut - low, n, state)
+            self.done += high - cut
+            if state[scan.ST_ERROR]:
+                meeting.abandoned = True
+                return
+            high = cut
 
 
 def _finished(state: np.ndarray) -> dict[str, Any]:
@@ -115,10 +189,16 @@ def _finished(state: np.ndarray) -> dict[str, Any]:
 
 
 class _Section:
-    """One array: its pieces, in order, and what makes its columns once they are all scanned."""
+    """One array: its front piece (and back piece, for a long one), and what makes its columns once it is read."""
 
-    def __init__(self, close: int, pieces: list[_Piece], finish: Callable[[np.ndarray], dict[str, Any]]) -> None:
-        self.close, self.pieces, self.finish = close, pieces, finish
+    def __init__(
+        self, close: int, front: _Piece, back: _BackPiece | None, finish: Callable[[np.ndarray], dict[str, Any]]
+    ) -> None:
+        self.close, self.front, self.back, self.finish = close, front, back, finish
+
+    @property
+    def pieces(self) -> list[_Piece | _BackPiece]:
+        return [self.front] if self.back is None else [self.front, self.back]
 
     def wait(self, tick: Callable[[], None]) -> None:
         for piece in self.pieces:
@@ -127,40 +207,43 @@ class _Section:
                 piece.thread.join(0.05)
 
     def columns(self) -> dict[str, Any]:
-        """The columns, or decline: each piece must end where the next begins, the last at the closing bracket."""
-        for piece, following in zip(self.pieces, self.pieces[1:]):
-            state = piece.state
-            if (
-                piece.error is not None
-                or state[scan.ST_ERROR]
-                or state[scan.ST_DONE]
-                or state[scan.ST_IN_NUMBER]
-                or piece.stopped_at != following.start
-                or state[scan.ST_POS] != following.first_number
-            ):
-                raise Declined()
-        last = self.pieces[-1]
-        if last.error is not None and not isinstance(last.error, SnapshotError):
-            raise last.error
-        if last.error is not None or last.end != self.close + 1:
+        """The columns, or decline: the pieces must meet without a number cut, the front at the closing bracket."""
+        front, back = self.front, self.back
+        if front.error is not None and not isinstance(front.error, SnapshotError):
+            raise front.error
+        if back is not None and back.error is not None and not isinstance(back.error, SnapshotError):
+            raise back.error
+        if front.error is not None or front.state[scan.ST_ERROR]:
             raise Declined()
+        state = front.state
+        if back is None or state[scan.ST_DONE]:  # the front piece read it all, to the closing bracket
+            if front.end != self.close + 1 or back is not None and (back.stopped_at != self.close or back.done):
+                raise Declined()
+        elif (
+            back.error is not None
+            or back.state[scan.ST_ERROR]
+            or state[scan.ST_IN_NUMBER]
+            or front.stopped_at < 0
+            or front.stopped_at != back.stopped_at
+        ):
+            raise Declined()
+        else:  # numbers counted from both ends: together they fill the array exactly, or the count is wrong
+            state[scan.ST_POS] += back.state[scan.ST_POS]
         # The closure holds the columns (and the reader, which holds this): let go of it, or the columns the
         # finish drops (an all-zero trace or detachedness column: 70 MB on a 1 GB file) wait for a collection.
         finish, self.finish = self.finish, _finished
-        return finish(last.state)
+        return finish(state)
 
 
 class SideBySide:
     """The side-by-side scans of one read: started by the top-level reader, collected at its end."""
 
-    def __init__(self, fd: int, path: object, prepared: MadeColumns | None = None) -> None:
+    def __init__(self, fd: int, path: object) -> None:
         self.fd = fd
         self.path = path
-        self.prepared = prepared  # columns made (and faulted in) before the parse, if any
         self.stop = threading.Event()
         self.sections: dict[str, _Section] = {}
         self._search = bytearray(limits.PIECE_CHUNK)
-        self._bytes = np.frombuffer(self._search, dtype=np.uint8)
 
     def progress(self) -> int:
         """Bytes the threads have scanned so far."""
@@ -179,74 +262,55 @@ class SideBySide:
                 return offset + found
             offset += n
 
-    def _after_comma(self, offset: int, close: int) -> int:
-        """Just after the first comma at or after ``offset`` (before ``close``), or decline."""
-        n = os.preadv(self.fd, [memoryview(self._search)[:4096]], offset)
-        found = self._search.find(b",", 0, min(n, close - offset))
-        if found < 0:
-            raise Declined()
-        return offset + found + 1
-
-    def _commas(self, start: int, end: int) -> int:
-        """How many commas there are in ``[start, end)`` (the numbers before ``end``, in a well-formed array)."""
-        view = memoryview(self._search)
-        count = 0
-        offset = start
-        while offset < end:
-            n = min(os.preadv(self.fd, [view], offset), end - offset)
-            if n <= 0:
-                raise Declined()
-            count += int(scan.count_byte(self._bytes, 0, n, 44))
-            offset += n
-        return count
-
     def _start(
-        self, reader: Reader, what: str, numbers: int, step: Step, finish: Callable[[np.ndarray], dict[str, Any]]
+        self,
+        reader: Reader,
+        what: str,
+        numbers: int,
+        step: Step,
+        back_step: Step,
+        finish: Callable[[np.ndarray], dict[str, Any]],
     ) -> None:
         if what in self.sections:
             raise Declined()  # a section twice: the in-line reader keeps the last, as JSON does
         reader.expect("[", f"where the {what} array should start")
         start = reader.offset()
-        pieces = [_Piece(self.fd, what, start, step, self.stop)]
-        self.sections[what] = section = _Section(-1, pieces, finish)
         # The header's count of numbers takes at least a digit and a comma each: the search for the closing bracket
         # starts past that (about half of the array). An array shorter than its count (a ] before) is caught anyway:
         # the scan stops at that bracket, not at this one, and the read is declined.
-        section.close = self._close_after(start + max(2 * numbers - 1, 0))
-        if section.close - start > limits.SPLIT_ABOVE:
-            # The second half on a thread of its own, told how many numbers come before it.
-            split = self._after_comma(start + (section.close - start) // 2, section.close)
-            before = self._commas(start, split)
-            if pieces[0].cut_at(split):
-                pieces.append(_Piece(self.fd, what, split, step, self.stop, before))
-        reader.seek(section.close + 1)
+        close = self._close_after(start + max(2 * numbers - 1, 0))
+        meeting = _Meeting(start, close) if close - start > limits.TWO_PIECES_ABOVE else None
+        front = _Piece(self.fd, what, start, step, self.stop, meeting)
+        back = _BackPiece(self.fd, what, back_step, self.stop, meeting) if meeting is not None else None
+        self.sections[what] = _Section(close, front, back, finish)
+        reader.seek(close + 1)
 
     def nodes(self, reader: Reader, meta: Meta) -> None:
         """Start the nodes' scan and move ``reader`` past the array."""
-        prepared = self.prepared.nodes(meta) if self.prepared is not None else None
-        columns, offsets, first_edge = prepared or node_columns(meta)
+        columns, offsets, first_edge = node_columns(meta)
         count, fields = meta.node_count, meta.node_field_count
         step = column_scanner("nodes", count, fields, fields, offsets, columns)
+        back_step = column_scanner("nodes", count, fields, fields, offsets, columns, backwards=True)
 
         def finish(state: np.ndarray) -> dict[str, Any]:
             check_count(self.path, "nodes", count, fields, state)
             return finish_nodes(self.path, meta, columns, first_edge)
 
-        self._start(reader, "nodes", count * fields, step, finish)
+        self._start(reader, "nodes", count * fields, step, back_step, finish)
 
     def edges(self, reader: Reader, meta: Meta) -> None:
         """Start the edges' scan and move ``reader`` past the array."""
         check_node_count(self.path, meta)
-        prepared = self.prepared.edges(meta) if self.prepared is not None else None
-        columns, offsets = prepared or edge_columns(meta)
+        columns, offsets = edge_columns(meta)
         count, fields = meta.edge_count, meta.edge_field_count
         step = column_scanner("edges", count, fields, meta.node_field_count, offsets, columns)
+        back_step = column_scanner("edges", count, fields, meta.node_field_count, offsets, columns, backwards=True)
 
         def finish(state: np.ndarray) -> dict[str, Any]:
             check_count(self.path, "edges", count, fields, state)
             return {"edge_type": columns["type"], "edge_name": columns["name"], "edge_to": columns["to_node"]}
 
-        self._start(reader, "edges", count * fields, step, finish)
+        self._start(reader, "edges", count * fields, step, back_step, finish)
 
     def has(self, what: str) -> bool:
         return what in self.sections
@@ -272,4 +336,5 @@ class SideBySide:
 
 def compile_kernels() -> None:
     """Compile (or load) the kernel only this path calls, with the types it calls it with (warm-up, compile worker)."""
-    scan.count_byte(np.zeros(8, dtype=np.uint8), 0, 8, 44)
+    step = column_scanner("nodes", 1, 1, 1, {}, {}, backwards=True)  # every column empty: the same array types
+    step(np.zeros(8, dtype=np.uint8), 0, 0, scan.new_state())

@@ -156,6 +156,60 @@ def test_no_user_roots_means_no_transfer(tmp_path):
     assert s.distances[gc] == 1 and s.distances[glob] == 2  # distances count from the root itself
 
 
+def _owner_sets(b: SnapshotBuilder) -> list[set[int]]:
+    """Per node, the ordinary nodes that reach it through hidden and array nodes only (non-weak edges)."""
+    ownable = [n.type in ("hidden", "array") for n in b.nodes]
+    out: list[list[int]] = [[] for _ in b.nodes]
+    for source, kind, _, target in b.edges:
+        if kind != "weak":
+            out[source].append(target)
+    owners: list[set[int]] = [set() for _ in b.nodes]
+    for owner in range(len(b.nodes)):
+        if ownable[owner]:
+            continue
+        seen: set[int] = set()
+        todo = [w for w in out[owner] if ownable[w]]
+        while todo:
+            w = todo.pop()
+            if w not in seen:
+                seen.add(w)
+                owners[w].add(owner)
+                todo.extend(x for x in out[w] if ownable[x])
+    return owners
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shallow_sizes_move_as_owner_sets_say(tmp_path, seed):
+    # calculateShallowSizes by sets of owners, not by a worklist: an ownable node reached (through ownable nodes)
+    # from exactly one ordinary, non-synthetic node hands it its size. One object holds 3000 arrays, so the
+    # kernel's stack grows past its first size within one walk.
+    rng = np.random.default_rng(seed)
+    b, root, gc, glob = node_like()
+    plain = [b.node("object", f"O{i % 4}", int(rng.integers(1, 50))) for i in range(40)]
+    stores = [b.node(str(rng.choice(["array", "hidden"])), "(store)", int(rng.integers(1, 90))) for _ in range(200)]
+    wide = b.node("object", "Wide", 8)
+    fans = [b.node("array", "(fan)", 3) for _ in range(3000)]
+    for target in plain + [wide]:
+        b.edge(glob, "property", "p", target)
+    for f in fans:  # each with a store of its own, which only a walk through the fan finds
+        b.edge(wide, "internal", "f", f)
+        b.edge(f, "internal", "leaf", b.node("hidden", "(leaf)", 1))
+    b.edge(fans[-1], "internal", "tail", stores[0])
+    for _ in range(400):
+        source = int(rng.choice(plain + stores))
+        kind = str(rng.choice(["internal", "internal", "property", "weak"]))
+        b.edge(source, kind, "e", int(rng.choice(stores)))
+    s = load(tmp_path, b)
+    expected = [n.self_size for n in b.nodes]
+    for w, owners in enumerate(_owner_sets(b)):
+        (owner,) = owners if len(owners) == 1 else (None,)
+        if owner is not None and b.nodes[owner].type != "synthetic" and owner != root:
+            expected[owner] += b.nodes[w].self_size
+            expected[w] = 0
+    assert s.shallow.tolist() == expected
+    assert s.shallow[wide] == 8 + (3 + 1) * 3000 + (b.nodes[stores[0]].self_size if expected[stores[0]] == 0 else 0)
+
+
 def _random_snapshot(rng: np.random.Generator, n: int) -> SnapshotBuilder:
     b, root, gc, glob = node_like()
     objects = [b.node("object", f"O{i % 5}", int(rng.integers(1, 100))) for i in range(n)]

@@ -44,6 +44,14 @@ def mark_page_owned(root, first_edge, edge_type, edge_to, is_dom_trees_root, sho
 
 
 @njit(cache=True, nogil=True)
+def _grown(stack):
+    """``stack`` in an array twice its size."""
+    bigger = np.empty(2 * stack.shape[0], dtype=stack.dtype)
+    bigger[: stack.shape[0]] = stack
+    return bigger
+
+
+@njit(cache=True, nogil=True)
 def transfer_shallow_sizes(self_size, is_ownable, is_no_owner, first_edge, edge_type, edge_to, weak_edge):
     """Turn ``self_size`` (in place) into DevTools' shallow sizes: owned nodes' sizes move to their owner.
 
@@ -55,32 +63,34 @@ def transfer_shallow_sizes(self_size, is_ownable, is_no_owner, first_edge, edge_
     """
     n = self_size.shape[0]
     owners = np.empty(n, dtype=np.uint32)
-    worklist = np.empty(2 * n + 1, dtype=np.int32)
-    top = 0
     for i in range(n):
-        if is_ownable[i]:
-            owners[i] = _UNVISITED
-        else:
-            owners[i] = i
-            worklist[top] = i
-            top += 1
-    while top > 0:
-        top -= 1
-        v = worklist[top]
-        owner = owners[v]
-        for e in range(first_edge[v], first_edge[v + 1]):
-            if edge_type[e] == weak_edge:
-                continue
-            w = edge_to[e]
-            current = owners[w]
-            if current == _UNVISITED:
-                owners[w] = owner
-                worklist[top] = w
-                top += 1
-            elif current == w or current == owner or current == _MULTIPLE:
-                pass
-            else:
-                owners[w] = _MULTIPLE
+        owners[i] = _UNVISITED if is_ownable[i] else i
+    # DevTools puts every ordinary node on one worklist first (an array of n); the owners come out the same
+    # in any order (each ownable node ends with the one owner that reaches it, or "multiple"), so here each
+    # ordinary node's reach is walked before the next one's, on a stack as deep as one walk needs.
+    worklist = np.empty(1024, dtype=np.int32)
+    for source in range(n):
+        if is_ownable[source]:
+            continue
+        worklist[0] = source
+        top = 1
+        while top > 0:
+            top -= 1
+            v = worklist[top]
+            owner = owners[v]
+            for e in range(first_edge[v], first_edge[v + 1]):
+                if edge_type[e] == weak_edge:
+                    continue
+                w = edge_to[e]
+                current = owners[w]
+                if current == _UNVISITED:
+                    owners[w] = owner
+                elif current == w or current == owner or current == _MULTIPLE:
+                    continue
+                else:
+                    owners[w] = _MULTIPLE
+                if top == worklist.shape[0]:
+                    worklist = _grown(worklist)
                 worklist[top] = w
                 top += 1
     for i in range(n):

@@ -20,10 +20,20 @@ import numpy as np
 from .format import Meta
 
 # The dtypes the compiled passes are built for: another one would be compiled anew or rejected.
-_INDEX_DTYPE = {
+_INDEX_DTYPE: dict[str, np.dtype] = {
     name: np.dtype(np.int32)
-    for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "class_id", "ephemeron_part")
+    for name in (
+        "first_edge",
+        "edge_to",
+        "first_retainer",
+        "retainer_edge",
+        "dominator",
+        "class_id",
+        "ephemeron_names",
+        "ephemeron_parts",
+    )
 }
+_INDEX_DTYPE["ephemeron_marks"] = np.dtype(np.uint8)
 _NODE_ARRAYS = (
     "node_type",
     "node_name",
@@ -71,7 +81,9 @@ def consistent(
         "strings_hashes",
         "numbered_edge",
         "is_object_name",
-        "ephemeron_part",
+        "ephemeron_marks",
+        "ephemeron_names",
+        "ephemeron_parts",
         "ephemeron_table_id",
         "summary",
         "locations",
@@ -92,7 +104,7 @@ def consistent(
         return False
     if a["numbered_edge"].shape[0] < len(meta.edge_types) or not isinstance(part_count, int):
         return False
-    if a["ephemeron_table_id"].shape[0] != part_count + 1:
+    if a["ephemeron_table_id"].shape[0] != part_count + 1 or not _ephemerons_consistent(a, strings):
         return False
     file_strings = a["strings_starts"].shape[0]
     if any(a[name].shape[0] != file_strings for name in ("strings_ends", "strings_escaped", "strings_hashes")):
@@ -117,11 +129,11 @@ def consistent(
         "first_retainer": (0, e + 1),
         "strings_starts": (0, blob_end),
         "strings_ends": (0, blob_end),
-        "ephemeron_part": (-1, part_count),
+        "ephemeron_parts": (0, part_count),
     }
     if "node_detachedness" in a:
         ranges["node_detachedness"] = (0, 3)
-    edge_name_limit = min(strings, a["ephemeron_part"].shape[0])
+    edge_name_limit = min(strings, a["ephemeron_marks"].shape[0] * 8)
 
     def check(name: str) -> bool:
         array = a[name]
@@ -151,6 +163,20 @@ def consistent(
     names = sorted((n for n in a if n not in ("edge_type", "numbered_edge")), key=lambda n: -a[n].nbytes)
     with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         return all(pool.map(check, names))
+
+
+def _ephemerons_consistent(a: dict[str, np.ndarray], strings: int) -> bool:
+    """The marks cover the file's strings (and at most the ones added), and the listed names are exactly the
+    marked strings, ascending."""
+    marks, names = a["ephemeron_marks"], a["ephemeron_names"]
+    if not (a["strings_starts"].shape[0] + 7) >> 3 <= marks.shape[0] <= (strings + 7) >> 3:
+        return False
+    if names.shape[0] != a["ephemeron_parts"].shape[0]:
+        return False
+    if names.size and (int(names[0]) < 0 or int(names[-1]) >= strings or np.any(names[1:] <= names[:-1])):
+        return False
+    marked = np.flatnonzero(np.unpackbits(marks, bitorder="little"))
+    return bool(np.array_equal(marked, names))
 
 
 def _forget(mapped: mmap.mmap, offset: int, nbytes: int) -> None:

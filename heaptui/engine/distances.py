@@ -68,6 +68,6 @@ def devtools_distances(strings: StringTable, types: TypeCodes, root: int, node_t
         root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, user_root_edge,
         types.weak_edge, types.internal_edge, types.hidden, types.array, numbered_edge,
         strings.mask_of(["system / NativeContext"]), strings.mask_of(["sloppy_function_map"]),
-        descriptor_names, descriptor_allowed, ephemerons.part, ephemerons.part_count,
+        descriptor_names, descriptor_allowed, ephemerons.lookup, ephemerons.part_count,
         np.empty(0, dtype=np.uint8) if ignored is None else ignored.astype(np.uint8),
         np.empty(0, dtype=np.int32) if queue is None else queue)

@@ -26,28 +26,52 @@ _EPHEMERON = re.compile(
 
 @dataclass(frozen=True)
 class EphemeronNames:
-    """Per string index: which WeakMap pair an edge name belongs to, and its table's id."""
+    """Which strings name a WeakMap pair's edges, the pair of each, and each pair's table id.
 
-    part: np.ndarray  # int32 per string: which pair (-1 when the string is not an ephemeron edge name)
-    table_id: np.ndarray  # int64 per pair: the id of the WeakMap's table
+    Few strings are such names (none in many snapshots), so instead of a pair
+    number per string (an int32 each: 15 MB on the 1 GB snapshot, alive at the
+    load's peak) a bit per string marks them, and their string indexes (sorted)
+    and pairs are listed: a kernel tests one bit per internal edge and searches
+    the list only for the marked ones (:func:`heaptui.engine.kernels.graph.ephemeron_part`).
+    """
+
+    marks: np.ndarray  # uint8, a bit per string (bit i & 7 of byte i >> 3): the string is an ephemeron edge name
+    names: np.ndarray  # int32, the marked strings' indexes, ascending
+    parts: np.ndarray  # int32, the pair of each of ``names``
+    table_id: np.ndarray  # int64 per pair (and a -1 after the last): the id of the WeakMap's table
     part_count: int
 
+    @property
+    def lookup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(marks, names, parts): what the kernels take to find a name's pair."""
+        return self.marks, self.names, self.parts
 
-def ephemeron_names(strings: StringTable, edge_type: np.ndarray, edge_name: np.ndarray,
-                    internal_edge: int) -> EphemeronNames:
+    def part(self, string: int) -> int:
+        """The pair an edge named by string index ``string`` belongs to, or -1."""
+        at = int(np.searchsorted(self.names, string))
+        return int(self.parts[at]) if at < self.names.shape[0] and self.names[at] == string else -1
+
+
+def ephemeron_names(
+    strings: StringTable, edge_type: np.ndarray, edge_name: np.ndarray, internal_edge: int
+) -> EphemeronNames:
     """Parse the names of internal edges that V8 writes for WeakMap entries."""
-    part = np.full(len(strings), -1, dtype=np.int32)
+    found: dict[int, int] = {}
     tables: list[int] = []
     parts: dict[str, int] = {}
     needle = np.frombuffer(b" / part of key (", dtype=np.uint8)
     # Only internal edges' names can match, and reading only those leaves the rest of the text untouched.
     candidates = mark_edge_names(edge_type, edge_name, internal_edge, np.zeros(len(strings), dtype=np.bool_))
-    candidates = candidates[:strings.file_count]  # added strings (a salvaged "(lost)") are not the file's
+    candidates = candidates[: strings.file_count]  # added strings (a salvaged "(lost)") are not the file's
     for index in strings_containing(strings.blob, strings.starts, strings.ends, needle, candidates):
         match = _EPHEMERON.match(strings[int(index)])
         if match:
             if match.group(1) not in parts:
                 parts[match.group(1)] = len(parts)
                 tables.append(int(match.group(2)))  # the table id is part of the shared text
-            part[index] = parts[match.group(1)]
-    return EphemeronNames(part, np.array(tables + [-1], dtype=np.int64), len(parts))
+            found[int(index)] = parts[match.group(1)]
+    names = np.array(sorted(found), dtype=np.int32)
+    marks = np.zeros((len(strings) + 7) >> 3, dtype=np.uint8)
+    np.bitwise_or.at(marks, names >> 3, (1 << (names & 7)).astype(np.uint8))
+    parts_of = np.array([found[i] for i in names.tolist()], dtype=np.int32)
+    return EphemeronNames(marks, names, parts_of, np.array(tables + [-1], dtype=np.int64), len(parts))

@@ -43,5 +43,5 @@ def ignore_retainers(s: Snapshot, nodes: frozenset[int], progress: ProgressCallb
                                    s.edge_name, s.edge_to, s.numbered_edge, s.ephemerons, mask)
     report("ignoring retainers", 1, 2)
     edges = _dead_weakmap_edges(distances, s.first_edge, s.edge_type, s.edge_name, s.types.internal_edge,
-                                s.ephemerons.part, s.ephemerons.part_count)
+                                s.ephemerons.lookup, s.ephemerons.part_count)
     return IgnoredRetainers(frozenset(nodes), distances, frozenset(int(e) for e in edges))

@@ -122,7 +122,7 @@ def build_index(
             types.weak_edge,
             types.shortcut_edge,
             types.internal_edge,
-            ephemerons.part,
+            ephemerons.lookup,
             ephemerons.table_id,
         )
         del page_owned

@@ -6,12 +6,13 @@ import numpy as np
 
 from ..format import BASE_SYSTEM_DISTANCE, NO_DISTANCE
 from . import njit
+from .graph import ephemeron_part
 
 
 @njit(cache=True, nogil=True)
 def _bfs(queue, head, tail, distances, pending, first_edge, edge_type, edge_name, edge_to, node_type, node_name,
          weak_edge, internal_edge, hidden_node, array_node, numbered_edge, is_native_context_name,
-         is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemeron_part, ignored):
+         is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemerons, ignored):
     has_ignored = ignored.shape[0] > 0
     while head < tail:
         v = queue[head]
@@ -39,7 +40,7 @@ def _bfs(queue, head, tail, distances, pending, first_edge, edge_type, edge_name
                 elif not descriptor_name_allowed[name]:
                     continue
             elif t == internal_edge:
-                part = ephemeron_part[name]
+                part = ephemeron_part(name, ephemerons[0], ephemerons[1], ephemerons[2])
                 if part >= 0:
                     if pending[part]:
                         pending[part] = 0
@@ -55,7 +56,7 @@ def _bfs(queue, head, tail, distances, pending, first_edge, edge_type, edge_name
 @njit(cache=True, nogil=True)
 def compute_distances(root, first_edge, edge_type, edge_name, edge_to, node_type, node_name, user_root_edge,
                       weak_edge, internal_edge, hidden_node, array_node, numbered_edge, is_native_context_name,
-                      is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemeron_part,
+                      is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemerons,
                       ephemeron_part_count, ignored, spare_queue):
     """DevTools' node distances (int32), with ``ignored`` nodes (retainers view) treated as absent.
 
@@ -78,10 +79,10 @@ def compute_distances(root, first_edge, edge_type, edge_name, edge_to, node_type
     zero, one, tail = np.int64(0), np.int64(1), np.int64(tail)
     _bfs(queue, zero, tail, distances, pending, first_edge, edge_type, edge_name, edge_to, node_type, node_name,
          weak_edge, internal_edge, hidden_node, array_node, numbered_edge, is_native_context_name,
-         is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemeron_part, ignored)
+         is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemerons, ignored)
     distances[root] = BASE_SYSTEM_DISTANCE if has_user_roots else 0
     queue[0] = root
     _bfs(queue, zero, one, distances, pending, first_edge, edge_type, edge_name, edge_to, node_type, node_name,
          weak_edge, internal_edge, hidden_node, array_node, numbered_edge, is_native_context_name,
-         is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemeron_part, ignored)
+         is_sloppy_map_name, is_map_descriptors_name, descriptor_name_allowed, ephemerons, ignored)
     return distances

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import njit
+from .graph import ephemeron_part
 from .retaining import _essential, _retaining_node, edge_blocks
 
 
@@ -20,10 +21,12 @@ def essential_edges(
     weak_edge,
     shortcut_edge,
     internal_edge,
-    ephemeron_part,
+    ephemerons,
     ephemeron_table_id,
 ):
-    """A bit per edge (packed, edge e is bit e & 7 of byte e >> 3): set when the edge counts for dominators."""
+    """A bit per edge (packed, edge e is bit e & 7 of byte e >> 3): set when the edge counts for dominators.
+
+    ``ephemerons``: (marks, names, parts) of ``EphemeronNames``."""
     n = first_edge.shape[0] - 1
     out = np.zeros((edge_to.shape[0] + 7) >> 3, dtype=np.uint8)
     for v in range(n):
@@ -31,7 +34,7 @@ def essential_edges(
         for e in range(first_edge[v], first_edge[v + 1]):
             t = edge_type[e]
             if t == internal_edge:
-                part = ephemeron_part[edge_name[e]]
+                part = ephemeron_part(edge_name[e], ephemerons[0], ephemerons[1], ephemerons[2])
                 if part >= 0 and ephemeron_table_id[part] == node_id[v]:
                     continue
             if t == weak_edge:

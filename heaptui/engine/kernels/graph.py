@@ -88,3 +88,19 @@ def edges_of(first_edge, nodes):
             out[i] = e
             i += 1
     return out
+
+
+@njit(cache=True, nogil=True)
+def ephemeron_part(name, marks, names, parts):
+    """The WeakMap pair an internal edge named ``name`` belongs to, or -1 (see ``EphemeronNames``)."""
+    if not (marks[name >> 3] >> (name & 7)) & 1:
+        return -1
+    lo = 0
+    hi = names.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if names[mid] < name:
+            lo = mid + 1
+        else:
+            hi = mid
+    return parts[lo]

@@ -48,6 +48,8 @@ CHUNKS = 2
 serial_dominator_tree = kernel("dominators", "dominator_tree")
 dfs_numbering = kernel("dominators", "dfs_numbering")
 immediate_dominators = kernel("dominators", "immediate_dominators")
+number_vertices = kernel("dominators", "number_vertices")
+dfs_parents = kernel("dominators", "dfs_parents")
 edge_blocks = kernel("retaining", "edge_blocks")
 start_forest = kernel("dominators", "start_forest")
 retaining_nodes = kernel("retaining", "retaining_nodes")
@@ -71,19 +73,27 @@ def dominator_tree(
     ``chunk_nodes`` and ``chunk_vertices`` size the chunks (tests make them
     tiny, so that chunk boundaries and vertices cut in pieces are exercised).
     """
-    parent, ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
+    ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
         root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch
     )
     edges = (first_edge, first_retainer, retainer_edge, essential)
     if unreachable == 0:
-        blocks = _semidominators_beside(
-            n, root, vertex, parent, edges, ancestor, label, semi, chunk_nodes, chunk_vertices
+        blocks = _semidominators_beside(n, root, vertex, edges, ancestor, label, semi, chunk_nodes, chunk_vertices)
+        # Step 3 reads the DFS parents, which no array kept (see kernels.dominators.dfs_parents): found again
+        # from the edges, the vertices split in two halves, one per thread.
+        number_vertices(n, vertex, ancestor)
+        size = label.shape[0]
+        half = size // 2
+        other = Beside(
+            "DFS parents", dfs_parents, root, first_edge, edge_to, essential, ancestor, vertex, label, half, size
         )
+        dfs_parents(root, first_edge, edge_to, essential, ancestor, vertex, label, 0, half)
+        other.result()
     else:  # DevTools' fallback for unreachable cliques (small test graphs): all its steps in the next kernel
-        start_forest(ancestor, label)
+        start_forest(ancestor)
         blocks = edge_blocks(first_edge)
     dominator, order = immediate_dominators(
-        n, root, unreachable, *edges, *blocks, parent, ancestor, vertex, label, semi
+        n, root, unreachable, first_edge, edge_to, *edges[1:], *blocks, ancestor, vertex, label, semi, True
     )
     return dominator, order, orphans, unreachable
 
@@ -92,7 +102,6 @@ def _semidominators_beside(
     n: int,
     root: int,
     vertex: np.ndarray,
-    parent: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ancestor: np.ndarray,
     label: np.ndarray,
@@ -135,11 +144,11 @@ def _semidominators_beside(
 
     producer: Beside[tuple[np.ndarray, np.ndarray]] = Beside("retaining nodes", produce)
     try:
-        start_forest(ancestor, label)  # while the producer makes its tables and first chunk
+        start_forest(ancestor)  # while the producer makes its tables and first chunk
         while (chunk := filled.get()) is not None:
             index, i, entries, continued = chunk
             nodes, ends = chunks[index]
-            chunk_semidominators(i, entries, continued, root, vertex, parent, nodes, ends, ancestor, label, semi)
+            chunk_semidominators(i, entries, continued, root, vertex, nodes, ends, ancestor, label, semi)
             free.put(index)
     finally:
         free.put(None)  # a producer waiting for a chunk stops (after an error here)

@@ -145,6 +145,9 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     ``scratch`` (int64, node count + 1) holds two of the pass's arrays; it is
     free again when this returns, and :func:`retained_sizes` writes the
     retained sizes into it: the pass's peak memory is an array of n smaller.
+    No array keeps the DFS tree's parents: step 2 finds a vertex's parent in
+    its label until it joins the forest, and step 3 finds them again from the
+    edges (:func:`dfs_parents`), another array of n less at the peak.
 
     The root is its own dominator. ``orphans`` counts nodes reached only
     through weak edges, ``unreachable`` the ones DevTools then attaches to the
@@ -154,24 +157,23 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
     The immediate dominators then come from the semi-NCA rule (walk up from the
     DFS parent to the first dominator at or above the semidominator), which
     gives the same tree on any graph whose DFS tree is made of its own edges and
-    needs no buckets: five arrays of n+1 integers in all. Only when DevTools'
+    needs no buckets: four arrays of n+1 integers in all. Only when DevTools'
     fallback hangs unreachable cliques off the root (parent edges that are not
     edges) is its bucket step run instead, to match it there too.
 
     This is the pass on one thread; :func:`heaptui.engine.dominators.dominator_tree`
     runs the same steps with the semidominators' edge lookups on a second one.
     """
-    parent, ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
+    ancestor, vertex, label, semi, n, orphans, unreachable = dfs_numbering(
         root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch
     )
-    start_forest(ancestor, label)
+    start_forest(ancestor)
     block_source, block_offset = edge_blocks(first_edge)
     if unreachable == 0:
         semidominators(
             n,
             root,
             vertex,
-            parent,
             first_edge,
             first_retainer,
             retainer_edge,
@@ -187,16 +189,17 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
         root,
         unreachable,
         first_edge,
+        edge_to,
         first_retainer,
         retainer_edge,
         essential,
         block_source,
         block_offset,
-        parent,
         ancestor,
         vertex,
         label,
         semi,
+        False,
     )
     return dominator, order, orphans, unreachable
 
@@ -205,21 +208,23 @@ def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, ess
 def dfs_numbering(root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch):
     """LT's step 1 as DevTools runs it, and the arrays the later steps need.
 
-    Returns (parent, ancestor, vertex, label, semi, numbered, orphans,
-    unreachable): 1-based vertex arrays of n+1 (``vertex`` and ``label`` in
-    ``scratch``); :func:`start_forest` then readies ``ancestor`` and ``label``
-    for step 2.
+    Returns (ancestor, vertex, label, semi, numbered, orphans, unreachable):
+    1-based vertex arrays of n+1 (``vertex`` and ``label`` in ``scratch``).
+    ``label`` holds each vertex's DFS parent, which step 2 reads when the vertex
+    joins the forest (until then nothing reads its label); :func:`start_forest`
+    then readies ``ancestor`` for step 2.
     """
     node_count = first_edge.shape[0] - 1
     size = node_count + 1
-    parent = np.zeros(size, dtype=np.int32)
     # During the DFS ``ancestor`` holds each node's next edge to look at (hence the edge offsets' width).
     ancestor = np.zeros_like(first_edge)
     halves = scratch.view(np.int32)
     vertex = halves[:size]  # each written once, below: no need to clear them first
-    label = halves[size : 2 * size]
+    parent = halves[size : 2 * size]  # the label array: each parent written when its vertex is reached
     semi = np.zeros(size, dtype=np.int32)
     r = root + 1
+    parent[0] = 0
+    parent[r] = 0  # the walk ends when it climbs above the root
     n = _dfs(r, parent, semi, vertex, ancestor, np.int64(0), first_edge, edge_to, essential)
     orphans = 0
     unreachable = 0
@@ -246,15 +251,20 @@ def dfs_numbering(root, first_edge, edge_to, first_retainer, retainer_edge, esse
                 semi[v] = n
                 vertex[n] = v
     vertex[0] = 0
-    return parent, ancestor, vertex, label, semi, n, orphans, unreachable
+    return ancestor, vertex, parent, semi, n, orphans, unreachable
 
 
 @njit(cache=True, nogil=True)
-def start_forest(ancestor, label):
-    """Step 2's empty forest: no links, each vertex its own label (every node is numbered by now)."""
+def start_forest(ancestor):
+    """Step 2's empty forest: no links. A vertex's label is set when it joins (until then it holds its parent)."""
     ancestor[:] = 0
-    for v in range(label.shape[0]):
-        label[v] = v
+
+
+@njit(cache=True, nogil=True)
+def _join_forest(w, ancestor, label):
+    """Link ``w`` under its DFS parent (held in its label until now); from here on its label is a label."""
+    ancestor[w] = label[w]
+    label[w] = w
 
 
 @njit(cache=True, nogil=True)
@@ -262,7 +272,6 @@ def semidominators(
     n,
     root,
     vertex,
-    parent,
     first_edge,
     first_retainer,
     retainer_edge,
@@ -290,11 +299,11 @@ def semidominators(
             label,
             semi,
         )
-        ancestor[w] = parent[w]
+        _join_forest(w, ancestor, label)
 
 
 @njit(cache=True, nogil=True)
-def chunk_semidominators(i, entries, continued, root, vertex, parent, nodes, ends, ancestor, label, semi):
+def chunk_semidominators(i, entries, continued, root, vertex, nodes, ends, ancestor, label, semi):
     """Step 2 for a chunk :func:`retaining_nodes` filled for the vertices numbered ``i``, ``i - 1``, ...
 
     The same evaluations in the same order as :func:`semidominators`, so the
@@ -319,7 +328,7 @@ def chunk_semidominators(i, entries, continued, root, vertex, parent, nodes, end
             semi[w] = s
         start = end
         if not (continued and j == entries - 1):
-            ancestor[w] = parent[w]
+            _join_forest(w, ancestor, label)
 
 
 @njit(cache=True, nogil=True)
@@ -328,26 +337,33 @@ def immediate_dominators(
     root,
     unreachable,
     first_edge,
+    edge_to,
     first_retainer,
     retainer_edge,
     essential,
     block_source,
     block_offset,
-    parent,
     ancestor,
     vertex,
     label,
     semi,
+    parents_found,
 ):
     """LT's steps 3-4 and the results: (dominator ordinal per node, nodes in DFS order).
 
     Without unreachable nodes, the semidominators are done (step 2) and the
-    semi-NCA rule gives the dominators; with them, DevTools' own steps 2-4
-    (buckets) run here from the start of step 2. One kernel for both, so
-    that compiling the load's kernels compiles the rare one too.
+    semi-NCA rule gives the dominators, from the DFS parents that
+    :func:`dfs_parents` puts in ``label`` (``parents_found``: a caller has
+    numbered the vertices and found them already, on two threads); with
+    them, DevTools' own steps 2-4 (buckets) run here from the start of step 2.
+    One kernel for both, so that compiling the load's kernels compiles the
+    rare one too.
     """
     if unreachable == 0:
-        dom = semi_nca(n, root, parent, ancestor, vertex, label, semi)
+        if not parents_found:
+            number_vertices(n, vertex, ancestor)
+            dfs_parents(root, first_edge, edge_to, essential, ancestor, vertex, label, 0, label.shape[0])
+        dom = semi_nca(n, root, ancestor, vertex, label, semi)
     else:
         dom = bucket_dominators(
             n,
@@ -358,28 +374,64 @@ def immediate_dominators(
             essential,
             block_source,
             block_offset,
-            parent,
             ancestor,
             vertex,
             label,
             semi,
         )
-    return tree_results(n, parent, vertex, dom, semi)
+    return tree_results(n, ancestor, vertex, dom, semi)
 
 
 @njit(cache=True, nogil=True)
-def semi_nca(n, root, parent, ancestor, vertex, label, semi):
-    """The immediate dominators from the semidominators by the semi-NCA rule: returns ``label``, which holds them."""
-    r = root + 1
-    # label becomes the dominator, ancestor each vertex's DFS number.
-    dom = label
-    number = ancestor
+def number_vertices(n, vertex, number):
+    """``number[v]``: the DFS number of vertex ``v`` (``number`` is step 2's ``ancestor``, free again)."""
     for i in range(1, n + 1):
         number[vertex[i]] = i
+
+
+@njit(cache=True, nogil=True)
+def dfs_parents(root, first_edge, edge_to, essential, number, vertex, parent, low, high):
+    """The DFS parent of every vertex in ``[low, high)``, into ``parent``, found again from the edges.
+
+    A vertex's DFS parent is, of its essential retainers numbered before it, the
+    one numbered last: any retainer numbered between the parent and the vertex
+    was reached after the parent and left before the walk went from the parent
+    to the vertex, having looked at all its edges, and would have gone to the
+    vertex itself. The walks from orphans start at the root's (made-up) edge:
+    no essential retainer, so the root. One pass over the edges in order; two
+    threads can share it by halves of the vertices, each writing only its own.
+    """
+    for w in range(low, high):
+        parent[w] = 0
+    node_count = first_edge.shape[0] - 1
+    for o in range(node_count):
+        numbered = number[o + 1]
+        for e in range(first_edge[o], first_edge[o + 1]):
+            w = edge_to[e] + 1
+            if w < low or w >= high or not _essential(essential, e):
+                continue
+            if numbered < number[w] and numbered > parent[w]:
+                parent[w] = numbered
+    r = root + 1
+    for w in range(max(low, 1), high):
+        parent[w] = vertex[parent[w]] if parent[w] != 0 else r
+
+
+@njit(cache=True, nogil=True)
+def semi_nca(n, root, number, vertex, label, semi):
+    """The immediate dominators by the semi-NCA rule: ``label`` holds the DFS parents, then the dominators.
+
+    Walk up the dominator tree from the parent to the first vertex numbered at
+    or above the semidominator. Vertices go in DFS order, so a vertex's
+    parent is read before its slot takes its dominator, and every vertex
+    above it has its dominator already.
+    """
+    r = root + 1
+    dom = label
     dom[r] = r
     for i in range(2, n + 1):
         w = vertex[i]
-        x = parent[w]
+        x = dom[w]  # the parent
         while number[x] > semi[w]:
             x = dom[x]
         dom[w] = x
@@ -387,10 +439,12 @@ def semi_nca(n, root, parent, ancestor, vertex, label, semi):
 
 
 @njit(cache=True, nogil=True)
-def tree_results(n, parent, vertex, dom, semi):
-    """(dominator ordinal per node, nodes in DFS order), in the arrays this pass owns, to keep the peak down."""
-    node_count = parent.shape[0] - 1
-    dominator = parent[:node_count]
+def tree_results(n, free, vertex, dom, semi):
+    """(dominator ordinal per node, nodes in DFS order), in the arrays this pass owns, to keep the peak down.
+
+    The dominators go into ``free`` (the vertices' numbers, read no more), the order into ``semi``."""
+    node_count = free.shape[0] - 1
+    dominator = free[:node_count]
     for o in range(node_count):
         dominator[o] = dom[o + 1] - 1
     order = semi[:node_count]
@@ -409,13 +463,14 @@ def bucket_dominators(
     essential,
     block_source,
     block_offset,
-    parent,
     ancestor,
     vertex,
     label,
     semi,
 ):
-    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold: returns the dominators."""
+    """DevTools' own steps 2-4 (buckets), for graphs where semi-NCA's premise does not hold: returns the dominators.
+
+    A vertex's DFS parent is in its label until it joins the forest (see :func:`dfs_numbering`)."""
     r = root + 1
     size = semi.shape[0]
     bucket_head = np.zeros(size, dtype=np.int32)
@@ -440,8 +495,8 @@ def bucket_dominators(
         b = vertex[semi[w]]
         bucket_next_or_dom[w] = bucket_head[b]
         bucket_head[b] = w
-        ancestor[w] = parent[w]
-        p = parent[w]
+        p = label[w]
+        _join_forest(w, ancestor, label)
         v = bucket_head[p]
         while v != 0:
             following = bucket_next_or_dom[v]

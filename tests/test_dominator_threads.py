@@ -186,3 +186,32 @@ def test_the_retaining_node_of_every_edge_with_runs_of_nodes_without_edges():
         expected = np.searchsorted(first_edge, edges, side="right") - 1
         got = np.array([_retaining_node(e, first_edge, block_source, block_offset) for e in edges.tolist()])
         assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", ["chromium-1", "runtime-deno2", "runtime-bun1", "leaky-3"])
+def test_the_parents_found_from_the_edges_are_the_walks_own(name, monkeypatch):
+    """Step 3's DFS parents, found again from the edges (the last-numbered essential retainer numbered before a
+    vertex; none: the root), are the parents the walk itself recorded, for every vertex, orphans included, in
+    either half of the vertices."""
+    from heaptui.engine.kernels.dominators import dfs_numbering, dfs_parents, number_vertices
+
+    root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch = _inputs(
+        fixture_path(name), monkeypatch
+    )
+    ancestor, vertex, walked, _, n, orphans, unreachable = dfs_numbering(
+        root, first_edge, edge_to, first_retainer, retainer_edge, essential, np.empty_like(scratch)
+    )
+    assert unreachable == 0 and n == len(first_edge) - 1
+    walked = walked.copy()
+    number_vertices(n, vertex, ancestor)
+    found = np.full(n + 1, -7, dtype=np.int32)
+    half = (n + 1) // 3
+    dfs_parents(root, first_edge, edge_to, essential, ancestor, vertex, found, 0, half)
+    dfs_parents(root, first_edge, edge_to, essential, ancestor, vertex, found, half, n + 1)
+    r = root + 1
+    assert found[r] == r and walked[r] == 0  # the walk ends above the root; step 3 never reads the root's
+    others = np.arange(1, n + 1) != r
+    assert np.array_equal(found[1:][others], walked[1:][others])
+    # Not trivially the root: most parents are other vertices, and the orphans' walks start at the root.
+    assert (found[1:][others] != r).sum() > n // 2
+    assert orphans == 0 or (found == r).sum() > orphans

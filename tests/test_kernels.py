@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from cli_support import HEAPTUI_HOME
 
-from conftest import fixture_path
+from conftest import fixture_path, loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "leaky-server-3.heapsnapshot.gz"
@@ -519,3 +519,17 @@ def test_compiled_kernels_load_without_numbas_compiler_registries():
     assert runs["lean"]["rows"] == runs["refreshed"]["rows"] == runs["first"]["rows"]
     assert all(run["compiled after"] == [0, 3, 6, 9] for run in runs.values())
     assert len(runs["lean"]["rows"]) > 10
+
+
+@pytest.mark.parametrize("name", ["leaky-3", "chromium-1"])
+def test_retainers_are_every_edge_by_target_latest_first(name):
+    """The reverse index against numpy's sort: a node's retainers are the edges into it, the last edge first."""
+    from heaptui.engine.jit import kernel
+
+    s = loaded(name)
+    first_retainer, retainer_edge = kernel("graph", "build_retainers")(s.first_edge, s.edge_to, s.node_count)
+    edges = np.arange(s.edge_count)
+    expected = np.lexsort((-edges, s.edge_to))
+    assert np.array_equal(retainer_edge, expected)
+    assert np.array_equal(first_retainer, np.searchsorted(s.edge_to[expected], np.arange(s.node_count + 1)))
+    assert first_retainer.dtype == s.first_edge.dtype and retainer_edge.dtype == np.int32

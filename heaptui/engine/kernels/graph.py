@@ -16,13 +16,17 @@ def build_retainers(first_edge, edge_to, node_count):
         first_retainer[edge_to[e] + 1] += 1
     for i in range(node_count):
         first_retainer[i + 1] += first_retainer[i]
-    fill = first_retainer[1:].copy()
+    # Each node's range is filled from its end down, in first_retainer[t + 1] itself (a copy of the offsets
+    # was 56 MB of the 1 GB snapshot's index phase), which leaves there the start of t's range: shifted back.
     retainer_edge = np.empty(edge_count, dtype=np.int32)
     for src in range(node_count):
         for e in range(first_edge[src], first_edge[src + 1]):
-            t = edge_to[e]
-            fill[t] -= 1
-            retainer_edge[fill[t]] = e
+            t = edge_to[e] + 1
+            first_retainer[t] -= 1
+            retainer_edge[first_retainer[t]] = e
+    for i in range(node_count):
+        first_retainer[i] = first_retainer[i + 1]
+    first_retainer[node_count] = edge_count
     return first_retainer, retainer_edge
 
 

@@ -207,3 +207,37 @@ async def test_footer_keys_are_rebuilt_only_when_they_change():
         replaced = list(footer.query(FooterKey))
         assert not any(key in shown for key in replaced)
         assert [key.key for key in replaced] != [key.key for key in shown], [key.key for key in replaced]
+
+
+def _keys(widgets) -> list[tuple[str, str, bool]]:
+    """(key, description, disabled) of the FooterKeys among ``widgets`` and their pending children, in order."""
+    out: list[tuple[str, str, bool]] = []
+    for widget in widgets:
+        if isinstance(widget, FooterKey):
+            out.append((widget.key, widget.description, widget.disabled))
+        out.extend(_keys(list(widget._pending_children) + list(widget.children)))
+    return out
+
+
+async def test_the_footer_never_shows_keys_textual_would_not():
+    # KeysFooter skips rebuilding when its own summary of Footer.compose's inputs is unchanged; should a Textual
+    # release make compose read something else too, the bar would show stale keys. A plain Footer, hidden on the
+    # same screen, rebuilds on every bindings update: after each step both must show the same keys.
+    from textual.widgets import Footer
+
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        reference = Footer()
+        reference.display = False
+        await app.screen.mount(reference)
+        footer = app.screen.query_one(KeysFooter)
+        for key in ["2", "3", "4", "1", "tab", "slash", "escape", "tab", "5", "1"]:
+            await pilot.press(key)
+            await settle(pilot)
+
+            def same() -> bool:
+                shown = _keys(footer.query(FooterKey))
+                return bool(shown) and shown == _keys(reference.query(FooterKey))
+
+            await wait_for(pilot, same, f"the same keys in both footers after {key!r}")

@@ -38,7 +38,7 @@ class KeysFooter(Footer):
         """What :meth:`Footer.compose` builds its keys from, as a value to compare: the screen's bindings
         shown (key, its display, description, action, whether enabled, tooltips, group), whether the bindings
         are ready, and the command palette's key."""
-        if not self._bindings_ready:
+        if not getattr(self, "_bindings_ready", True):  # Textual's own flag (8.x); a release without it: ready
             return ()
         app = self.app
         return (

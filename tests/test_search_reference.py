@@ -180,7 +180,7 @@ QUERIES = [
     "r", "re", "req", "requ", "requestL", "requestLogs", "REQUESTLOGS", "reqlog", "rqlg", "url", "Date", "date", "dAtE",
     "/r/1", "leak", "lEaKeD", "title", "tItLe", "\x1b", "\x1b[2J", "c1\u009b", "\u009b", "\x7f", "nl\nnul", "tab\tcr",
     "\\n", "\\u0000", "\\ud800", "\\u001B[2j", "\ud800", "\\\"", '"', "lone", "[bold red]", "a", "1", "0", "12", "xyz",
-    "zzzzzzz", "Object", "get ", "constructor", "prototype", "map", "__proto__", "é", "ß",
+    "zzzzzzz", "Object", "get ", "constructor", "const\nx", "prototype", "map", "__proto__", "é", "ß",
 ]  # fmt: skip
 FIXTURES = ["leaky-3", "escapes-3", "collections-2", "runtime-node22", "chromium-1"]
 

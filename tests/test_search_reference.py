@@ -15,10 +15,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder import SnapshotBuilder
 from conftest import fixture_path, loaded
@@ -39,7 +42,7 @@ STRING_KINDS = {"string", "concatenated string", "sliced string"}
 _STRING = re.compile(rb'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: the reference's answers are cached per snapshot and query
 class Raw:
     """A snapshot as the reference reads it: per node its type and name, per edge its holder, type, name, target."""
 
@@ -49,6 +52,10 @@ class Raw:
     node_name: list[int]
     edges: list[tuple[int, str, int, int]]  # (holder ordinal, type, name or index, target ordinal), in file order
     named: dict[int, list[int]]  # per string naming edges (not element or hidden ones): those edges, in file order
+    # Worked out once, not per query:
+    folded: dict[int, str]  # the strings in ``named``, case-folded
+    lowered: list[bytes]  # ``stored`` with ASCII case folding
+    string_objects: list[int]  # the nodes of a string kind, in order
 
 
 def read_raw(text: bytes) -> Raw:
@@ -74,13 +81,17 @@ def read_raw(text: bytes) -> Raw:
     for e, (_, kind, name, _) in enumerate(edges):
         if kind not in ("element", "hidden"):
             named.setdefault(name, []).append(e)
+    node_kind = [kinds[nodes[k + t]] for k in range(0, len(nodes), nf)]
     return Raw(
         data["strings"],
         stored,
-        [kinds[nodes[k + t]] for k in range(0, len(nodes), nf)],
+        node_kind,
         [nodes[k + n_] for k in range(0, len(nodes), nf)],
         edges,
         named,
+        {name: data["strings"][name].casefold() for name in named},
+        [b.lower() for b in stored],
+        [v for v, kind in enumerate(node_kind) if kind in STRING_KINDS],
     )
 
 
@@ -90,20 +101,49 @@ def raw_fixture(name: str) -> Raw:
         return read_raw(f.read())
 
 
-def name_matches(name: str, query: str) -> bool:
+def name_matches_as_defined(name: str, query: str) -> bool:
+    """The definition: the case-folded name contains the case-folded query or, for a query of three letters or
+    more, has its letters in order with no line break between them (``.`` stops at one). Any placement will do,
+    so the regex tries them all when there is none: on chromium-1's 1,100-letter C++ type names that is minutes
+    per name for "constructor" (11 letters, most of them common there). Kept to check :func:`name_matches`."""
     folded = query.casefold()
     if folded in name.casefold():
         return True
     return len(query) >= 3 and re.search(".*?".join(re.escape(ch) for ch in folded), name.casefold()) is not None
 
 
+def name_matcher(query: str) -> Callable[[str], bool]:
+    """:func:`name_matches_as_defined` for one query, each letter after the first taken at its first place after
+    the one before (an atomic group: the regex never goes back to try a later one). If any placement exists that
+    one does, since moving a letter earlier within a line leaves no line break in the gaps; a start then costs one
+    pass over the name, not one per placement."""
+    folded = query.casefold()
+    in_order = None
+    if len(query) >= 3:
+        first, *rest = folded
+        in_order = re.compile(re.escape(first) + "".join(f"(?>.*?{re.escape(ch)})" for ch in rest))
+
+    def matches(folded_name: str) -> bool:
+        return folded in folded_name or (in_order is not None and in_order.search(folded_name) is not None)
+
+    return matches
+
+
+def name_matches(name: str, query: str) -> bool:
+    return name_matcher(query)(name.casefold())
+
+
+@cache
 def reference_strings(raw: Raw, query: str) -> list[int]:
     needle = query.lower().encode("utf-8", "surrogatepass")
-    return [i for i, stored in enumerate(raw.stored) if needle and needle in stored.lower()]  # ASCII folding
+    return [i for i, lowered in enumerate(raw.lowered) if needle in lowered] if needle else []  # ASCII folding
 
 
+@cache
 def reference_edges(raw: Raw, query: str) -> list[int]:
-    return sorted(e for name, edges in raw.named.items() if name_matches(raw.strings[name], query) for e in edges)
+    matches = name_matcher(query)
+    names = [name for name, folded in raw.folded.items() if matches(folded)]
+    return sorted(e for name in names for e in raw.named[name])
 
 
 def reference_search(raw: Raw, query: str) -> tuple[list[tuple], int]:
@@ -116,7 +156,7 @@ def reference_search(raw: Raw, query: str) -> tuple[list[tuple], int]:
     ]
     edge_hits.sort(key=lambda h: (h[2].casefold() != folded, folded not in h[2].casefold()))
     values = set(reference_strings(raw, query))
-    objects = [v for v, kind in enumerate(raw.node_kind) if kind in STRING_KINDS and raw.node_name[v] in values]
+    objects = [v for v in raw.string_objects if raw.node_name[v] in values]
     string_hits = [(v, STRING, raw.strings[raw.node_name[v]], -1, -1) for v in objects[:MAX_HITS]]
     return (edge_hits + string_hits)[:MAX_HITS], len(edges) + len(objects)
 
@@ -140,7 +180,7 @@ QUERIES = [
     "r", "re", "req", "requ", "requestL", "requestLogs", "REQUESTLOGS", "reqlog", "rqlg", "url", "Date", "date", "dAtE",
     "/r/1", "leak", "lEaKeD", "title", "tItLe", "\x1b", "\x1b[2J", "c1\u009b", "\u009b", "\x7f", "nl\nnul", "tab\tcr",
     "\\n", "\\u0000", "\\ud800", "\\u001B[2j", "\ud800", "\\\"", '"', "lone", "[bold red]", "a", "1", "0", "12", "xyz",
-    "zzzzzzz", "Object", "get ", "constructor", "prototype", "map", "__proto__", "é", "ß",
+    "zzzzzzz", "Object", "get ", "constructor", "const\nx", "prototype", "map", "__proto__", "é", "ß",
 ]  # fmt: skip
 FIXTURES = ["leaky-3", "escapes-3", "collections-2", "runtime-node22", "chromium-1"]
 
@@ -160,6 +200,39 @@ def test_the_queries_find_something():
     assert {"req", "\x1b", "nl\nnul", "title", "reqlog"} <= set(with_edges)
     assert {"\\n", "\\u0000", "\\ud800", "leak", "\\u001B[2j"} <= set(with_strings)  # as the file stores it
     assert len(reference_edges(raw_fixture("leaky-3"), "r")) > MAX_HITS * 4  # the list is cut, the total is not
+
+
+LETTERS = "abcAB\nßsSǅǆ\u212ak.*"  # line breaks, case folding that changes length, regex characters
+
+
+@st.composite
+def names_and_queries(draw) -> tuple[str, str]:
+    """A name and a query: random letters, or letters of the name in order (across lines or not), maybe one more."""
+    name = draw(st.text(LETTERS, max_size=14))
+    if not name or draw(st.booleans()):
+        return name, draw(st.text(LETTERS, max_size=6))
+    picks = sorted(draw(st.sets(st.integers(0, len(name) - 1), min_size=1, max_size=6)))
+    query = "".join(name[k] for k in picks)
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(query)))
+        query = query[:at] + draw(st.sampled_from(LETTERS)) + query[at:]
+    return name, query
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(names_and_queries())
+def test_the_first_placement_finds_what_any_placement_finds(name_and_query):
+    """The reference's matching (each letter at its first place) is its definition (any placement)."""
+    name, query = name_and_query
+    assert name_matches(name, query) == name_matches_as_defined(name, query), (name, query)
+
+
+def test_letters_in_order_within_a_line():
+    assert not name_matches("con\nstructor", "nst") and name_matches("con\nstructor", "n\nst")
+    assert name_matches("xcy\nxnx", "c\nn") and not name_matches("c\n\nn", "c\nn")
+    assert name_matches("a c\nb a c x", "acx")  # the first "a c" has a line break before the x, the second not
+    assert name_matches("Straße", "STRASSE") and name_matches("Straße", "trse")
+    assert not name_matches("Straße", "tß")  # two letters: contained or not at all, and "tss" is not contained
 
 
 def built(tmp_path) -> tuple[str, Raw]:

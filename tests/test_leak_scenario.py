@@ -96,5 +96,5 @@ def test_instances_in_devtools_order():
     for row in s.summary()[:40]:
         nodes = s.instances(row.class_index)
         expected = np.flatnonzero((s.class_id == row.class_index) & (s.shallow > 0))
-        expected = expected[np.lexsort((s.node_id[expected], -s.retained[expected]))]
+        expected = expected[np.lexsort((s.node_id[expected], -s.retained[expected].astype(np.int64)))]
         assert np.array_equal(nodes, expected) and len(nodes) == row.count

@@ -161,7 +161,7 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
     shapes: dict[int, str] = {}
     groups: dict[tuple, list[int]] = {}
     paths: dict[tuple, tuple[PathStep, ...]] = {}
-    tops = tops[np.argsort(-s.retained[tops], kind="stable")]
+    tops = tops[np.argsort(-s.retained[tops].astype(np.int64), kind="stable")]  # uint32 would wrap
     first, all_edges, path_top, via_internal = shortest_paths(s, tops, progress)
     for i, v in enumerate(tops.tolist()):
         if not i % _CLUSTER_CHUNK:
@@ -225,7 +225,7 @@ def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
     k = min(count, nodes.shape[0])
     if k == 0:
         return []
-    best = nodes[np.argpartition(-s.retained[nodes], k - 1)[:k]]
+    best = nodes[np.argpartition(-s.retained[nodes].astype(np.int64), k - 1)[:k]]  # uint32 would wrap
     best = best[np.lexsort((s.node_id[best], -s.retained[best].astype(np.int64)))]
     first, edges, top, _ = shortest_paths(s, best)
     return [LargeObject(int(v), path_steps(s, int(top[i]), int(v), edges[first[i]:first[i + 1]], NO_CANDIDATES))

@@ -76,8 +76,18 @@ def test_object_text_output():
 def test_stats_json_keys():
     result = CliRunner().invoke(main, ["stats", str(fixture_path("leaky-3")), "--json"])
     data = json.loads(result.output)
-    for key in ("total", "v8heap", "native", "code", "strings", "js_arrays", "typed_arrays", "system",
-                "node_count", "edge_count"):
+    for key in (
+        "total",
+        "v8heap",
+        "native",
+        "code",
+        "strings",
+        "js_arrays",
+        "typed_arrays",
+        "system",
+        "node_count",
+        "edge_count",
+    ):
         assert isinstance(data[key], int)
     assert data["total"] == data["v8heap"] + data["native"]
 

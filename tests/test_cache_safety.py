@@ -287,6 +287,12 @@ def _array_missing(h, a):
     del a["dominator"]
 
 
+def _retained_wider_than_the_load_makes(h, a):
+    """int64 retained sizes where the shallow sizes fit uint32 (e.g. a cache of the previous format)."""
+    assert a["retained"].dtype == np.uint32
+    a["retained"] = a["retained"].astype(np.int64)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -302,6 +308,7 @@ def _array_missing(h, a):
         _retainer_out_of_range,
         _wrong_dtype,
         _array_missing,
+        _retained_wider_than_the_load_makes,
     ],
     ids=lambda f: f.__name__.strip("_"),
 )

@@ -76,8 +76,18 @@ def test_object_text_output():
 def test_stats_json_keys():
     result = CliRunner().invoke(main, ["stats", str(fixture_path("leaky-3")), "--json"])
     data = json.loads(result.output)
-    for key in ("total", "v8heap", "native", "code", "strings", "js_arrays", "typed_arrays", "system",
-                "node_count", "edge_count"):
+    for key in (
+        "total",
+        "v8heap",
+        "native",
+        "code",
+        "strings",
+        "js_arrays",
+        "typed_arrays",
+        "system",
+        "node_count",
+        "edge_count",
+    ):
         assert isinstance(data[key], int)
     assert data["total"] == data["v8heap"] + data["native"]
 
@@ -96,5 +106,5 @@ def test_instances_in_devtools_order():
     for row in s.summary()[:40]:
         nodes = s.instances(row.class_index)
         expected = np.flatnonzero((s.class_id == row.class_index) & (s.shallow > 0))
-        expected = expected[np.lexsort((s.node_id[expected], -s.retained[expected]))]
+        expected = expected[np.lexsort((s.node_id[expected], -s.retained[expected].astype(np.int64)))]
         assert np.array_equal(nodes, expected) and len(nodes) == row.count

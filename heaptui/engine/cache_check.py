@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .dominators import retained_dtype
 from .format import Meta
 
 # The dtypes the compiled passes are built for: another one would be compiled anew or rejected.
@@ -146,6 +147,8 @@ def consistent(
                     return False
             if name in ("first_edge", "first_retainer") and np.any(array[1:] < array[:-1]):
                 return False
+            if name == "shallow" and a["retained"].dtype != retained_dtype(array):
+                return False  # the load's dtype for these sizes, which the compiled readers are built for
             if name == "strings_ends" and np.any(a["strings_starts"] > array):
                 return False
             if name == "edge_name" and array.size and int(array.max()) >= edge_name_limit:

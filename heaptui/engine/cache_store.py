@@ -44,7 +44,8 @@ from pathlib import Path
 from ..private_files import UnsafePath, open_own_file, private_directory, private_temp, publish, unsafe_directory_reason
 
 MAGIC = b"HEAPTUI-INDEX\n"
-VERSION = 2
+# 3: retained sizes are uint32 when the shallow sizes add up to less than 4 GiB (dominators.retained_dtype).
+VERSION = 3
 KEY_NAME = "index.key"
 KEY_BYTES = 32
 INDEX_NAME = re.compile(r"^[0-9a-f]{24}\.index$")

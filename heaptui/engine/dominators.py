@@ -56,6 +56,22 @@ retaining_nodes = kernel("retaining", "retaining_nodes")
 chunk_semidominators = kernel("dominators", "chunk_semidominators")
 retained_sizes = kernel("dominators", "retained_sizes")
 
+# A node's retained size adds the shallow sizes of its dominator subtree, so the sum of all shallow sizes bounds
+# every one of them: below this, uint32 holds them all exactly.
+RETAINED_32_LIMIT = 1 << 32
+
+
+def retained_dtype(shallow: np.ndarray) -> np.dtype:
+    """The dtype of a snapshot's retained sizes: uint32 when they are sure to fit, int64 otherwise.
+
+    uint32 when the shallow sizes add up to less than 4 GiB (every snapshot of a heap below that, i.e. nearly all):
+    half the memory of int64, 56 MB on a 1 GB snapshot's 14M nodes, from the dominator pass on. The load writes
+    them so directly (:func:`retained_sizes`), the index cache keeps and checks that dtype, and every
+    reader widens them to int64 before negating, subtracting or summing them.
+    """
+    total = int(shallow.sum(dtype=np.uint64))
+    return np.dtype(np.uint32) if total < RETAINED_32_LIMIT else np.dtype(np.int64)
+
 
 def dominator_tree(
     root: int,

@@ -36,7 +36,7 @@ import numpy as np
 
 from . import classes as cls
 from .distances import devtools_distances, user_roots
-from .dominators import dominator_tree, essential_edges, retained_sizes
+from .dominators import dominator_tree, essential_edges, retained_dtype, retained_sizes
 from .domstate import propagate_dom_state
 from .ephemerons import ephemeron_names
 from .graph import build_retainers
@@ -151,15 +151,17 @@ def build_index(
         del classes
 
     with _timed(timings, "dominators", report):
-        # Two of the pass's arrays live in the one that takes the retained sizes next.
-        scratch = np.empty(n + 1, dtype=np.int64)
+        # One or two of the pass's int32 arrays live in the bytes that take the retained sizes next (uint32 when
+        # they are sure to fit: the pass's other array then goes with it, and the retained sizes take half).
+        retained_type = retained_dtype(shallow)
+        scratch = np.empty((n + 1) * retained_type.itemsize, dtype=np.uint8)
         dominator, order, _orphans, _unreachable = dominator_tree(
             root, first_edge, edge_to, first_retainer, retainer_edge, essential_bits, scratch
         )
         del essential_bits
 
     with _timed(timings, "retained sizes", report):
-        retained = retained_sizes(dominator, order, shallow, scratch)
+        retained = retained_sizes(dominator, order, shallow, scratch.view(retained_type))
         del scratch
 
     with _timed(timings, "classes", report):

@@ -143,8 +143,9 @@ def _among(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
     return sorted_ids[at] == values
 
 
-def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
-                progress: ProgressCallback | None = None) -> LeakReport:
+def leak_report(
+    baseline: Snapshot, target: Snapshot, final: Snapshot, *, progress: ProgressCallback | None = None
+) -> LeakReport:
     """memlab's ``find-leaks`` over three snapshots, with DevTools' retained sizes.
 
     ``progress`` is called between steps and every few thousand leaked objects clustered; a callback that
@@ -161,7 +162,7 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
     shapes: dict[int, str] = {}
     groups: dict[tuple, list[int]] = {}
     paths: dict[tuple, tuple[PathStep, ...]] = {}
-    tops = tops[np.argsort(-s.retained[tops], kind="stable")]
+    tops = tops[np.argsort(-s.retained[tops].astype(np.int64), kind="stable")]  # uint32 would wrap
     first, all_edges, path_top, via_internal = shortest_paths(s, tops, progress)
     for i, v in enumerate(tops.tolist()):
         if not i % _CLUSTER_CHUNK:
@@ -169,7 +170,7 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
         if via_internal[i]:
             held_by_v8 += 1
             continue
-        edges = all_edges[first[i]:first[i + 1]]
+        edges = all_edges[first[i] : first[i + 1]]
         start = int(path_top[i])
         key = _signature(s, start, edges, shapes)
         if key not in groups:
@@ -184,8 +185,9 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
         cluster_of[groups[key]] = c
     cluster = cluster_of[owner[leaked]]
     kept = cluster >= 0
-    pairs, pair_counts = np.unique(np.stack([cluster[kept], s.class_id[leaked][kept].astype(np.int64)]), axis=1,
-                                   return_counts=True)
+    pairs, pair_counts = np.unique(
+        np.stack([cluster[kept], s.class_id[leaked][kept].astype(np.int64)]), axis=1, return_counts=True
+    )
     counts: dict[tuple, Counter[str]] = {key: Counter() for key in groups}
     for (c, class_index), count in zip(pairs.T.tolist(), pair_counts.tolist()):
         counts[keys[c]][s.classes[class_index].name] += count
@@ -193,8 +195,11 @@ def leak_report(baseline: Snapshot, target: Snapshot, final: Snapshot, *,
     for key, members in groups.items():
         nodes = np.array(members, dtype=np.int32)
         by_class = counts[key]
-        clusters.append(LeakCluster(paths[key], nodes, sum(by_class.values()), int(s.retained[nodes].sum()),
-                                    dict(by_class.most_common())))
+        clusters.append(
+            LeakCluster(
+                paths[key], nodes, sum(by_class.values()), int(s.retained[nodes].sum()), dict(by_class.most_common())
+            )
+        )
     clusters.sort(key=lambda c: (-c.retained_size, -c.count, c.path_text))
     series = [baseline, target, final]
     report("growing collections", 0, 1)
@@ -212,9 +217,15 @@ class LargeObject:
 
     def to_json(self, s: Snapshot) -> dict[str, object]:
         v = self.node
-        return {"id": int(s.node_id[v]), "class": s.class_name(v), "name": s.name(v),
-                "self_size": int(s.shallow[v]), "retained_size": int(s.retained[v]),
-                "distance": int(s.distances[v]), "path": path_text(self.path)}
+        return {
+            "id": int(s.node_id[v]),
+            "class": s.class_name(v),
+            "name": s.name(v),
+            "self_size": int(s.shallow[v]),
+            "retained_size": int(s.retained[v]),
+            "distance": int(s.distances[v]),
+            "path": path_text(self.path),
+        }
 
 
 def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
@@ -225,11 +236,13 @@ def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:
     k = min(count, nodes.shape[0])
     if k == 0:
         return []
-    best = nodes[np.argpartition(-s.retained[nodes], k - 1)[:k]]
+    best = nodes[np.argpartition(-s.retained[nodes].astype(np.int64), k - 1)[:k]]  # uint32 would wrap
     best = best[np.lexsort((s.node_id[best], -s.retained[best].astype(np.int64)))]
     first, edges, top, _ = shortest_paths(s, best)
-    return [LargeObject(int(v), path_steps(s, int(top[i]), int(v), edges[first[i]:first[i + 1]], NO_CANDIDATES))
-            for i, v in enumerate(best.tolist())]
+    return [
+        LargeObject(int(v), path_steps(s, int(top[i]), int(v), edges[first[i] : first[i + 1]], NO_CANDIDATES))
+        for i, v in enumerate(best.tolist())
+    ]
 
 
 _CLUSTER_CHUNK = 4096
@@ -259,5 +272,16 @@ def _signature(s: Snapshot, start: int, edges: np.ndarray, shapes: dict[int, str
     return tuple(hops)
 
 
-__all__ = ["LargeObject", "LeakCluster", "LeakReport", "PathStep", "candidate_mask", "largest_objects", "leak_report",
-           "new_in", "path_of", "path_text", "shortest_paths"]
+__all__ = [
+    "LargeObject",
+    "LeakCluster",
+    "LeakReport",
+    "PathStep",
+    "candidate_mask",
+    "largest_objects",
+    "leak_report",
+    "new_in",
+    "path_of",
+    "path_text",
+    "shortest_paths",
+]

@@ -142,12 +142,14 @@ def _semidominator(
 def dominator_tree(root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch):
     """Return (dominator ordinal per node, nodes in DFS order, orphan count, unreachable count).
 
-    ``scratch`` (int64, node count + 1) holds two of the pass's arrays; it is
-    free again when this returns, and :func:`retained_sizes` writes the
-    retained sizes into it: the pass's peak memory is an array of n smaller.
-    No array keeps the DFS tree's parents: step 2 finds a vertex's parent in
-    its label until it joins the forest, and step 3 finds them again from the
-    edges (:func:`dfs_parents`), another array of n less at the peak.
+    ``scratch`` (uint8, 4 or 8 bytes per node and one more: the retained
+    sizes' dtype, see :func:`heaptui.engine.dominators.retained_dtype`) holds
+    one or two of the pass's int32 arrays; it is free again when this returns,
+    and :func:`retained_sizes` writes the retained sizes into it, so they add
+    no array of n to the pass's peak memory. No array keeps the DFS tree's
+    parents: step 2 finds a vertex's parent in its label until it joins the
+    forest, and step 3 finds them again from the edges (:func:`dfs_parents`),
+    another array of n less at the peak.
 
     The root is its own dominator. ``orphans`` counts nodes reached only
     through weak edges, ``unreachable`` the ones DevTools then attaches to the
@@ -209,10 +211,11 @@ def dfs_numbering(root, first_edge, edge_to, first_retainer, retainer_edge, esse
     """LT's step 1 as DevTools runs it, and the arrays the later steps need.
 
     Returns (ancestor, vertex, label, semi, numbered, orphans, unreachable):
-    1-based vertex arrays of n+1 (``vertex`` and ``label`` in ``scratch``).
-    ``label`` holds each vertex's DFS parent, which step 2 reads when the vertex
-    joins the forest (until then nothing reads its label); :func:`start_forest`
-    then readies ``ancestor`` for step 2.
+    1-based vertex arrays of n+1. ``scratch`` (bytes, later the retained
+    sizes: 4 or 8 per node and one more) holds ``vertex``, and ``label`` too
+    when it has room. ``label`` holds each vertex's DFS parent, which step 2
+    reads when the vertex joins the forest (until then nothing reads its
+    label); :func:`start_forest` then readies ``ancestor`` for step 2.
     """
     node_count = first_edge.shape[0] - 1
     size = node_count + 1
@@ -220,7 +223,11 @@ def dfs_numbering(root, first_edge, edge_to, first_retainer, retainer_edge, esse
     ancestor = np.zeros_like(first_edge)
     halves = scratch.view(np.int32)
     vertex = halves[:size]  # each written once, below: no need to clear them first
-    parent = halves[size : 2 * size]  # the label array: each parent written when its vertex is reached
+    # The label array: each parent written when its vertex is reached.
+    if halves.shape[0] >= 2 * size:
+        parent = halves[size : 2 * size]
+    else:  # a scratch for 32-bit retained sizes holds one array of n+1: labels get their own, gone with the pass
+        parent = np.empty(size, dtype=np.int32)
     semi = np.zeros(size, dtype=np.int32)
     r = root + 1
     parent[0] = 0
@@ -526,7 +533,9 @@ def bucket_dominators(
 def retained_sizes(dominator, order, shallow, out):
     """Sizes of the dominator subtrees, summed children-first in reverse DFS order as DevTools does.
 
-    Written into ``out`` (int64, at least n: the dominator pass's scratch), whose first n are returned.
+    Written into ``out`` (at least n: the dominator pass's scratch seen as uint32 or int64), whose first n are
+    returned. Every sum is at most the total of the shallow sizes, which ``out``'s dtype holds
+    (:func:`heaptui.engine.dominators.retained_dtype`), so a uint32 ``out`` never wraps.
     """
     n = dominator.shape[0]
     retained = out[:n]

@@ -343,7 +343,7 @@ def test_the_python_kernels_read_as_the_compiled_ones():
         compiled = _forward(scan.scan_columns, text, cuts, "nodes", 40, 280)
         stretches = _back_stretches(rng, text)
         compiled_back = _backward(scan.scan_columns_back, text, stretches, "nodes", 40, 280)
-        with as_python(["scan"]), np.errstate(over="ignore"):
+        with as_python(["columns"]), np.errstate(over="ignore"):
             python = _forward(scan.scan_columns, text, cuts, "nodes", 40, 280)
             python_back = _backward(scan.scan_columns_back, text, stretches, "nodes", 40, 280)
         assert compiled[0] == python[0] and _same(compiled[1], python[1])

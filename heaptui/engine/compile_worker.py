@@ -33,7 +33,7 @@ from .jit import as_python
 
 LOCK_NAME = "compiling.lock"
 # The modules whose kernels the parse and index phases call: run as Python first, compiled last.
-EARLY_MODULES = ("scan", "graph", "domstate", "ownership")
+EARLY_MODULES = ("scan", "columns", "graph", "domstate", "ownership")
 
 
 @contextlib.contextmanager

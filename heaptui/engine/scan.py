@@ -36,8 +36,8 @@ def new_state() -> np.ndarray:
     return np.zeros(STATE_SIZE, dtype=np.int64)
 
 
-scan_columns = kernel("scan", "scan_columns")
-scan_columns_back = kernel("scan", "scan_columns_back")
+scan_columns = kernel("columns", "scan_columns")
+scan_columns_back = kernel("columns", "scan_columns_back")
 scan_int_array = kernel("scan", "scan_int_array")
 
 

@@ -15,6 +15,7 @@ from conftest import fixture_path
 from heaptui.cli import main
 from heaptui.engine import cache as index_cache
 from heaptui.engine.cache import CacheOptions, cache_file
+from heaptui.engine.cache_store import VERSION
 from heaptui.engine.load import load_snapshot
 
 ARRAYS = (
@@ -108,7 +109,9 @@ def test_a_damaged_cache_is_rebuilt(tmp_path, snapshot_file, damage):
     elif damage == "empty":
         data = bytearray()
     else:
-        data = data.replace(b'"version":2', b'"version":9', 1)
+        current = f'"version":{VERSION}'.encode()
+        assert current in data
+        data = data.replace(current, f'"version":{VERSION + 1}'.encode(), 1)
     # Replaced, not rewritten in place (as heaptui writes caches): `fresh` maps the old file.
     damaged = path.with_name("damaged")
     damaged.write_bytes(bytes(data))

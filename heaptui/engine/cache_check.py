@@ -17,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .classes import class_id_dtype
 from .format import Meta
 
 # The dtypes the compiled passes are built for: another one would be compiled anew or rejected.
 _INDEX_DTYPE = {
     name: np.dtype(np.int32)
-    for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "class_id", "ephemeron_part")
+    for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "ephemeron_part")
 }
 _NODE_ARRAYS = (
     "node_type",
@@ -83,6 +84,8 @@ def consistent(
     if any(a[name].ndim != 1 for name in a if name != "summary") or a["summary"].shape != (4, classes):
         return False
     if any(a[name].dtype != dtype for name, dtype in _INDEX_DTYPE.items()):
+        return False
+    if a["class_id"].dtype != class_id_dtype(classes):  # the narrowest for the class count, as a load makes them
         return False
     if any(a[name].shape[0] != n for name in _NODE_ARRAYS if name in a):
         return False

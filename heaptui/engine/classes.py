@@ -30,6 +30,9 @@ from .strings import StringTable
 MAX_INTERFACE_NAME_LENGTH = 120
 MIN_OBJECT_COUNT_PER_INTERFACE = 2
 MIN_OBJECT_PROPORTION_PER_INTERFACE = 1000
+# The most classes whose ids fit a byte, and two bytes (module constants, so tests can force the wider types).
+UINT8_CLASSES = 1 << 8
+UINT16_CLASSES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,21 @@ class ClassInfo:
 class InterfaceDefinition:
     name: str
     properties: tuple[str, ...]
+
+
+def class_id_dtype(class_count: int) -> np.dtype:
+    """The narrowest type of a snapshot's class id per node: uint8 up to 256 classes, uint16 up to 65,536, else
+    int32.
+
+    The class ids are one of the few arrays of n alive at the load's peak (beside the dominator tree), and a
+    snapshot has a few hundred to a few thousand classes: a byte or two per node instead of four. Every class id
+    is an index into the class table (0 to count - 1, no negative sentinel), so an unsigned type always holds it.
+    """
+    if class_count <= UINT8_CLASSES:
+        return np.dtype(np.uint8)
+    if class_count <= UINT16_CLASSES:
+        return np.dtype(np.uint16)
+    return np.dtype(np.int32)
 
 
 # ---------------------------------------------------------------- compiled loops
@@ -349,4 +367,8 @@ def classify(strings: StringTable, meta: Meta, object_type: int, property_edge: 
     del plain, property_names
     class_id, class_table = build_class_table(strings, class_str, node_type, object_type, locations,
                                               meta.location_fields, meta.node_field_count)
+    del class_str  # the same int32 array as class_id: the one copy below narrows it, and it goes on return
+    # The class count is known only now (located constructors add classes), so the ids are narrowed by one copy,
+    # here in the classes' own pass: the int32 array is gone before the dominator tree, the load's peak, starts.
+    class_id = class_id.astype(class_id_dtype(len(class_table)), copy=False)
     return class_id, class_table, definitions

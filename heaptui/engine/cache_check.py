@@ -25,6 +25,8 @@ _INDEX_DTYPE = {
     name: np.dtype(np.int32)
     for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "ephemeron_part")
 }
+# The string hashes are compared with the 32-bit ones the parse computes (another width would match nothing).
+_INDEX_DTYPE["strings_hashes"] = np.dtype(np.uint32)
 _NODE_ARRAYS = (
     "node_type",
     "node_name",

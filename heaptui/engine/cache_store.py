@@ -44,7 +44,7 @@ from pathlib import Path
 from ..private_files import UnsafePath, open_own_file, private_directory, private_temp, publish, unsafe_directory_reason
 
 MAGIC = b"HEAPTUI-INDEX\n"
-VERSION = 3  # 3: class ids in the narrowest type for the class count
+VERSION = 3  # 3: class ids in the narrowest type for the class count, 32-bit string hashes
 KEY_NAME = "index.key"
 KEY_BYTES = 32
 INDEX_NAME = re.compile(r"^[0-9a-f]{24}\.index$")

@@ -315,7 +315,7 @@ def string_groups(s: Snapshot) -> dict[tuple, list[int]]:
     # V8 does not promise one index per text: a lone string whose stored bytes hash like another index's
     # may be that text's second copy, so it is decoded too; the rest stay undecoded.
     indices = np.array(list(by_index), dtype=np.int64)
-    hashes = s.strings.hashes[indices] if indices.size else np.zeros(0, dtype=np.uint64)
+    hashes = s.strings.hashes[indices] if indices.size else np.zeros(0, dtype=np.uint32)
     values, counts = np.unique(hashes, return_counts=True)
     shared = set(indices[np.isin(hashes, values[counts > 1])].tolist())
     for index, members in by_index.items():

@@ -25,7 +25,9 @@ class StringTable:
         self.starts = starts
         self.ends = ends
         self.escaped = escaped
-        self.hashes = hashes  # FNV-1a of each string's stored bytes, to find strings without reading the text
+        # A 32-bit hash of each string's stored bytes (FNV-1a, folded: ``scan.hash_bytes``), to find strings without
+        # reading their text. Only ever a filter: two texts can share it, so candidates' bytes are always compared.
+        self.hashes = hashes
         self.file_count = int(starts.shape[0])
         self._added: list[str] = []
         self._added_index: dict[str, int] = {}

@@ -28,6 +28,7 @@ _lock = threading.Lock()
 # a root, (GC roots), a global, two plain objects sharing a property (an interface),
 # a string, an array with two owners, a WeakMap-named edge and a location.
 _NODE_FIELDS = ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"]
+# fmt: off
 TINY = {
     "snapshot": {
         "meta": {
@@ -60,6 +61,7 @@ TINY = {
     "strings": ["", "(GC roots)", "global", "Object", "text", "(object elements)", "global", "1", "a", "elements",
                 "1 / part of key (Object @7) -> value (Object @7) pair in WeakMap (table @11)"],
 }
+# fmt: on
 
 
 def _warm() -> None:
@@ -96,8 +98,9 @@ def class_id_kernels(s: Snapshot, dtypes: Iterable[np.dtype], instances: bool = 
         class_id = s.class_id.astype(dtype)
         class_id.flags.writeable = s.class_id.flags.writeable  # a cached index's arrays are read-only: another type
         class_counts(class_id, len(s.classes), s.shallow, s.distances, flags)
-        class_retained_sizes(class_id, len(s.classes), s.shallow, s.retained, s.dominator, s.root, flags,
-                             np.empty(0, dtype=np.int32))
+        class_retained_sizes(
+            class_id, len(s.classes), s.shallow, s.retained, s.dominator, s.root, flags, np.empty(0, dtype=np.int32)
+        )
         if instances:
             _group_by_class(class_id, len(s.classes), counted)
 

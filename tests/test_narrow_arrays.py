@@ -18,7 +18,7 @@ from heaptui.engine import classes
 from heaptui.engine.classes import class_id_dtype
 from heaptui.engine.compare import compare
 from heaptui.engine.filters import FILTERS, duplicated_string_groups, duplicated_strings, filter_mask
-from heaptui.engine.kernels.instances import _group_by_class
+from heaptui.engine.instances import _group_by_class
 from heaptui.engine.leaks import leak_report
 from heaptui.engine.load import load_snapshot
 from heaptui.engine.scan import hash_bytes
@@ -65,7 +65,7 @@ def test_the_instances_sort_widens_a_byte_wide_class_id_before_adding_one():
     expected_first[1:8] = 1
     expected_first[8:256] = 2
     expected_first[256] = 4
-    for kernel in (_group_by_class, _group_by_class.py_func):
+    for kernel in (_group_by_class, _group_by_class.python):  # compiled, then as Python
         first, order = kernel(class_id, 256, nodes)
         assert np.array_equal(first, expected_first) and order.tolist() == [1, 3, 0, 2]
 

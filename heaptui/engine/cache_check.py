@@ -21,7 +21,7 @@ from .classes import class_id_dtype
 from .format import Meta
 
 # The dtypes the compiled passes are built for: another one would be compiled anew or rejected.
-_INDEX_DTYPE = {
+_INDEX_DTYPE: dict[str, np.dtype] = {
     name: np.dtype(np.int32)
     for name in ("first_edge", "edge_to", "first_retainer", "retainer_edge", "dominator", "ephemeron_part")
 }

@@ -111,7 +111,9 @@ def test_a_damaged_cache_is_rebuilt(tmp_path, snapshot_file, damage):
     elif damage == "empty":
         data = bytearray()
     else:
-        data = data.replace(f'"version":{VERSION}'.encode(), b'"version":99', 1)
+        current = f'"version":{VERSION}'.encode()
+        assert current in data
+        data = data.replace(current, f'"version":{VERSION + 1}'.encode(), 1)
     # Replaced, not rewritten in place (as heaptui writes caches): `fresh` maps the old file.
     damaged = path.with_name("damaged")
     damaged.write_bytes(bytes(data))

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .classes import class_id_dtype
 from .dominators import retained_dtype
 from .format import Meta
 
@@ -29,12 +30,13 @@ _INDEX_DTYPE: dict[str, np.dtype] = {
         "first_retainer",
         "retainer_edge",
         "dominator",
-        "class_id",
         "ephemeron_names",
         "ephemeron_parts",
     )
 }
 _INDEX_DTYPE["ephemeron_marks"] = np.dtype(np.uint8)
+# The string hashes are compared with the 32-bit ones the parse computes (another width would match nothing).
+_INDEX_DTYPE["strings_hashes"] = np.dtype(np.uint32)
 _NODE_ARRAYS = (
     "node_type",
     "node_name",
@@ -96,6 +98,8 @@ def consistent(
     if any(a[name].ndim != 1 for name in a if name != "summary") or a["summary"].shape != (4, classes):
         return False
     if any(a[name].dtype != dtype for name, dtype in _INDEX_DTYPE.items()):
+        return False
+    if a["class_id"].dtype != class_id_dtype(classes):  # the narrowest for the class count, as a load makes them
         return False
     if any(a[name].shape[0] != n for name in _NODE_ARRAYS if name in a):
         return False

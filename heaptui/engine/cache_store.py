@@ -44,7 +44,8 @@ from pathlib import Path
 from ..private_files import UnsafePath, open_own_file, private_directory, private_temp, publish, unsafe_directory_reason
 
 MAGIC = b"HEAPTUI-INDEX\n"
-# 3: retained sizes are uint32 when the shallow sizes add up to less than 4 GiB (dominators.retained_dtype).
+# 3: retained sizes are uint32 when the shallow sizes add up to less than 4 GiB (dominators.retained_dtype),
+# class ids in the narrowest type for the class count, 32-bit string hashes, WeakMap pair names as marks.
 VERSION = 3
 KEY_NAME = "index.key"
 KEY_BYTES = 32

@@ -30,6 +30,9 @@ from .strings import StringTable
 MAX_INTERFACE_NAME_LENGTH = 120
 MIN_OBJECT_COUNT_PER_INTERFACE = 2
 MIN_OBJECT_PROPORTION_PER_INTERFACE = 1000
+# The most classes whose ids fit a byte, and two bytes (module constants, so tests can force the wider types).
+UINT8_CLASSES = 1 << 8
+UINT16_CLASSES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,21 @@ class InterfaceDefinition:
     properties: tuple[str, ...]
 
 
+def class_id_dtype(class_count: int) -> np.dtype:
+    """The narrowest type of a snapshot's class id per node: uint8 up to 256 classes, uint16 up to 65,536, else
+    int32.
+
+    The class ids are one of the few arrays of n alive at the load's peak (beside the dominator tree), and a
+    snapshot has a few hundred to a few thousand classes: a byte or two per node instead of four. Every class id
+    is an index into the class table (0 to count - 1, no negative sentinel), so an unsigned type always holds it.
+    """
+    if class_count <= UINT8_CLASSES:
+        return np.dtype(np.uint8)
+    if class_count <= UINT16_CLASSES:
+        return np.dtype(np.uint16)
+    return np.dtype(np.int32)
+
+
 # ---------------------------------------------------------------- compiled loops
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
@@ -87,14 +105,16 @@ _class_strings = kernel("classes", "_class_strings")
 _remap_in_place = kernel("classes", "remap_in_place")
 
 
-def base_class_names(strings: StringTable, node_type: np.ndarray, node_name: np.ndarray,
-                     node_types: tuple[str, ...]) -> np.ndarray:
+def base_class_names(
+    strings: StringTable, node_type: np.ndarray, node_name: np.ndarray, node_types: tuple[str, ...]
+) -> np.ndarray:
     """``calculateObjectNames``: a class-name string index per node (before interfaces)."""
     type_class = np.full(max(len(node_types), 1), -1, dtype=np.int32)
     for code, type_name in enumerate(node_types):
         if type_name not in ("object", "native"):
-            fixed = {"hidden": "(system)", "code": "(compiled code)", "closure": "Function",
-                     "regexp": "RegExp"}.get(type_name, f"({type_name})")
+            fixed = {"hidden": "(system)", "code": "(compiled code)", "closure": "Function", "regexp": "RegExp"}.get(
+                type_name, f"({type_name})"
+            )
             type_class[code] = strings.add(fixed)
     used = np.zeros(len(strings), dtype=np.uint8)
     _mark_named(node_type, node_name, type_class, used)
@@ -104,7 +124,7 @@ def base_class_names(strings: StringTable, node_type: np.ndarray, node_name: np.
     nonempty = used_file[strings.ends[used_file] > strings.starts[used_file]]
     first = strings.blob[strings.starts[nonempty]]
     maybe = nonempty[(first == ord("<")) | (first == ord("D"))]
-    maybe = np.concatenate([maybe, np.flatnonzero(used[strings.file_count:]) + strings.file_count])
+    maybe = np.concatenate([maybe, np.flatnonzero(used[strings.file_count :]) + strings.file_count])
     for index in maybe:
         name = strings[int(index)]
         if name.startswith("<"):
@@ -116,9 +136,15 @@ def base_class_names(strings: StringTable, node_type: np.ndarray, node_name: np.
     return _class_strings(node_type, node_name, type_class, remap)
 
 
-def infer_interface_definitions(strings: StringTable, plain: np.ndarray, first_edge: np.ndarray,
-                                edge_type: np.ndarray, edge_name: np.ndarray, property_edge: int,
-                                property_names: np.ndarray) -> list[InterfaceDefinition]:
+def infer_interface_definitions(
+    strings: StringTable,
+    plain: np.ndarray,
+    first_edge: np.ndarray,
+    edge_type: np.ndarray,
+    edge_name: np.ndarray,
+    property_edge: int,
+    property_names: np.ndarray,
+) -> list[InterfaceDefinition]:
     """``inferInterfaceDefinitions``: the property lists shared by enough plain objects."""
     if plain.size == 0 or property_edge < 0:
         return []
@@ -161,8 +187,14 @@ def infer_interface_definitions(strings: StringTable, plain: np.ndarray, first_e
     return [InterfaceDefinition(title, props) for title, (props, _, _) in ranked]
 
 
-def _candidate_properties(strings: StringTable, v: int, first_edge: np.ndarray, edge_type: np.ndarray,
-                          edge_name: np.ndarray, property_edge: int) -> list[str]:
+def _candidate_properties(
+    strings: StringTable,
+    v: int,
+    first_edge: np.ndarray,
+    edge_type: np.ndarray,
+    edge_name: np.ndarray,
+    property_edge: int,
+) -> list[str]:
     names: list[str] = []
     length = 1
     for e in range(int(first_edge[v]), int(first_edge[v + 1])):
@@ -199,9 +231,17 @@ def _better(a: tuple[int, int, str], b: tuple[int, int, str] | None) -> tuple[in
     return a if a[1] <= b[1] else b
 
 
-def apply_interface_definitions(strings: StringTable, definitions: list[InterfaceDefinition], plain: np.ndarray,
-                                first_edge: np.ndarray, edge_type: np.ndarray, edge_name: np.ndarray,
-                                property_edge: int, property_names: np.ndarray, class_str: np.ndarray) -> None:
+def apply_interface_definitions(
+    strings: StringTable,
+    definitions: list[InterfaceDefinition],
+    plain: np.ndarray,
+    first_edge: np.ndarray,
+    edge_type: np.ndarray,
+    edge_name: np.ndarray,
+    property_edge: int,
+    property_names: np.ndarray,
+    class_str: np.ndarray,
+) -> None:
     """``applyInterfaceDefinitions``: rename plain objects whose properties include a definition's."""
     if not definitions or plain.size == 0:
         return
@@ -236,8 +276,11 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
     group_class = np.full(first_row.shape[0], -1, dtype=np.int64)
     for g, row in enumerate(first_row):
         v = int(plain[row])
-        props = sorted(rank_of[contents[int(edge_name[e])]] for e in range(int(first_edge[v]), int(first_edge[v + 1]))
-                       if edge_type[e] == property_edge)
+        props = sorted(
+            rank_of[contents[int(edge_name[e])]]
+            for e in range(int(first_edge[v]), int(first_edge[v + 1]))
+            if edge_type[e] == property_edge
+        )
         states = [tree]
         match = _better(initial, tree.match)
         for p in props:
@@ -259,8 +302,13 @@ def apply_interface_definitions(strings: StringTable, definitions: list[Interfac
 # ---------------------------------------------------------------- class table
 
 
-def _object_locations(locations: np.ndarray, location_fields: tuple[str, ...], node_field_count: int,
-                      node_type: np.ndarray, object_type: int) -> tuple[np.ndarray, ...]:
+def _object_locations(
+    locations: np.ndarray,
+    location_fields: tuple[str, ...],
+    node_field_count: int,
+    node_type: np.ndarray,
+    object_type: int,
+) -> tuple[np.ndarray, ...]:
     """(node ordinals, script ids, lines, columns) of the located ``object`` nodes.
 
     A location names a node by its index in the file's nodes array; DevTools
@@ -287,9 +335,15 @@ def _object_locations(locations: np.ndarray, location_fields: tuple[str, ...], n
     return ordinal, column("script_id"), column("line"), column("column")
 
 
-def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np.ndarray, object_type: int,
-                      locations: np.ndarray, location_fields: tuple[str, ...],
-                      node_field_count: int) -> tuple[np.ndarray, list[ClassInfo]]:
+def build_class_table(
+    strings: StringTable,
+    class_str: np.ndarray,
+    node_type: np.ndarray,
+    object_type: int,
+    locations: np.ndarray,
+    location_fields: tuple[str, ...],
+    node_field_count: int,
+) -> tuple[np.ndarray, list[ClassInfo]]:
     """Dense class ids per node (written over ``class_str``) and the table of classes (name, location)."""
     used = np.zeros(len(strings), dtype=np.bool_)
     used[class_str] = True
@@ -302,8 +356,9 @@ def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np
     classes = [ClassInfo(name) for name in by_name]
     class_id = _remap_in_place(class_str, lut)  # in place: the load's peak is beside this
     if locations.size and "object_index" in location_fields:
-        located, script, line, column = _object_locations(locations, location_fields, node_field_count,
-                                                          node_type, object_type)
+        located, script, line, column = _object_locations(
+            locations, location_fields, node_field_count, node_type, object_type
+        )
         if located.size:
             name = class_id[located]
             order = np.lexsort((column, line, script, name))
@@ -324,10 +379,19 @@ def build_class_table(strings: StringTable, class_str: np.ndarray, node_type: np
     return class_id, classes
 
 
-def classify(strings: StringTable, meta: Meta, object_type: int, property_edge: int, node_type: np.ndarray,
-             node_name: np.ndarray, first_edge: np.ndarray, edge_type: np.ndarray, edge_name: np.ndarray,
-             locations: np.ndarray, definitions: list[InterfaceDefinition] | None = None,
-             ) -> tuple[np.ndarray, list[ClassInfo], list[InterfaceDefinition]]:
+def classify(
+    strings: StringTable,
+    meta: Meta,
+    object_type: int,
+    property_edge: int,
+    node_type: np.ndarray,
+    node_name: np.ndarray,
+    first_edge: np.ndarray,
+    edge_type: np.ndarray,
+    edge_name: np.ndarray,
+    locations: np.ndarray,
+    definitions: list[InterfaceDefinition] | None = None,
+) -> tuple[np.ndarray, list[ClassInfo], list[InterfaceDefinition]]:
     """Every node's class: (class id per node, the class table, the interface definitions used).
 
     With ``definitions`` given, plain objects are named by those instead of by
@@ -342,11 +406,18 @@ def classify(strings: StringTable, meta: Meta, object_type: int, property_edge: 
     property_names = np.flatnonzero(mark)
     del mark
     if definitions is None:
-        definitions = infer_interface_definitions(strings, plain, first_edge, edge_type, edge_name, property_edge,
-                                                  property_names)
-    apply_interface_definitions(strings, definitions, plain, first_edge, edge_type, edge_name, property_edge,
-                                property_names, class_str)
+        definitions = infer_interface_definitions(
+            strings, plain, first_edge, edge_type, edge_name, property_edge, property_names
+        )
+    apply_interface_definitions(
+        strings, definitions, plain, first_edge, edge_type, edge_name, property_edge, property_names, class_str
+    )
     del plain, property_names
-    class_id, class_table = build_class_table(strings, class_str, node_type, object_type, locations,
-                                              meta.location_fields, meta.node_field_count)
+    class_id, class_table = build_class_table(
+        strings, class_str, node_type, object_type, locations, meta.location_fields, meta.node_field_count
+    )
+    del class_str  # the same int32 array as class_id: the one copy below narrows it, and it goes on return
+    # The class count is known only now (located constructors add classes), so the ids are narrowed by one copy,
+    # here in the classes' own pass: the int32 array is gone before the dominator tree, the load's peak, starts.
+    class_id = class_id.astype(class_id_dtype(len(class_table)), copy=False)
     return class_id, class_table, definitions

@@ -124,12 +124,17 @@ def _run_commands(directory: str) -> None:
 
 def _views(path: str) -> None:
     """The app's views' kernels that no command calls: instances, retainers, their orders, the search."""
+    import numpy as np
+
     from .load import load_snapshot
     from .search import search
+    from .warmup import class_id_kernels
 
     s = load_snapshot(path)
     with contextlib.suppress(Exception):
         s.instances(int(s.class_id[s.root]))
+    with contextlib.suppress(Exception):  # the tiny file's class ids are bytes; larger snapshots' are wider
+        class_id_kernels(s, (np.dtype(np.uint16), np.dtype(np.int32)))
     with contextlib.suppress(Exception):
         search(s, "global")
     for v in range(min(s.node_count, 7)):

@@ -53,9 +53,12 @@ NATIVE_CONTEXT = "nativeContext"  # FilterSpec.name of "native-context=@ID"; Dev
 NATIVE_CONTEXT_LABEL = "Objects attributed to one native context"
 
 FILTER_ALIASES = {  # the command line's names (and the MCP server's) for DevTools' filters
-    "duplicated-strings": "duplicatedStrings", "detached-dom": "objectsRetainedByDetachedDomNodes",
-    "contexts": "objectsRetainedByContexts", "console": "objectsRetainedByConsole",
-    "event-handlers": "objectsRetainedByEventHandlers", "shared-native-context": "sharedNativeContext",
+    "duplicated-strings": "duplicatedStrings",
+    "detached-dom": "objectsRetainedByDetachedDomNodes",
+    "contexts": "objectsRetainedByContexts",
+    "console": "objectsRetainedByConsole",
+    "event-handlers": "objectsRetainedByEventHandlers",
+    "shared-native-context": "sharedNativeContext",
     "no-native-context": "noNativeContext",
 }
 
@@ -119,7 +122,7 @@ def native_context_label(s: Snapshot, v: int) -> str:
     name = s.raw_name(v)
     for prefix in ("Detached system / NativeContext", "system / NativeContext"):
         if name.startswith(prefix):
-            name = name[len(prefix):].removeprefix(" / ")
+            name = name[len(prefix) :].removeprefix(" / ")
             break
     return f"Native context {name} @{int(s.node_id[v])}" if name else f"Native context @{int(s.node_id[v])}"
 
@@ -133,8 +136,9 @@ native_context_attribution = kernel("filters", "native_context_attribution")
 _internal_targets = kernel("filters", "_internal_targets")
 
 
-def prefix_mask(strings: StringTable, texts: tuple[str, ...], prefixes: tuple[str, ...],
-                among: np.ndarray | None = None) -> np.ndarray:
+def prefix_mask(
+    strings: StringTable, texts: tuple[str, ...], prefixes: tuple[str, ...], among: np.ndarray | None = None
+) -> np.ndarray:
     """Per string index: equal to one of ``texts`` or starting with one of ``prefixes`` (ASCII).
 
     ``among`` (file string indices) limits the prefix test to those strings; each byte of a
@@ -168,8 +172,9 @@ def _name_mask(s: Snapshot, texts: tuple[str, ...], prefixes: tuple[str, ...] = 
 def _keep_unreached(s: Snapshot, blocked_node: np.ndarray, blocked_edge: np.ndarray | None = None) -> np.ndarray:
     """The objects only reachable through what is blocked (unreachable ones excluded, as DevTools)."""
     edges = np.zeros(0, dtype=np.uint8) if blocked_edge is None else blocked_edge.view(np.uint8)
-    reached = reached_avoiding(s.first_edge, s.edge_type, s.edge_to, s.root, s.types.weak_edge,
-                               blocked_node.view(np.uint8), edges)
+    reached = reached_avoiding(
+        s.first_edge, s.edge_type, s.edge_to, s.root, s.types.weak_edge, blocked_node.view(np.uint8), edges
+    )
     return (reached == 0) & (s.distances != NO_DISTANCE)
 
 
@@ -214,15 +219,33 @@ def event_handlers(s: Snapshot) -> np.ndarray:
 
 def native_context_owners(s: Snapshot) -> np.ndarray:
     """Per node: the ordinal of the native context it is attributed to, -1 (none) or -2 (shared)."""
-    is_native_context = _name_mask(s, ("system / NativeContext", "Detached system / NativeContext"),
-                                   ("system / NativeContext / ", "Detached system / NativeContext / "))
+    is_native_context = _name_mask(
+        s,
+        ("system / NativeContext", "Detached system / NativeContext"),
+        ("system / NativeContext / ", "Detached system / NativeContext / "),
+    )
     native_context_name = _first_index(s.strings, "native_context")
     map_name = _first_index(s.strings, "map")
-    native_context_of, map_of = _internal_targets(s.first_edge, s.edge_type, s.edge_name, s.edge_to,
-                                                  s.types.internal_edge, native_context_name, map_name,
-                                                  is_native_context)
-    return native_context_attribution(is_native_context, map_of, native_context_of, s.first_edge, s.edge_type,
-                                      s.edge_to, s.types.shortcut_edge, s.types.weak_edge)
+    native_context_of, map_of = _internal_targets(
+        s.first_edge,
+        s.edge_type,
+        s.edge_name,
+        s.edge_to,
+        s.types.internal_edge,
+        native_context_name,
+        map_name,
+        is_native_context,
+    )
+    return native_context_attribution(
+        is_native_context,
+        map_of,
+        native_context_of,
+        s.first_edge,
+        s.edge_type,
+        s.edge_to,
+        s.types.shortcut_edge,
+        s.types.weak_edge,
+    )
 
 
 def _first_index(strings: StringTable, text: str) -> int:
@@ -233,8 +256,11 @@ def _first_index(strings: StringTable, text: str) -> int:
 
 def native_contexts(s: Snapshot) -> list[int]:
     """The native contexts' ordinals, in node order (DevTools' ``nativeContext_<index>`` filters)."""
-    mask = _name_mask(s, ("system / NativeContext", "Detached system / NativeContext"),
-                      ("system / NativeContext / ", "Detached system / NativeContext / "))
+    mask = _name_mask(
+        s,
+        ("system / NativeContext", "Detached system / NativeContext"),
+        ("system / NativeContext / ", "Detached system / NativeContext / "),
+    )
     return np.flatnonzero(mask).tolist()
 
 
@@ -277,8 +303,11 @@ def duplicated_string_groups(s: Snapshot) -> list[DuplicatedString]:
         members = sorted(members)
         sizes = s.shallow[members].astype(np.int64)
         total = int(sizes.sum())
-        found.append(DuplicatedString(key[1], len(members), total, total - int(sizes.min()),
-                                      key[0] == "truncated", tuple(members)))
+        found.append(
+            DuplicatedString(
+                key[1], len(members), total, total - int(sizes.min()), key[0] == "truncated", tuple(members)
+            )
+        )
     found.sort(key=lambda d: (-d.wasted, -d.count, d.value))
     return found
 
@@ -315,7 +344,7 @@ def string_groups(s: Snapshot) -> dict[tuple, list[int]]:
     # V8 does not promise one index per text: a lone string whose stored bytes hash like another index's
     # may be that text's second copy, so it is decoded too; the rest stay undecoded.
     indices = np.array(list(by_index), dtype=np.int64)
-    hashes = s.strings.hashes[indices] if indices.size else np.zeros(0, dtype=np.uint64)
+    hashes = s.strings.hashes[indices] if indices.size else np.zeros(0, dtype=np.uint32)
     values, counts = np.unique(hashes, return_counts=True)
     shared = set(indices[np.isin(hashes, values[counts > 1])].tolist())
     for index, members in by_index.items():
@@ -344,12 +373,17 @@ def _flat_cons_strings(s: Snapshot, cons: np.ndarray) -> np.ndarray:
     empty = np.zeros(len(s.strings), dtype=np.bool_)
     empty[s.strings.find_all("")] = True
     counts = (s.first_edge[cons + 1] - s.first_edge[cons]).astype(np.int64)
-    edges = np.repeat(s.first_edge[cons].astype(np.int64), counts) + \
-        (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    edges = np.repeat(s.first_edge[cons].astype(np.int64), counts) + (
+        np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
     owner = np.repeat(np.arange(cons.shape[0]), counts)
     targets = s.edge_to[edges]
-    flat_edge = (s.edge_type[edges] == s.types.internal_edge) & parts[edges] & \
-        empty[s.node_name[targets]] & (s.node_type[targets] != s.types.cons_string)
+    flat_edge = (
+        (s.edge_type[edges] == s.types.internal_edge)
+        & parts[edges]
+        & empty[s.node_name[targets]]
+        & (s.node_type[targets] != s.types.cons_string)
+    )
     flat = np.zeros(cons.shape[0], dtype=np.bool_)
     flat[owner[flat_edge]] = True
     return flat
@@ -406,8 +440,9 @@ def _filter_mask(s: Snapshot, name: str) -> np.ndarray:
     if name == "objectsRetainedByContexts":
         return _keep_unreached(s, _name_mask(s, ("system / Context",), ("system / Context / ",)))
     if name == "objectsRetainedByDetachedDomNodes":
-        detached = np.zeros(s.node_count, dtype=np.bool_) if s.node_detachedness is None \
-            else s.node_detachedness == DETACHED
+        detached = (
+            np.zeros(s.node_count, dtype=np.bool_) if s.node_detachedness is None else s.node_detachedness == DETACHED
+        )
         return _keep_unreached(s, detached)
     if name == "objectsRetainedByConsole":
         return _keep_unreached(s, np.zeros(s.node_count, dtype=np.bool_), _console_edges(s))

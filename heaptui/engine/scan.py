@@ -53,6 +53,11 @@ IS_COUNT, IS_IN_STRING, IS_ESCAPE, IS_START, IS_ESCAPED, IS_DONE, IS_ERROR, IS_H
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
+# A string's hash is its 64-bit FNV-1a folded to 32 bits (a StringTable keeps one per string: 4 bytes, not 8).
+# FNV's low half alone mixes poorly (its prime's low word is 0x1B3), so both halves are folded and the result
+# multiplied by this odd constant, keeping its well-mixed high word. The hash only picks candidates whose bytes
+# are then compared: among millions of strings two texts share a 32-bit hash, and that must never merge them.
+_FOLD = np.uint64(0x9E3779B97F4A7C15)
 
 
 hash_bytes = kernel("scan", "hash_bytes")

@@ -38,6 +38,7 @@ _STRING = re.compile(rb'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 _STRINGS_KEY = re.compile(rb'(?<!\\)"strings"\s*:\s*\[')
 _TRACE_TREE = re.compile(rb'(?<!\\)"trace_tree"\s*:\s*(\[\s*\])')
 _FNV_OFFSET, _FNV_PRIME, _MASK = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
+_FOLD = 0x9E3779B97F4A7C15  # scan._FOLD: the 64-bit hash folded to the table's 32 bits as the scanner does
 
 
 def python_kernels() -> contextlib.AbstractContextManager[None]:
@@ -127,7 +128,7 @@ def _string_table(text: bytes, names: list[Any], mapped: str | None) -> StringTa
         h = _FNV_OFFSET
         for byte in stored:
             h = ((h ^ byte) * _FNV_PRIME) & _MASK
-        hashes.append(h)
+        hashes.append((((h ^ (h >> 32)) * _FOLD) & _MASK) >> 32)
         pos = _skip_separators(text, match.end())
     if pos >= len(text) or text[pos] != 93:  # ']'
         return None
@@ -145,7 +146,7 @@ def _string_table(text: bytes, names: list[Any], mapped: str | None) -> StringTa
         (np.array(starts, dtype=np.int64) - shift).astype(width),
         (np.array(ends, dtype=np.int64) - shift).astype(width),
         np.array(escaped, dtype=np.uint8),
-        np.array(hashes, dtype=np.uint64),
+        np.array(hashes, dtype=np.uint32),
     )
 
 

@@ -19,13 +19,16 @@ from .scan import hash_bytes
 class StringTable:
     """Indexable strings: the file's (decoded lazily) followed by added ones."""
 
-    def __init__(self, blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, escaped: np.ndarray,
-                 hashes: np.ndarray) -> None:
+    def __init__(
+        self, blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, escaped: np.ndarray, hashes: np.ndarray
+    ) -> None:
         self.blob = blob
         self.starts = starts
         self.ends = ends
         self.escaped = escaped
-        self.hashes = hashes  # FNV-1a of each string's stored bytes, to find strings without reading the text
+        # A 32-bit hash of each string's stored bytes (FNV-1a, folded: ``scan.hash_bytes``), to find strings without
+        # reading their text. Only ever a filter: two texts can share it, so candidates' bytes are always compared.
+        self.hashes = hashes
         self.file_count = int(starts.shape[0])
         self._added: list[str] = []
         self._added_index: dict[str, int] = {}
@@ -48,7 +51,7 @@ class StringTable:
         return text
 
     def _decode(self, index: int) -> str:
-        raw = self.blob[self.starts[index]:self.ends[index]].tobytes()
+        raw = self.blob[self.starts[index] : self.ends[index]].tobytes()
         if not self.escaped[index]:
             return raw.decode("utf-8", "replace")
         # json keeps escaped lone surrogates (V8 writes them) as they are.
@@ -56,7 +59,7 @@ class StringTable:
 
     def raw_bytes(self, index: int) -> bytes:
         """The string's bytes as stored in the file (escapes not decoded)."""
-        return self.blob[self.starts[index]:self.ends[index]].tobytes()
+        return self.blob[self.starts[index] : self.ends[index]].tobytes()
 
     def add(self, text: str) -> int:
         """Index of ``text`` among the added strings, adding it once."""

@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from . import kernel_cache
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .snapshot import Snapshot
 
 _started = False
 _lock = threading.Lock()
@@ -21,6 +28,7 @@ _lock = threading.Lock()
 # a root, (GC roots), a global, two plain objects sharing a property (an interface),
 # a string, an array with two owners, a WeakMap-named edge and a location.
 _NODE_FIELDS = ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"]
+# fmt: off
 TINY = {
     "snapshot": {
         "meta": {
@@ -53,18 +61,48 @@ TINY = {
     "strings": ["", "(GC roots)", "global", "Object", "text", "(object elements)", "global", "1", "a", "elements",
                 "1 / part of key (Object @7) -> value (Object @7) pair in WeakMap (table @11)"],
 }
+# fmt: on
 
 
 def _warm() -> None:
+    import numpy as np
+
     from .index import build_index
     from .parse import read_snapshot_bytes
     from .parse.side_by_side import compile_kernels
 
     try:
         compile_kernels()
-        build_index(read_snapshot_bytes(json.dumps(TINY).encode()), "<warm-up>")
+        tiny = build_index(read_snapshot_bytes(json.dumps(TINY).encode()), "<warm-up>")
+        # The tiny snapshot's few classes give byte-wide class ids; most real ones have more than 256 classes.
+        class_id_kernels(tiny, (np.dtype(np.uint16),), instances=False)
     except Exception:  # only a speed-up: a failure here must never reach the user
         pass
+
+
+def class_id_kernels(s: Snapshot, dtypes: Iterable[np.dtype], instances: bool = True) -> None:
+    """Call the kernels that read class ids with ids of each of ``dtypes`` (the snapshot's other arrays as they are).
+
+    numba compiles (or loads from its cache) one machine code per argument type, and class ids come in the
+    narrowest type for the class count (``classes.class_id_dtype``): a tiny snapshot's calls meet the byte-wide
+    ones only. The Summary's kernels, and with ``instances`` the instances' counting sort.
+    """
+    import numpy as np
+
+    from .classes import class_counts, class_retained_sizes
+    from .instances import _group_by_class
+
+    flags = np.empty(0, dtype=np.uint8)
+    counted = np.flatnonzero(s.shallow > 0).astype(np.int32)
+    for dtype in dtypes:
+        class_id = s.class_id.astype(dtype)
+        class_id.flags.writeable = s.class_id.flags.writeable  # a cached index's arrays are read-only: another type
+        class_counts(class_id, len(s.classes), s.shallow, s.distances, flags)
+        class_retained_sizes(
+            class_id, len(s.classes), s.shallow, s.retained, s.dominator, s.root, flags, np.empty(0, dtype=np.int32)
+        )
+        if instances:
+            _group_by_class(class_id, len(s.classes), counted)
 
 
 def kernels_compiled() -> bool:

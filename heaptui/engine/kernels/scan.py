@@ -7,6 +7,7 @@ import numpy as np
 from ..scan import (
     _FNV_OFFSET,
     _FNV_PRIME,
+    _FOLD,
     ERR_CHAR,
     ERR_RANGE,
     IS_COUNT,
@@ -153,13 +154,19 @@ def skip_value(buf, start, end, state):
     return i
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _fold32(h):
+    """A 64-bit FNV-1a folded to the 32-bit hash a string table keeps (see ``scan._FOLD``)."""
+    return np.uint32(((h ^ (h >> np.uint64(32))) * _FOLD) >> np.uint64(32))
+
+
 @njit(cache=True, nogil=True)
 def hash_bytes(data):
-    """FNV-1a of a byte string, as the indexer computes it for each stored string."""
+    """The 32-bit hash of a byte string (FNV-1a, folded), as the indexer computes it for each stored string."""
     h = _FNV_OFFSET
     for i in range(data.shape[0]):
         h = (h ^ np.uint64(data[i])) * _FNV_PRIME
-    return h
+    return _fold32(h)
 
 
 @njit(cache=True, nogil=True)
@@ -187,7 +194,7 @@ def index_strings_chunk(buf, start, end, base, state, starts, ends, escaped, has
                 starts[count] = state[IS_START]
                 ends[count] = base + i
                 escaped[count] = state[IS_ESCAPED]
-                hashes[count] = h
+                hashes[count] = _fold32(h)
                 count += 1
                 in_string = 0
                 i += 1

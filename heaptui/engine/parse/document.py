@@ -275,7 +275,7 @@ def _read_sections(
             raise SnapshotError(path, f"not a V8 heap snapshot: no {needed.split('_')[0]}s array")
     if strings is None and reader.salvage and reader.lost:
         strings = StringTable(
-            np.empty(0, dtype=np.uint8), *(np.empty(0, dtype=t) for t in (np.uint32, np.uint32, np.uint8, np.uint64))
+            np.empty(0, dtype=np.uint8), *(np.empty(0, dtype=t) for t in (np.uint32, np.uint32, np.uint8, np.uint32))
         )
     if strings is None:
         raise SnapshotError(path, "not a V8 heap snapshot: no strings array")

@@ -247,12 +247,12 @@ def read_strings(reader: Reader, report: Callable[[], None], mapped: str | None)
     # V8 writes the strings last: what is left of the file is about their size (~25 bytes a string).
     left = max(reader.file_size - reader.base - reader.pos, 0) if reader.file_size else 0
     capacity = max(1 << 16, left // 20)
-    per_string = 25  # start, end, hash and escape flag
+    per_string = 21  # start, end, hash and escape flag
     reader.hold(capacity * per_string, "the strings array")
     starts = np.empty(capacity, dtype=np.int64)
     ends = np.empty(capacity, dtype=np.int64)
     escaped = np.empty(capacity, dtype=np.uint8)
-    hashes = np.empty(capacity, dtype=np.uint64)
+    hashes = np.empty(capacity, dtype=np.uint32)
     state = scan.new_state()
     while True:
         begin = reader.pos

@@ -41,7 +41,7 @@ def test_old_format_without_trace_and_detachedness(tmp_path):
     b, a, s = _sample(node_like())
     path = b.write(tmp_path / "old.heapsnapshot", node_fields=["type", "name", "id", "self_size", "edge_count"])
     snap = load_snapshot(path)
-    assert snap.node_trace_id is None and snap.node_detachedness is None
+    assert snap.node_trace_id is None and snap.detached is None
     assert snap.retained[a] == 64
 
 

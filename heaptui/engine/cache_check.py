@@ -43,7 +43,6 @@ _NODE_ARRAYS = (
     "node_id",
     "shallow",
     "node_trace_id",
-    "node_detachedness",
     "distances",
     "dominator",
     "retained",
@@ -92,7 +91,7 @@ def consistent(
         "locations",
         "trace_function_infos",
     )
-    optional = ("node_trace_id", "node_detachedness", "samples", "trace_tree")
+    optional = ("node_trace_id", "detached", "samples", "trace_tree")
     if any(name not in a for name in required if name not in optional) or set(a) - {*required, *optional}:
         return False
     if any(a[name].ndim != 1 for name in a if name != "summary") or a["summary"].shape != (4, classes):
@@ -136,8 +135,8 @@ def consistent(
         "strings_ends": (0, blob_end),
         "ephemeron_parts": (0, part_count),
     }
-    if "node_detachedness" in a:
-        ranges["node_detachedness"] = (0, 3)
+    if "detached" in a and (a["detached"].dtype != np.uint8 or a["detached"].shape[0] != (n + 7) >> 3):
+        return False  # a bit per node
     edge_name_limit = min(strings, a["ephemeron_marks"].shape[0] * 8)
 
     def check(name: str) -> bool:

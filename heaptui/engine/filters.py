@@ -26,7 +26,6 @@ from .progress import ProgressCallback, no_progress
 from .snapshot import Snapshot
 from .strings import StringTable
 
-DETACHED = 2  # domstate.DETACHED: a node's detachedness after DevTools' propagation
 NO_NATIVE_CONTEXT, SHARED_NATIVE_CONTEXT = -1, -2
 
 
@@ -440,9 +439,9 @@ def _filter_mask(s: Snapshot, name: str) -> np.ndarray:
     if name == "objectsRetainedByContexts":
         return _keep_unreached(s, _name_mask(s, ("system / Context",), ("system / Context / ",)))
     if name == "objectsRetainedByDetachedDomNodes":
-        detached = (
-            np.zeros(s.node_count, dtype=np.bool_) if s.node_detachedness is None else s.node_detachedness == DETACHED
-        )
+        detached = np.zeros(s.node_count, dtype=np.bool_)
+        if s.detached is not None:
+            detached = np.unpackbits(s.detached, count=s.node_count, bitorder="little").view(np.bool_)
         return _keep_unreached(s, detached)
     if name == "objectsRetainedByConsole":
         return _keep_unreached(s, np.zeros(s.node_count, dtype=np.bool_), _console_edges(s))

@@ -37,7 +37,7 @@ import numpy as np
 from . import classes as cls
 from .distances import devtools_distances, user_roots
 from .dominators import dominator_tree, essential_edges, retained_dtype, retained_sizes
-from .domstate import propagate_dom_state
+from .domstate import DETACHED, propagate_dom_state
 from .ephemerons import ephemeron_names
 from .graph import build_retainers
 from .ownership import mark_page_owned, transfer_shallow_sizes
@@ -92,6 +92,9 @@ def build_index(
                 [strings.add("Detached " + strings[int(i)]) for i in old_names.tolist()], dtype=node_name.dtype
             )
             node_name[renamed] = new_names[where.reshape(-1)]
+            del state
+        detached = detached_bits(raw.node_detachedness)
+        raw.release("node_detachedness")
         numbered_edge = meta.numbered_edge_types()
         is_user_root, is_dom_trees_root = user_roots(strings, types, node_type, node_name)
         page_owned = mark_page_owned(
@@ -207,7 +210,7 @@ def build_index(
             shallow=shallow,
             first_edge=first_edge,
             node_trace_id=raw.node_trace_id,
-            node_detachedness=raw.node_detachedness,
+            detached=detached,
             edge_type=edge_type,
             edge_name=edge_name,
             edge_to=edge_to,
@@ -295,3 +298,11 @@ def _totals(sums: tuple[int, ...], total: int, extra: int, node_count: int, edge
         node_count=node_count,
         edge_count=edge_count,
     )
+
+
+def detached_bits(detachedness: np.ndarray | None) -> np.ndarray | None:
+    """A bit per node (bit v & 7 of byte v >> 3): detached (after propagation); None when no node is."""
+    if detachedness is None:
+        return None
+    detached = detachedness == DETACHED
+    return np.packbits(detached, bitorder="little") if detached.any() else None

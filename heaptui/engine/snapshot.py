@@ -97,7 +97,10 @@ class Snapshot:
     shallow: np.ndarray
     first_edge: np.ndarray
     node_trace_id: np.ndarray | None
-    node_detachedness: np.ndarray | None
+    # A bit per node (bit v & 7 of byte v >> 3): detached, by the file's detachedness after DevTools' propagation
+    # (the Detached DOM filter's only question); None when no node is. A byte per node was 14 MB of the 1 GB
+    # snapshot's load peak.
+    detached: np.ndarray | None
     edge_type: np.ndarray
     edge_name: np.ndarray
     edge_to: np.ndarray

@@ -35,6 +35,11 @@ class RawSnapshot:
     file_size: int
     lost: tuple[str, ...] = ()  # what a salvaged read of a truncated file could not recover
 
+    def release(self, name: str) -> None:
+        """Let go of column ``name``: the index consumes these columns, and one it has folded into another form
+        must not stay alive (by this object, which its caller holds) until the dominator tree's peak."""
+        object.__setattr__(self, name, None)
+
     @property
     def node_count(self) -> int:
         return int(self.node_type.shape[0])

@@ -250,3 +250,31 @@ def test_ctrl_c_during_a_load_is_one_line_and_status_130(monkeypatch):
     result = CliRunner().invoke(main, ["--no-cache", "summary", str(fixture_path("leaky-3"))])
     assert result.exit_code == 130 and result.output.strip().endswith("cancelled")
     assert result.output.count("\n") == 1
+
+
+def test_a_first_runs_reader_leaves_a_broken_gzip_to_the_regular_one(tmp_path):
+    # Before the kernels are compiled, a small file is read with the json module first: a corrupt gzip made it
+    # raise zlib's own error (a traceback) instead of handing the file to the reader that names the problem.
+    from heaptui.engine.small_first_run import read_text
+
+    data = fixture_path("tiny").read_bytes()
+    path = tmp_path / "broken.heapsnapshot.gz"
+    path.write_bytes(data[:100] + b"\x00" * 100 + data[200:])
+    assert read_text(path) is None
+
+
+def test_strings_containing_as_python_with_strings_shorter_than_the_text():
+    # The first run's kernels run as Python, where uint32 offsets minus the text's length wrapped below zero.
+    import numpy as np
+
+    from heaptui.engine.jit import as_python, kernel
+
+    blob = np.frombuffer(b"ab/ part of key (xx/ part of key (", dtype=np.uint8)
+    starts = np.array([0, 2, 19], dtype=np.uint32)
+    ends = np.array([2, 19, 34], dtype=np.uint32)
+    needle = np.frombuffer(b" / part of key (", dtype=np.uint8)[1:]
+    candidates = np.ones(3, dtype=np.bool_)
+    with as_python(["scan"]):
+        found = kernel("scan", "strings_containing")(blob, starts, ends, needle, candidates)
+    assert found.tolist() == [1, 2]
+    assert kernel("scan", "strings_containing")(blob, starts, ends, needle, candidates).tolist() == [1, 2]

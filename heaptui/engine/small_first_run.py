@@ -21,6 +21,7 @@ import json
 import os
 import re
 import warnings
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,7 +65,7 @@ def read_text(path: str | os.PathLike[str]) -> tuple[bytes, bool, int] | None:
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 text = stream.read(MAX_TEXT + 1)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):  # the regular reader says what is wrong with the file
             return None
         return (text, False, size) if len(text) <= MAX_TEXT else None
 

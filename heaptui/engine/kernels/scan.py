@@ -251,8 +251,9 @@ def strings_containing(blob, starts, ends, needle, candidates):
     for i in range(n):
         if not candidates[i]:
             continue
-        s = starts[i]
-        last = ends[i] - m
+        # int64 first: as Python (a first run's kernels), uint32 offsets minus the length would wrap below zero
+        s = np.int64(starts[i])
+        last = np.int64(ends[i]) - m
         j = s
         while j <= last:
             if blob[j] == first:

@@ -111,7 +111,7 @@ def test_two_threads_give_the_one_thread_tree_as_python(monkeypatch):
     """A first run's small load runs the kernels as Python: the producer thread does too, with the same result."""
     args = _inputs(fixture_path("runtime-bun1"), monkeypatch)
     expected = _serial(args)
-    with as_python(["dominators", "retaining"]):
+    with as_python(["dominators", "dfs", "retaining"]):
         got = _threaded(args, 7, 5)
     _assert_same(got, expected)
 
@@ -193,7 +193,7 @@ def test_the_parents_found_from_the_edges_are_the_walks_own(name, monkeypatch):
     """Step 3's DFS parents, found again from the edges (the last-numbered essential retainer numbered before a
     vertex; none: the root), are the parents the walk itself recorded, for every vertex, orphans included, in
     either half of the vertices."""
-    from heaptui.engine.kernels.dominators import dfs_numbering, dfs_parents, number_vertices
+    from heaptui.engine.kernels.dfs import dfs_numbering, dfs_parents, number_vertices
 
     root, first_edge, edge_to, first_retainer, retainer_edge, essential, scratch = _inputs(
         fixture_path(name), monkeypatch

@@ -46,10 +46,10 @@ CHUNK_VERTICES = 1 << 17
 CHUNKS = 2
 
 serial_dominator_tree = kernel("dominators", "dominator_tree")
-dfs_numbering = kernel("dominators", "dfs_numbering")
+dfs_numbering = kernel("dfs", "dfs_numbering")
 immediate_dominators = kernel("dominators", "immediate_dominators")
-number_vertices = kernel("dominators", "number_vertices")
-dfs_parents = kernel("dominators", "dfs_parents")
+number_vertices = kernel("dfs", "number_vertices")
+dfs_parents = kernel("dfs", "dfs_parents")
 edge_blocks = kernel("retaining", "edge_blocks")
 start_forest = kernel("dominators", "start_forest")
 retaining_nodes = kernel("retaining", "retaining_nodes")

@@ -479,8 +479,22 @@ _SUMMARY_IN_PROCESS = (
     "    for i in range(n):\n"
     "        a[i] = (7 * i) % n\n"
     "    return [int(x) for x in np.argsort(a)[:4]]\n"
+    "from numba.core.registry import cpu_target\n"
+    "engine = cpu_target.target_context.codegen()._engine\n"
+    "from heaptui.engine.kernels.graph import build_retainers\n"
+    "cres = next(iter(build_retainers.overloads.values()))  # the load's, from the cache\n"
+    "unparsed = sum('_heaptui_bitcode' in d.library.__dict__ for d in build_retainers.overloads.values())\n"
+    "@numba.njit  # links a kernel's code library into its own: the library's bitcode is read now\n"
+    "def linked(first_edge, edge_to, n):\n"
+    "    first, edges = build_retainers(first_edge, edge_to, n)\n"
+    "    return first[n], edges[0]\n"
+    "fe, to, n = s.first_edge, s.edge_to, s.node_count\n"
     "print(json.dumps({'rows': rows, 'registries': 'numba.np.random.legacy' in sys.modules, 'arrayobj': arrayobj,\n"
-    "                  'compiled after': after(10)}))\n"
+    "                  'compiled after': after(10), 'unparsed': unparsed,\n"
+    "                  'linked': [int(x) for x in linked(fe, to, n)],\n"
+    "                  'called': [int(build_retainers(fe, to, n)[0][n]), int(build_retainers(fe, to, n)[1][0])],\n"
+    "                  'defined': [engine.is_symbol_defined(cres.fndesc.llvm_func_name),\n"
+    "                              engine.is_symbol_defined('no such symbol')]}))\n"
 )
 
 
@@ -513,11 +527,15 @@ def test_compiled_kernels_load_without_numbas_compiler_registries():
     if _checked(numba.__version__):
         assert runs["lean"]["registries"] is False, "loading compiled kernels installed numba's compiler registries"
         assert runs["lean"]["arrayobj"] is False, "loading compiled kernels imported numba's array implementations"
+        assert runs["lean"]["unparsed"] == 1, "a kernel loaded from the cache parsed its bitcode at once"
     else:  # a numba the lean load was not checked against loads numba's own way
         assert runs["lean"]["registries"] is True
     assert runs["refreshed"]["registries"] is True
     assert runs["lean"]["rows"] == runs["refreshed"]["rows"] == runs["first"]["rows"]
     assert all(run["compiled after"] == [0, 3, 6, 9] for run in runs.values())
+    # A kernel loaded lean links into a later compile, and numba's symbol guard knows its symbols, as numba's own way.
+    assert all(run["linked"] == run["called"] for run in runs.values()), runs
+    assert all(run["defined"] == [True, False] for run in runs.values()), runs
     assert len(runs["lean"]["rows"]) > 10
 
 

@@ -22,6 +22,19 @@ with it). So while a kernel of heaptui's loads, an environment of a numba
 module not yet imported is made over a stand-in holding the module's name
 (what pickling it again reads), and the module is left to whoever compiles.
 
+Last, the code library each kernel's machine code comes in. numba parses
+the library's LLVM bitcode (kept in the cache for a later compile to inline
+the kernel into its own code) and lists every symbol it defines, one call
+into LLVM per function, for a guard that is asked only by name: a fifth of a
+second of a fresh process for 24 kernels, spent holding the GIL while the
+parse's threads wait for the first kernels. So a kernel of heaptui's keeps
+its bitcode unread (:func:`_lean_libraries`): it is parsed when a compile
+links the kernel in, and the symbols of every such library are listed the
+first time the guard is asked about a name it does not know, which answers
+every question as numba's own load would. The one question each load asks,
+the address of the kernel's own wrapper, is asked of LLVM directly (the
+library defines it: it is the function the library was compiled for).
+
 The change is narrow: only kernels of heaptui's own modules, only numba's CPU
 target, and only when numba's cache has the methods it relies on; anything
 else (a program's own numba functions, another numba) goes through numba's own
@@ -65,7 +78,7 @@ def load_kernels_lean() -> None:
         _done = True
         try:
             import numba
-            from numba.core import caching, environment
+            from numba.core import caching, codegen, environment
             from numba.core.cpu import CPUContext
             from numba.core.runtime import rtsys
         except ImportError:  # another numba than the one this was written for: its own load
@@ -78,13 +91,14 @@ def load_kernels_lean() -> None:
             hasattr(cache_class, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")
         ):
             return
-        lean_environments = _lean_environments(environment)
+        _lean_environments(environment)
+        _lean_libraries(codegen)
 
         def load_overload(self: Any, sig: Any, target_context: Any) -> Any:
             if not (isinstance(target_context, CPUContext) and _ours(self)):
                 return original(self, sig, target_context)
             rtsys.initialize(target_context)  # what the refresh did that loaded code needs: the runtime
-            _loading.ours = lean_environments
+            _loading.ours = True
             try:
                 with self._guard_against_spurious_io_errors():
                     return self._load_overload(sig, target_context)
@@ -126,4 +140,77 @@ def _lean_environments(environment: Any) -> bool:
     rebuild_env.__module__ = environment.__name__
     rebuild_env.__qualname__ = rebuild_env.__name__ = "_rebuild_env"
     environment._rebuild_env = rebuild_env
+    return True
+
+
+_BITCODE = "_heaptui_bitcode"  # a lean library's bitcode, not parsed yet (in the library's __dict__)
+_PENDING = "_heaptui_pending"  # the lean libraries whose symbols the engine has not listed (in the engine's)
+
+
+def _lean_libraries(codegen: Any) -> bool:
+    """Load the code libraries of heaptui's kernels without parsing their bitcode or listing their symbols.
+
+    Whether it could (numba's ``CPUCodeLibrary``, ``JITCodeLibrary`` and ``JitEngine`` as read for
+    :data:`CHECKED_NUMBA`): numba's ``_unserialize`` parses the bitcode and lists the symbols at once; here the
+    bitcode waits in the library until a compile links the library in (``_get_module_for_linking``), and the
+    library waits in the engine's pending list until the symbol guard (``is_symbol_defined``) is asked about a
+    name it does not know: then every pending library's symbols are listed first, so the guard's answer is
+    numba's own. A lean library's ``get_pointer_to_function`` asks LLVM for the address first; only a name LLVM
+    does not find goes through numba's guard.
+    """
+    library_class, engine_class = getattr(codegen, "CPUCodeLibrary", None), getattr(codegen, "JitEngine", None)
+    jit_library = getattr(codegen, "JITCodeLibrary", None)
+    if not all(
+        hasattr(library_class, name) for name in ("_unserialize", "_get_module_for_linking", "enable_object_caching")
+    ) or not all(hasattr(engine_class, name) for name in ("is_symbol_defined", "_load_defined_symbols")):
+        return False
+    if not hasattr(jit_library, "get_pointer_to_function"):
+        return False
+    unserialize = library_class.__dict__["_unserialize"].__func__
+    module_for_linking = library_class._get_module_for_linking
+    is_symbol_defined = engine_class.is_symbol_defined
+    pointer_to_function = jit_library.get_pointer_to_function
+    pending_lock = threading.Lock()
+
+    def lean_unserialize(cls: Any, codegen: Any, state: Any) -> Any:
+        name, kind, data = state
+        if not (getattr(_loading, "ours", False) and kind == "object"):
+            return unserialize(cls, codegen, state)
+        object_code, shared_bitcode = data
+        library = codegen.create_library(name)
+        library.enable_object_caching()
+        library._set_compiled_object(object_code)
+        library.__dict__[_BITCODE] = shared_bitcode
+        library._finalize_final_module()
+        engine = library._codegen._engine
+        with pending_lock:
+            engine.__dict__.setdefault(_PENDING, []).append(library)
+        return library
+
+    def lean_module_for_linking(self: Any) -> Any:
+        bitcode = self.__dict__.pop(_BITCODE, None)
+        if bitcode is not None:
+            self._shared_module = codegen.ll.parse_bitcode(bitcode)
+        return module_for_linking(self)
+
+    def lean_is_symbol_defined(self: Any, name: str) -> bool:
+        if name not in self._defined_symbols and self.__dict__.get(_PENDING):
+            with pending_lock:
+                pending, self.__dict__[_PENDING] = self.__dict__[_PENDING], []
+            for library in pending:
+                self._load_defined_symbols(library._get_module_for_linking())
+        return bool(is_symbol_defined(self, name))
+
+    def lean_pointer_to_function(self: Any, name: str) -> int:
+        if _BITCODE in self.__dict__:  # a lean library: its symbols are not listed yet
+            self._ensure_finalized()
+            address = self._codegen._engine.get_function_address(name)
+            if address:
+                return int(address)
+        return int(pointer_to_function(self, name))
+
+    library_class._unserialize = classmethod(lean_unserialize)
+    library_class._get_module_for_linking = lean_module_for_linking
+    engine_class.is_symbol_defined = lean_is_symbol_defined
+    jit_library.get_pointer_to_function = lean_pointer_to_function
     return True

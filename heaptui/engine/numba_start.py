@@ -158,8 +158,9 @@ def _lean_libraries(codegen: Any) -> bool:
     numba's own. A lean library's ``get_pointer_to_function`` asks LLVM for the address first; only a name LLVM
     does not find goes through numba's guard.
     """
-    library_class, engine_class = getattr(codegen, "CPUCodeLibrary", None), getattr(codegen, "JitEngine", None)
-    jit_library = getattr(codegen, "JITCodeLibrary", None)
+    library_class: Any = getattr(codegen, "CPUCodeLibrary", None)
+    engine_class: Any = getattr(codegen, "JitEngine", None)
+    jit_library: Any = getattr(codegen, "JITCodeLibrary", None)
     if not all(
         hasattr(library_class, name) for name in ("_unserialize", "_get_module_for_linking", "enable_object_caching")
     ) or not all(hasattr(engine_class, name) for name in ("is_symbol_defined", "_load_defined_symbols")):

@@ -216,16 +216,7 @@ class LargeObject:
     path: tuple[PathStep, ...]
 
     def to_json(self, s: Snapshot) -> dict[str, object]:
-        v = self.node
-        return {
-            "id": int(s.node_id[v]),
-            "class": s.class_name(v),
-            "name": s.name(v),
-            "self_size": int(s.shallow[v]),
-            "retained_size": int(s.retained[v]),
-            "distance": int(s.distances[v]),
-            "path": path_text(self.path),
-        }
+        return {**s.node_json(self.node), "path": path_text(self.path)}
 
 
 def largest_objects(s: Snapshot, count: int) -> list[LargeObject]:

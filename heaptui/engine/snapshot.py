@@ -428,6 +428,17 @@ class Snapshot:
             name = self.class_name(v)
         return f"{name} @{int(self.node_id[v])}"
 
+    def node_json(self, v: int) -> dict[str, object]:
+        """Node ``v`` as every JSON answer lists an object (``leaks --json``'s largest objects, the MCP tools)."""
+        return {
+            "id": int(self.node_id[v]),
+            "class": self.class_name(v),
+            "name": self.name(v),
+            "self_size": int(self.shallow[v]),
+            "retained_size": int(self.retained[v]),
+            "distance": int(self.distances[v]),
+        }
+
     def object_json(self, v: int) -> dict[str, object]:
         retainers = []
         for r in self.retainers(v):

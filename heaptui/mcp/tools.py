@@ -163,19 +163,8 @@ def instances(
     data["classes"] = [r.to_json() for r in rows]
     data["objects"] = nodes
     page(data, "objects", limit, offset)
-    data["objects"] = [_node_json(s, v) for v in data["objects"]]
+    data["objects"] = [s.node_json(v) for v in data["objects"]]
     return data
-
-
-def _node_json(s: Snapshot, v: int) -> dict[str, Any]:
-    return {
-        "id": int(s.node_id[v]),
-        "class": s.class_name(v),
-        "name": s.name(v),
-        "self_size": int(s.shallow[v]),
-        "retained_size": int(s.retained[v]),
-        "distance": int(s.distances[v]),
-    }
 
 
 def diff(
@@ -302,7 +291,7 @@ def retainers(
         ignored = frozenset(_object(s, file, i) for i in ignore)
         state = store.derived(("ignore", ignored), (s,), lambda: ignore_retainers(s, ignored))
     steps, stopped = retainer_chain(s, v, depth, state.distances, state.edges)
-    data: dict[str, Any] = {"snapshot": s.describe(), "object": {**_node_json(s, v), "type": s.type_name(v)}}
+    data: dict[str, Any] = {"snapshot": s.describe(), "object": {**s.node_json(v), "type": s.type_name(v)}}
     if ignore:
         data["ignored"] = sorted(int(s.node_id[w]) for w in state.nodes)
     data["path"] = steps
@@ -338,7 +327,7 @@ def retainer_chain(
             {
                 "edge_type": r.edge_type,
                 "edge_name": r.edge_name,
-                **_node_json(s, w),
+                **s.node_json(w),
                 "of": len(found),
                 "edge": f"[{edge}]" if r.edge_type == "element" else edge,
                 "title": s.object_title(w),

@@ -171,35 +171,35 @@ def _lean_libraries(codegen: Any) -> bool:
     module_for_linking = library_class._get_module_for_linking
     is_symbol_defined = engine_class.is_symbol_defined
     pointer_to_function = jit_library.get_pointer_to_function
-    pending_lock = threading.Lock()
+    lock = threading.RLock()  # numba compiles and loads under its own lock; this one does not rely on that
 
-    def lean_unserialize(cls: Any, codegen: Any, state: Any) -> Any:
+    def lean_unserialize(cls: Any, target: Any, state: Any) -> Any:
         name, kind, data = state
         if not (getattr(_loading, "ours", False) and kind == "object"):
-            return unserialize(cls, codegen, state)
+            return unserialize(cls, target, state)
         object_code, shared_bitcode = data
-        library = codegen.create_library(name)
+        library = target.create_library(name)
         library.enable_object_caching()
         library._set_compiled_object(object_code)
         library.__dict__[_BITCODE] = shared_bitcode
         library._finalize_final_module()
         engine = library._codegen._engine
-        with pending_lock:
+        with lock:
             engine.__dict__.setdefault(_PENDING, []).append(library)
         return library
 
     def lean_module_for_linking(self: Any) -> Any:
-        bitcode = self.__dict__.pop(_BITCODE, None)
-        if bitcode is not None:
-            self._shared_module = codegen.ll.parse_bitcode(bitcode)
+        with lock:
+            bitcode = self.__dict__.pop(_BITCODE, None)
+            if bitcode is not None:
+                self._shared_module = codegen.ll.parse_bitcode(bitcode)
         return module_for_linking(self)
 
     def lean_is_symbol_defined(self: Any, name: str) -> bool:
-        if name not in self._defined_symbols and self.__dict__.get(_PENDING):
-            with pending_lock:
-                pending, self.__dict__[_PENDING] = self.__dict__[_PENDING], []
-            for library in pending:
-                self._load_defined_symbols(library._get_module_for_linking())
+        if name not in self._defined_symbols:  # rare: a compile asks, or a name nothing defines
+            with lock:  # a flush on another thread is finished before the set is read
+                for library in self.__dict__.pop(_PENDING, []):
+                    self._load_defined_symbols(library._get_module_for_linking())
         return bool(is_symbol_defined(self, name))
 
     def lean_pointer_to_function(self: Any, name: str) -> int:

@@ -142,7 +142,7 @@ def gather_back(buf, top, e, start, held):
     return count, top, e, FULL
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _put(column, held, at, took, f, row, step, field_count, mask):
     """The held numbers of field offset ``at`` (-1: none) into ``column``, rows from ``row`` on, by ``step`` (+1, -1).
 
@@ -161,7 +161,7 @@ def _put(column, held, at, took, f, row, step, field_count, mask):
         r += step
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def distribute(
     held,
     count,
@@ -224,30 +224,18 @@ def distribute(
     return took
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _free(o, field_count, a, b, c, d, e, g, h):
-    """``o`` if it is a field of the row and none of ``a`` .. ``h`` (the offsets tried before it), else -1."""
-    if o < 0 or o >= field_count or o == a or o == b or o == c or o == d or o == e or o == g or o == h:
-        return -1
-    return o
-
-
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def field_places(field_count, f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to):
     """Each column's field offset as the byte loop uses it, -1 where it stores nothing in that column.
 
     The byte loop tries ``to_node`` first, then type, name and so on, so an offset out of the row's range or
     equal to one tried before stores nothing; :func:`distribute` then never writes a column twice.
     """
-    o_to = _free(f_to, field_count, -1, -1, -1, -1, -1, -1, -1)
-    o_type = _free(f_type, field_count, o_to, -1, -1, -1, -1, -1, -1)
-    o_name = _free(f_name, field_count, o_to, o_type, -1, -1, -1, -1, -1)
-    o_id = _free(f_id, field_count, o_to, o_type, o_name, -1, -1, -1, -1)
-    o_self = _free(f_self, field_count, o_to, o_type, o_name, o_id, -1, -1, -1)
-    o_edges = _free(f_edges, field_count, o_to, o_type, o_name, o_id, o_self, -1, -1)
-    o_trace = _free(f_trace, field_count, o_to, o_type, o_name, o_id, o_self, o_edges, -1)
-    o_detached = _free(f_detached, field_count, o_to, o_type, o_name, o_id, o_self, o_edges, o_trace)
-    return o_to, o_type, o_name, o_id, o_self, o_edges, o_trace, o_detached
+    places = np.full(8, -1, dtype=np.int64)
+    for k, o in enumerate((f_to, f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached)):
+        if 0 <= o < field_count and o not in places[:k]:
+            places[k] = o
+    return places[0], places[1], places[2], places[3], places[4], places[5], places[6], places[7]
 
 
 @njit(cache=True, nogil=True)

@@ -172,7 +172,14 @@ def distribute(
     field_count,
     node_field_count,
     inverse,
-    at,
+    f_type,
+    f_name,
+    f_id,
+    f_self,
+    f_edges,
+    f_trace,
+    f_detached,
+    f_to,
     types,
     names,
     ids,
@@ -185,11 +192,31 @@ def distribute(
     """The first ``count`` held numbers into their columns, up to the first that the byte loop would not store.
 
     That is the first past ``room`` (the numbers the array has left), a type above 255, or a ``to_node`` that is
-    not a multiple of the node field count; nothing from it on is stored. Returns how many were. ``at`` is
-    :func:`field_places`'s: each column's field offset, -1 for none.
+    not a multiple of the node field count; nothing from it on is stored. Returns how many were. The field
+    offsets are the scanner's.
     """
     took = min(count, room)
-    o_to, o_type, o_name, o_id, o_self, o_edges, o_trace, o_detached = at
+    # Each column's field offset as the byte loop uses it, -1 where it stores nothing in that column: it tries
+    # to_node first, then type, name and so on, so an offset out of the row or tried before stores nothing.
+    o_to = f_to if 0 <= f_to < field_count else -1
+    o_type = f_type if 0 <= f_type < field_count and f_type != o_to else -1
+    o_name = f_name if 0 <= f_name < field_count and f_name != o_to and f_name != o_type else -1
+    o_id = f_id if 0 <= f_id < field_count and f_id != o_to and f_id != o_type and f_id != o_name else -1
+    o_self = -1
+    if 0 <= f_self < field_count and f_self != o_to and f_self != o_type and f_self != o_name and f_self != o_id:
+        o_self = f_self
+    o_edges = -1
+    if 0 <= f_edges < field_count and f_edges != o_to and f_edges != o_type and f_edges != o_name:
+        if f_edges != o_id and f_edges != o_self:
+            o_edges = f_edges
+    o_trace = -1
+    if 0 <= f_trace < field_count and f_trace != o_to and f_trace != o_type and f_trace != o_name:
+        if f_trace != o_id and f_trace != o_self and f_trace != o_edges:
+            o_trace = f_trace
+    o_detached = -1
+    if 0 <= f_detached < field_count and f_detached != o_to and f_detached != o_type and f_detached != o_name:
+        if f_detached != o_id and f_detached != o_self and f_detached != o_edges and f_detached != o_trace:
+            o_detached = f_detached
     if o_type >= 0:  # checked before anything is stored: a type refused ends what is stored of every column
         j = (o_type - f) * step
         if j < 0:
@@ -218,49 +245,22 @@ def distribute(
     _put(names, held, o_name, took, f, row, step, field_count, -1)
     _put(ids, held, o_id, took, f, row, step, field_count, -1)
     _put(self_sizes, held, o_self, took, f, row, step, field_count, -1)
-    _put(edge_counts, held, o_edges, took, f, row, step, field_count, -1)
+    _put(edge_counts.view(np.uint32), held, o_edges, took, f, row, step, field_count, -1)  # the same bits
     _put(traces, held, o_trace, took, f, row, step, field_count, -1)
     _put(detached, held, o_detached, took, f, row, step, field_count, 3)
     return took
 
 
 @njit(cache=True, nogil=True)
-def field_places(field_count, f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to):
-    """Each column's field offset as the byte loop uses it, -1 where it stores nothing in that column.
-
-    The byte loop tries ``to_node`` first, then type, name and so on, so an offset out of the row's range or
-    equal to one tried before stores nothing; :func:`distribute` then never writes a column twice.
-    """
-    places = np.full(8, -1, dtype=np.int64)
-    for k, o in enumerate((f_to, f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached)):
-        if 0 <= o < field_count and o not in places[:k]:
-            places[k] = o
-    return places[0], places[1], places[2], places[3], places[4], places[5], places[6], places[7]
-
-
-@njit(cache=True, nogil=True)
-def number_start(buf, s, k):
-    """Where the ``k``-th number (from 0) at or after ``s`` starts; the text there is digits, commas and newlines."""
-    j = s
+def number_edge(buf, at, k, step):
+    """Where the ``k``-th number (from 0) at or after ``at`` starts (``step`` 1), or just past the ``k``-th that ends
+    before ``at`` going backwards (``step`` -1); the text there is digits, commas and newlines."""
+    j = at if step > 0 else at - 1
     while True:
         while np.uint8(buf[j] - 48) >= 10:
-            j += 1
+            j += step
         if k == 0:
-            return j
+            return j if step > 0 else j + 1
         k -= 1
         while np.uint8(buf[j] - 48) < 10:
-            j += 1
-
-
-@njit(cache=True, nogil=True)
-def number_end(buf, e, k):
-    """Just past the ``k``-th number (from 0) that ends at or before ``e``, going backwards; as :func:`number_start`."""
-    j = e - 1
-    while True:
-        while np.uint8(buf[j] - 48) >= 10:
-            j -= 1
-        if k == 0:
-            return j + 1
-        k -= 1
-        while np.uint8(buf[j] - 48) < 10:
-            j -= 1
+            j += step

@@ -30,11 +30,9 @@ from .column_blocks import (
     LONG_NUMBER,
     READ_PAST,
     distribute,
-    field_places,
     gather,
     gather_back,
-    number_end,
-    number_start,
+    number_edge,
 )
 
 
@@ -86,7 +84,6 @@ def scan_columns(
     ordinal; one that is not a multiple of the node field count is ERR_RANGE.
     """
     inverse = 1.0 / node_field_count  # a multiply for each to_node instead of a 64-bit division (~10% of the scan)
-    at = field_places(field_count, f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to)
     held = np.empty(HELD, dtype=np.int64)
     pos = state[ST_POS]
     value = state[ST_VALUE]
@@ -108,7 +105,8 @@ def scan_columns(
                 elif why == LONG_NUMBER:
                     handback = s + 1
                 took = distribute(
-                    held, count, limit - pos, f, row, 1, field_count, node_field_count, inverse, at,
+                    held, count, limit - pos, f, row, 1, field_count, node_field_count, inverse,
+                    f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to,
                     types, names, ids, self_sizes, edge_counts, traces, detached, targets,
                 )  # fmt: skip
                 pos += took
@@ -116,7 +114,7 @@ def scan_columns(
                 row += f // field_count
                 f %= field_count
                 if took < count:  # the byte loop takes it from the first number not stored
-                    s = number_start(buf, first, took)
+                    s = number_edge(buf, first, took, 1)
                     handback = s + 1
                     break
                 if why != FULL:
@@ -235,7 +233,6 @@ def scan_columns_back(
     is an error here too, and so is a number before the array's first.
     """
     inverse = 1.0 / node_field_count
-    at = field_places(field_count, f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to)
     held = np.empty(HELD, dtype=np.int64)
     back = state[ST_POS]
     index = limit - 1 - back  # the array's index of the number being read
@@ -256,7 +253,8 @@ def scan_columns_back(
             elif why == LONG_NUMBER:
                 handback = e
             took = distribute(
-                held, count, index + 1, f, row, -1, field_count, node_field_count, inverse, at,
+                held, count, index + 1, f, row, -1, field_count, node_field_count, inverse,
+                f_type, f_name, f_id, f_self, f_edges, f_trace, f_detached, f_to,
                 types, names, ids, self_sizes, edge_counts, traces, detached, targets,
             )  # fmt: skip
             back += took
@@ -264,7 +262,7 @@ def scan_columns_back(
             row = index // field_count
             f = index - row * field_count
             if took < count:  # the byte loop takes it from the first number not stored
-                e = number_end(buf, last, took)
+                e = number_edge(buf, last, took, -1)
                 handback = e
                 break
             if why != FULL:

@@ -1,65 +1,139 @@
-"""The key bar at the bottom of every screen: Textual's Footer, rebuilt only when its keys change, and without
-the keys it keeps after replacing them.
+"""The key bar at the bottom of every screen: the keys that work now, drawn as one line by one widget.
 
-Textual's Footer builds its keys again whenever the screen says its bindings
-may have changed: every focus move, view switch and binding check, four to six
-times per view switch, mostly with the very keys it shows already. Each
-rebuild mounts a dozen widgets, styles them and lays the bar out again: on the
-1 GB snapshot a fifth to a third of the app thread's time on a view switch, a
-Retainers ``tab`` or the filter's ``/`` and ``escape`` (20-40 ms a key with
-everything else). So the bar is rebuilt only when what it would show differs
-from what it shows.
-
-Textual (up to 8.2.8 at least, issue Textualize/textual#6666) also only forgets
-the keys watching a reactive when that reactive changes, and the footer's
-``compact`` never does: every key ever shown stayed alive with its styles,
-caches and message queue, about 1,700 Python objects per view switch. Besides
-the memory, each full garbage collection walked all of them, so its pause grew
-through a session (40 ms more per hundred switches), a pause every key pressed
-then waited for.
+Textual's Footer is a container of one widget per key, built again (mounted,
+styled, laid out) whenever the screen's keys may have changed, and a view
+switch does change them. That rebuild took about 60 ms of the app thread after
+each view switch or ``tab`` between panes (the keys drawn first, then the bar
+rebuilt: 110-140 ms of work per switch against 50-70 ms without it, on a
+160x50 screen), so a key typed meanwhile waited for it; its replaced keys also
+stayed alive (Textual issue #6666), walked by every full garbage collection.
+This bar keeps the keys as a list and draws them as the Footer does: the key
+in bold, its description, the command palette's key at the right edge, keys
+the screen disables dimmed; a click on a key presses it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from textual.widgets import Footer
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
 
 
-class KeysFooter(Footer):
-    """A Footer that rebuilds its keys only when they change, and lets its replaced keys go."""
+@dataclass(frozen=True)
+class ShownKey:
+    """A key as the bar shows it."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.shown_keys: tuple[object, ...] | None = None  # what the keys shown were built from
-        self.rebuilds = 0  # times the keys were built (for tests)
+    key: str  # the key pressed on a click
+    display: str  # how the key is written ("^p", "→")
+    description: str
+    enabled: bool
 
-    def keys_wanted(self) -> tuple[object, ...]:
-        """What :meth:`Footer.compose` builds its keys from, as a value to compare: the screen's bindings
-        shown (key, its display, description, action, whether enabled, tooltips, group), whether the bindings
-        are ready, and the command palette's key."""
-        if not getattr(self, "_bindings_ready", True):  # Textual's own flag (8.x); a release without it: ready
-            return ()
+
+class KeysFooter(Widget):
+    """The keys of the focused widget, its views and the screen (those bound with ``show``), in one line."""
+
+    DEFAULT_CSS = """
+    KeysFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeysFooter > .keys-footer--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeysFooter > .keys-footer--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeysFooter > .keys-footer--rule {
+        color: $foreground 20%;
+    }
+    """
+
+    COMPONENT_CLASSES = {"keys-footer--key", "keys-footer--description", "keys-footer--rule"}
+    ALLOW_SELECT = False
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.keys: tuple[ShownKey, ...] = ()  # the keys shown, left to right
+        self.palette: ShownKey | None = None  # the command palette's key, at the right edge
+        self.rebuilds = 0  # times the keys shown changed (for tests)
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: object) -> None:
+        """The screen's keys may have changed (focus moved, a view shown, a check changed its mind)."""
+        if not self.is_attached or screen is not self.screen:
+            return
+        keys, palette = self.wanted()
+        if (keys, palette) != (self.keys, self.palette):
+            self.keys, self.palette = keys, palette
+            self.rebuilds += 1
+            self.refresh()
+
+    def wanted(self) -> tuple[tuple[ShownKey, ...], ShownKey | None]:
+        """The keys to show, as Textual's Footer picks them: each action once (its first key), in the order
+        the bindings come (focused widget first); and the command palette's key."""
         app = self.app
-        return (
-            tuple(
-                (binding.key, app.get_key_display(binding), binding.description, binding.action, enabled, tooltip)
-                + (binding.tooltip, binding.group)
-                for _, binding, enabled, tooltip in self.screen.active_bindings.values()
-                if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
-            ),
-            self.show_command_palette and app.ENABLE_COMMAND_PALETTE,
-        )
+        keys: list[ShownKey] = []
+        actions: set[str] = set()
+        palette = None
+        for key, (_, binding, enabled, _tooltip) in self.screen.active_bindings.items():
+            shown = ShownKey(binding.key, app.get_key_display(binding), binding.description, enabled)
+            if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
+                palette = shown
+            elif binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                keys.append(shown)
+        return tuple(keys), palette
 
-    async def recompose(self) -> None:
-        if not self.is_attached:
-            return
-        wanted = self.keys_wanted()
-        if wanted == self.shown_keys:
-            return
-        self.shown_keys = wanted
-        self.rebuilds += 1
-        await super().recompose()
-        # Setting ``compact`` again (unchanged) runs Textual's own clean-up of its watchers, which drops the
-        # keys just removed; the keys shown get the value they already have.
-        self.mutate_reactive(Footer.compact)
+    def _parts(self) -> tuple[list[tuple[ShownKey, int, int]], int]:
+        """Each key shown with the columns it takes (start, end), and where the palette's key starts."""
+        parts, x = [], 0
+        for key in self.keys:
+            width = len(key.display) + 2 + len(key.description) + 1
+            parts.append((key, x, x + width))
+            x += width
+        palette_at = self.size.width
+        if self.palette is not None:
+            palette_at -= len(self.palette.display) + len(self.palette.description) + 3
+            parts.append((self.palette, palette_at + 1, self.size.width))
+        return parts, palette_at
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("keys-footer--key")
+        description_style = self.get_component_rich_style("keys-footer--description")
+        dim = Style(dim=True)
+        line = Text(no_wrap=True, overflow="crop", end="")
+        parts, palette_at = self._parts()
+        for key, _, _ in parts:
+            if key is self.palette:
+                continue
+            line.append(f" {key.display} ", key_style if key.enabled else key_style + dim)
+            line.append(f"{key.description} ", description_style if key.enabled else description_style + dim)
+        if self.palette is not None and palette_at > 0:
+            line.truncate(palette_at, pad=True)
+            line.append("▏", self.get_component_rich_style("keys-footer--rule"))
+            line.append(self.palette.display, key_style)
+            line.append(f" {self.palette.description} ", description_style)
+        return line
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        for key, start, end in self._parts()[0]:
+            if start <= event.x < end:
+                if key.enabled:
+                    self.app.simulate_key(key.key)
+                else:
+                    self.app.bell()
+                return

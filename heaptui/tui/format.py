@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..engine.sizes import format_size
+from ..visible import clip, visible
 
 
 def size_cell(value: int, total: int, width: int) -> str:
@@ -15,3 +16,16 @@ def size_cell(value: int, total: int, width: int) -> str:
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``object`` for 1, ``objects`` otherwise (``many`` when the plural is not just an s)."""
     return word if count == 1 else (many or word + "s")
+
+
+def keep_id(label: str, room: int) -> str:
+    """A label too long for ``room`` cut before its ``@id`` (a long string's text), not after it: every
+    object row keeps the id that names it (in the Retainers title, in ``@id`` jumps)."""
+    at = label.rfind(" @")
+    if at < 0 or len(visible(label)) <= room or not label[at + 2 :].isdigit():
+        return label
+    tail = label[at:]
+    keep = room - len(tail)
+    if keep < 5:
+        return label
+    return clip(label[:at], keep) + tail  # clip ends what it cuts with …

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Static, Tab, Tabs
+from textual.widgets import Static
 
 from ...engine.sizes import format_size
 from ...engine.snapshot import Snapshot
@@ -42,6 +42,7 @@ from ..views.timeline import TimelineView
 from ..widgets.footer import KeysFooter
 from ..widgets.snapshot_list import SnapshotList
 from ..widgets.tree_table import TreeTable
+from ..widgets.view_bar import ViewBar
 from ..work import Job, work_of
 
 VIEWS = (
@@ -105,6 +106,7 @@ class MainScreen(Screen, inherit_bindings=False):
         self.index = len(self.snapshots) - 1 if index is None else index
         self.snapshot = self.snapshots[self.index]
         self.views = views_for(len(self.snapshots), self.snapshot)
+        self._current_view = "summary"  # the key of the view shown
         for number, (_, title) in enumerate(self.views, 1):
             self._bindings.bind(str(number), f"view_number({number})", title, show=False)
 
@@ -124,22 +126,26 @@ class MainScreen(Screen, inherit_bindings=False):
             if many:
                 yield SnapshotList(self.snapshots, self.index, id="snapshots")
             with Vertical(id="main"):
-                yield Tabs(
-                    *(Tab(f"{i + 1} {title}", id=f"tab-{key}") for i, (key, title) in enumerate(self.views)),
-                    id="view-tabs",
-                )
-                with ContentSwitcher(initial="summary", id="views"):
-                    yield SummaryView(self.snapshots, self.index, id="summary")
-                    yield ContainmentView(s, id="containment")
-                    yield StatisticsView(s, id="statistics")
-                    if "comparison" in keys:
-                        yield ComparisonView(self.snapshots, self.index, id="comparison")
-                    if "leaks" in keys:
-                        yield LeaksView(self.snapshots, self.index, id="leaks")
-                    if "timeline" in keys:
-                        yield TimelineView(s, id="timeline")
-                    if "allocation" in keys:
-                        yield AllocationView(s, id="allocation")
+                yield ViewBar(self.tab_labels(short=False), "summary", id="view-tabs")
+                views: list[Widget] = [
+                    SummaryView(self.snapshots, self.index, id="summary"),
+                    ContainmentView(s, id="containment"),
+                    StatisticsView(s, id="statistics"),
+                ]
+                if "comparison" in keys:
+                    views.append(ComparisonView(self.snapshots, self.index, id="comparison"))
+                if "leaks" in keys:
+                    views.append(LeaksView(self.snapshots, self.index, id="leaks"))
+                if "timeline" in keys:
+                    views.append(TimelineView(s, id="timeline"))
+                if "allocation" in keys:
+                    views.append(AllocationView(s, id="allocation"))
+                for view in views:
+                    view.display = view.id == self._current_view
+                    view.add_class("-view", update=False)
+                    if cast(Shown, view).shows_retainers:
+                        view.add_class("-over-retainers", update=False)
+                    yield view
                 yield RetainersPane(id="retainers")
         yield KeysFooter()
 
@@ -154,10 +160,15 @@ class MainScreen(Screen, inherit_bindings=False):
     def on_resize(self) -> None:
         for sidebar in self.query("#snapshots"):
             sidebar.display = self.size.width >= SIDEBAR_FROM
-        short = self.size.width < SHORT_TABS_BELOW
-        for i, (key, title) in enumerate(self.views):
-            for tab in self.query(f"#tab-{key}").results(Tab):
-                tab.label = f"{i + 1} {SHORT_TITLES.get(key, title) if short else title}"
+        for bar in self.query("#view-tabs").results(ViewBar):
+            bar.set_labels([label for _, label in self.tab_labels(self.size.width < SHORT_TABS_BELOW)])
+
+    def tab_labels(self, short: bool) -> list[tuple[str, str]]:
+        """Each view's key and its name in the view bar, after its number key (short names: ``short``)."""
+        return [
+            (key, f"{i + 1} {SHORT_TITLES.get(key, title) if short else title}")
+            for i, (key, title) in enumerate(self.views)
+        ]
 
     def on_mount(self) -> None:
         for note in self.snapshot.lost:
@@ -180,18 +191,16 @@ class MainScreen(Screen, inherit_bindings=False):
         self.call_after_refresh(
             lambda: work_of(self.app).run(self, "instances", prepare, lambda _: settled(), what="The instance index")
         )
-        tabs = next(self.query("#view-tabs").results(Tabs), None)
         table = next(self.query("#summary-table").results(TreeTable), None)
-        if tabs is None or table is None:
+        if table is None:
             return  # the app is closing before this screen finished mounting (a quit as loading ends)
-        tabs.can_focus = False
         table.focus()
 
     # ---------------------------------------------------------------- views
 
     @property
     def current_view(self) -> str:
-        return self.query_one("#views", ContentSwitcher).current or "summary"
+        return self._current_view
 
     def view(self, key: str) -> Widget:
         return self.query_one(f"#{key}", Widget)
@@ -212,8 +221,8 @@ class MainScreen(Screen, inherit_bindings=False):
 
     def action_view(self, key: str) -> None:
         if any(key == k for k, _ in self.views):
-            self.query_one("#view-tabs", Tabs).active = f"tab-{key}"
-            if self.current_view != key:  # the tab was active already: show the view now
+            self.query_one("#view-tabs", ViewBar).show(key)
+            if self.current_view != key:
                 self._show(key)
         elif key in ("comparison", "leaks"):
             self.notify(
@@ -227,16 +236,25 @@ class MainScreen(Screen, inherit_bindings=False):
         self.action_view(key)
         getattr(self.view(key), f"action_{action}")()
 
-    @on(Tabs.TabActivated, "#view-tabs")
-    def _tab(self, event: Tabs.TabActivated) -> None:
-        key = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "summary"
-        if key != self.current_view:  # a click on a tab (a key has shown its view already)
-            self._show(key)
+    @on(ViewBar.Chosen)
+    def _tab(self, event: ViewBar.Chosen) -> None:
+        """A click on a view's name."""
+        self.action_view(event.key)
 
     def _show(self, key: str) -> None:
-        self.query_one("#views", ContentSwitcher).current = key
-        view = self.shown_view(key)
-        self.query_one(RetainersPane).display = view.shows_retainers
+        """Show view ``key`` in place of the one shown, with the Retainers pane under it or not.
+
+        The views are the main column's own children, one displayed at a time (no ContentSwitcher: one
+        container less to lay out and draw on each switch). A view over the pane takes the same room whichever
+        it is, and a view without the pane (the Statistics) takes the pane's room too, so switching resizes no
+        grid: a resize lays the screen out twice and draws every grid again.
+        """
+        shown, view = self.view(self._current_view), self.shown_view(key)
+        with self.app.batch_update():
+            shown.display = False
+            self.view(key).display = True
+            self.query_one(RetainersPane).display = view.shows_retainers
+        self._current_view = key
         view.shown()
 
     def action_switch_pane(self) -> None:

@@ -20,8 +20,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine.snapshot import Snapshot
-from ...visible import clip, visible
-from ..format import size_cell
+from ...visible import clip
+from ..format import keep_id, size_cell
 from ..messages import WorkFailed
 from ..models.tree import CLASS, EDGE, MORE, Column, Row, TreeModel
 from ..work import Job, work_of
@@ -58,6 +58,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     COMPONENT_CLASSES = {
         "tree-table--header",
+        "tree-table--header-focused",
         "tree-table--cursor",
         "tree-table--cursor-blurred",
         "tree-table--dim",
@@ -95,6 +96,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.empty_hint = False  # the text is a hint (dim), not a warning
         self.stale = False  # the rows are being replaced (new ones are computed): drawn faded
         self._line_style: Style | None = None  # the widget's own style while its lines are drawn
+        self._line_width: int | None = None  # and the width of its rows then
 
     def set_empty_text(self, text: str, hint: bool = False) -> None:
         """What to say where the rows would be when there are none: a warning, or a dim ``hint``."""
@@ -152,6 +154,8 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def _width(self) -> int:
+        if self._line_width is not None:
+            return self._line_width
         return self.scrollable_content_region.width
 
     def _scroll_to_cursor(self) -> None:
@@ -280,6 +284,19 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._sync()
         self._scroll_to_cursor()
 
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Repaint the two lines the focus changes (the header and the cursor row), without restyling.
+
+        Textual restyles a widget, its scroll bars and each of its component classes whenever it gains or
+        loses the focus (3-4 ms a grid on this project's machines): a view switch or a ``tab`` moves the focus
+        off one grid and onto another, so twice per key. No style of the grid depends on its focus (the
+        focused header and cursor are component classes of their own, chosen as the lines are drawn; a test
+        restyles a grid in both states and checks), so drawing the two lines again is all the change needs.
+        """
+        self.refresh_line(0)
+        if self.model is not None and self._on_screen(self.cursor):
+            self.refresh_line(self.cursor + 1)
+
     # ---------------------------------------------------------------- drawing
 
     def _name_width(self) -> int:
@@ -288,12 +305,15 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines in ``crop``, with the widget's own style worked out once for all of them: Textual works it
         out afresh on each use, from every ancestor's styles (a quarter of a millisecond, per line: a tenth of
-        a view switch's time on the 1 GB snapshot), and it cannot change while the lines are drawn."""
+        a view switch's time on the 1 GB snapshot), and it cannot change while the lines are drawn. The same
+        for the rows' width (asked four times a line, a third of the grid's drawing time)."""
         self._line_style = self.rich_style
+        self._line_width = self.scrollable_content_region.width
         try:
             return super().render_lines(crop)
         finally:
             self._line_style = None
+            self._line_width = None
 
     @property
     def line_style(self) -> Style:
@@ -317,7 +337,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
         return strip
 
     def _header(self, width: int) -> Strip:
-        style = self.get_component_rich_style("tree-table--header")
+        style = self.get_component_rich_style("tree-table--header-focused" if self.has_focus else "tree-table--header")
         name_title = self._title("name", self.name_title)
         model = self.model
         if model is not None and model.SORTS and model.sort_column not in ("name", *(c.key for c in self.columns)):
@@ -423,7 +443,7 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
             + ("  (ignored)" if row.ignored else "")
             + ("  (loading…)" if row.loading else "")
         )
-        label = self.keep_id(label, name_width - len(indent) - len(marker))
+        label = keep_id(label, name_width - len(indent) - len(marker))
         text = self._fit(indent + marker + label, name_width)
         lead = len(indent) + len(marker)
         segments = [Segment(text[:lead], dim), Segment(text[lead:], name_style)]
@@ -461,19 +481,6 @@ class TreeTable(ScrollView, can_focus=True, inherit_bindings=False):
             underline=style.underline,
             italic=False if self.has_focus else None,
         )
-
-    @staticmethod
-    def keep_id(label: str, room: int) -> str:
-        """A label too long for ``room`` cut before its ``@id`` (a long string's text), not after it: every
-        object row keeps the id that names it (in the Retainers title, in ``@id`` jumps)."""
-        at = label.rfind(" @")
-        if at < 0 or len(visible(label)) <= room or not label[at + 2 :].isdigit():
-            return label
-        tail = label[at:]
-        keep = room - len(tail)
-        if keep < 5:
-            return label
-        return clip(label[:at], keep) + tail  # clip ends what it cuts with …
 
     def _split_edge(self, segments: list[Segment], text: str, lead: int, style: Style) -> list[Segment]:
         """Dim the edge-name part of an edge or retainer row (``name :: Object`` / ``name in Object``)."""

@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from heaptui.tui.app import HeapTUI
 from heaptui.tui.views.statistics import StatisticsView
+from heaptui.tui.widgets.footer import KeysFooter
 from heaptui.tui.widgets.tree_table import TreeTable
 from heaptui.tui.widgets.view_bar import ViewBar
 from test_tui import app_with, settle, table
@@ -139,3 +140,20 @@ async def test_the_statistics_are_laid_out_once_per_width():
         await pilot.resize_terminal(100, 40)
         await pilot.pause()
         assert view.render() is not first
+
+
+async def test_a_click_on_a_footer_key_presses_it():
+    app = app_with()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeysFooter)
+        parts, palette_at = footer._parts()
+        sort = next((start, end) for key, start, end in parts if key.key == "s")
+        drawn = "".join(segment.text for segment in footer.render_line(0))
+        assert drawn[sort[0] : sort[1]] == " s Sort ", drawn
+        assert drawn[palette_at:].startswith("▏^p palette"), drawn
+        summary = table(app, "summary")
+        assert summary.model.sort_column == "retained"
+        await pilot.click(KeysFooter, offset=(sort[0] + 1, 0))
+        await pilot.pause()
+        assert summary.model.sort_column == "shallow"

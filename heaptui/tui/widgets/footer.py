@@ -100,7 +100,8 @@ class KeysFooter(Widget):
         return tuple(keys), palette
 
     def _parts(self) -> tuple[list[tuple[ShownKey, int, int]], int]:
-        """Each key shown with the columns it takes (start, end), and where the palette's key starts."""
+        """Each key shown with the columns it takes (start, end), the palette's first, and where the palette's key
+        starts."""
         parts, x = [], 0
         for key in self.keys:
             width = len(key.display) + 2 + len(key.description) + 1
@@ -109,7 +110,7 @@ class KeysFooter(Widget):
         palette_at = self.size.width
         if self.palette is not None:
             palette_at -= len(self.palette.display) + len(self.palette.description) + 3
-            parts.append((self.palette, palette_at + 1, self.size.width))
+            parts.insert(0, (self.palette, palette_at + 1, self.size.width))  # drawn over keys that overflow
         return parts, palette_at
 
     def render_line(self, y: int) -> Strip:
